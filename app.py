@@ -1,0 +1,23 @@
+"""Router: the pages, their stable URLs, and the guard that keeps tracebacks off screen."""
+
+import logging
+
+import streamlit as st
+
+st.set_page_config(page_title="招商引资数据分析", page_icon="📊", layout="wide")
+
+PAGES = {
+    "分析": [
+        st.Page("pages/overview.py", title="总览", icon="🏠", url_path="overview", default=True),
+    ],
+}
+
+page = st.navigation(PAGES)
+try:
+    page.run()
+except Exception as exc:
+    # st.rerun / st.stop travel as exceptions too; they are Streamlit's, not ours
+    if type(exc).__module__.startswith("streamlit"):
+        raise
+    logging.getLogger("app").exception("page %s failed", page.title)
+    st.error("页面暂时无法显示，请稍后刷新。如持续出现，请联系管理员查看服务日志。")

@@ -1,0 +1,1 @@
+"""Reading investment-promotion ledgers (台账) and loading them into the warehouse."""

@@ -1,0 +1,56 @@
+"""Command line: `python -m etl load FILE...` and `python -m etl sample`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .read import KINDS
+from .sample import SAMPLE_DIR, build_sample
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="招商引资台账导入")
+    commands = parser.add_subparsers(dest="command", required=True)
+    load = commands.add_parser("load", help="导入台账文件（每个文件要么全部导入，要么不导入）")
+    load.add_argument("--db", help="数据仓库文件（默认 $WAREHOUSE_DB 或 data/warehouse.duckdb）")
+    load.add_argument("--kind", choices=KINDS, help="台账类型（默认自动识别）")
+    load.add_argument("--user", help="记录为导入人（默认当前系统用户）")
+    load.add_argument("files", nargs="+", type=Path)
+    sample = commands.add_parser("sample", help=f"用 {SAMPLE_DIR} 中的样例台账重建数据仓库")
+    sample.add_argument("--db")
+    args = parser.parse_args(argv)
+
+    if args.command == "sample":
+        results = build_sample(args.db)
+        for r in results:
+            print(r.summary())
+        return 0 if all(r.ok for r in results) else 1
+    return _load(args)
+
+
+def _load(args) -> int:
+    from .load import load_file  # the warehouse import is only needed here
+
+    failed = 0
+    for path in args.files:
+        if not path.exists():
+            print(f"✗ {path}：文件不存在", file=sys.stderr)
+            failed += 1
+            continue
+        result = load_file(path, db=args.db, kind=args.kind, user=args.user)
+        stream = sys.stdout if result.ok else sys.stderr
+        print(result.summary(), file=stream)
+        for problem in result.ledger.problems:
+            if problem.level == "error" or result.status == "loaded":
+                print("  " + problem.text(), file=sys.stderr if problem.level == "error" else sys.stdout)
+        failed += not result.ok
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,127 @@
+"""Open a spreadsheet file as grids of text cells, refusing bad files before parsing them.
+
+Every cell is read as text (calamine's own rendering), so type sampling never loses a
+value; the parsers in etl.parse decide what each text means.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from .problems import column_letter
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+MAX_ROWS = 1_000_000
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read; str(e) is the Chinese reason and the fix."""
+
+
+@dataclass
+class Grid:
+    """One sheet as text columns named by Excel letter; frame row i is Excel row i + 1."""
+
+    name: str
+    index: int
+    frame: pl.DataFrame
+    visible: bool = True
+
+
+def check_file(path: Path, data: bytes) -> str:
+    """Return the file format ('xlsx', 'xls', 'csv') or refuse the file with a reason."""
+    if len(data) == 0:
+        raise FileRefused("文件为空（0 字节），请重新导出后上传")
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefused(
+            f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限为 {MAX_FILE_BYTES // 1024 // 1024} MB，请按月份拆分后上传"
+        )
+    suffix = path.suffix.lower()
+    if data.startswith(ZIP_MAGIC):
+        _check_zip(data)
+        return "xlsx"
+    if data.startswith(OLE2_MAGIC):
+        if ENCRYPTED_MARK in data:
+            raise FileRefused("文件设置了打开密码，请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后另存再上传")
+        return "xls"
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        raise FileRefused(f"文件扩展名为 {suffix}，但内容不是 Excel 工作簿（可能已损坏或被改名），请用 Excel/WPS 重新另存为 .xlsx")
+    if suffix in (".csv", ".txt") and b"\x00" not in data[:4096]:
+        return "csv"
+    raise FileRefused("不是可识别的表格文件，请上传 .xlsx、.xls 或 .csv 文件")
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise FileRefused("文件已损坏或不完整（无法解压），请重新导出或重新下载后上传") from None
+    if "xl/workbook.xml" not in names:
+        raise FileRefused("压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件，请上传 Excel 导出的台账")
+    # Checked on the zip's declared sizes, before anything is inflated.
+    if declared > MAX_UNZIPPED_BYTES:
+        raise FileRefused(
+            f"文件解压后大小异常（{declared / 1024 / 1024:.0f} MB，上限 {MAX_UNZIPPED_BYTES // 1024 // 1024} MB），已拒绝读取"
+        )
+
+
+def read_grids(path: Path, data: bytes, fmt: str) -> list[Grid]:
+    if fmt == "csv":
+        return [Grid(name=path.stem, index=0, frame=_csv_frame(data))]
+    try:
+        reader = fastexcel.read_excel(data)
+        grids = []
+        for index, name in enumerate(reader.sheet_names):
+            sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+            if sheet.total_height > MAX_ROWS:
+                raise FileRefused(f"工作表「{name}」超过 {MAX_ROWS:,} 行，请拆分后上传")
+            grids.append(Grid(name, index, _lettered(sheet), visible=sheet.visible == "visible"))
+        return grids
+    except FileRefused:
+        raise
+    except Exception as exc:  # calamine reports corrupt, truncated and encrypted files alike
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            raise FileRefused("文件设置了密码保护，请取消密码后另存再上传") from None
+        raise FileRefused("文件无法按 Excel 格式读取（可能已损坏或不完整），请用 Excel/WPS 打开确认后重新另存上传") from None
+
+
+def _lettered(sheet) -> pl.DataFrame:
+    frame = sheet.to_polars()
+    # calamine drops leading empty columns; absolute_index keeps the Excel letters right
+    letters = [column_letter(c.absolute_index) for c in sheet.available_columns()]
+    return frame.rename(dict(zip(frame.columns, letters)))
+
+
+def _csv_frame(data: bytes) -> pl.DataFrame:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileRefused("CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK），请在 WPS/Excel 中另存为 .xlsx")
+    rows = list(csv.reader(io.StringIO(text)))
+    if len(rows) > MAX_ROWS:
+        raise FileRefused(f"CSV 文件超过 {MAX_ROWS:,} 行，请拆分后上传")
+    width = max((len(r) for r in rows), default=0)
+    columns = {
+        column_letter(j): [(r[j] if j < len(r) and r[j].strip() else None) for r in rows]
+        for j in range(width)
+    }
+    return pl.DataFrame(columns, schema={k: pl.String for k in columns})

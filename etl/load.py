@@ -1,0 +1,166 @@
+"""Load ledgers into the warehouse: each file whole or not at all."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from warehouse import build
+from warehouse.db import archive_dir, db_path, writer
+
+from .read import Ledger, read_ledger
+
+
+@dataclass
+class LoadResult:
+    file_name: str
+    status: str  # loaded | duplicate | refused
+    ledger: Ledger
+    load_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "refused"
+
+    def summary(self) -> str:
+        ledger = self.ledger
+        if self.status == "refused":
+            return f"✗ {self.file_name}：未导入，发现 {len(ledger.errors)} 处错误"
+        if self.status == "duplicate":
+            return f"= {self.file_name}：此文件已导入过（第 {self.load_id} 次导入），未做改动"
+        used = [s.name for s in ledger.sheets if s.used]
+        return (
+            f"✓ {self.file_name}：已导入（第 {self.load_id} 次导入），{ledger.rows.height} 行，"
+            f"工作表 {'、'.join(used)}，警告 {len(ledger.warnings)} 条"
+        )
+
+
+def current_user() -> str:
+    try:
+        return os.environ.get("ETL_USER") or getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+def load_file(
+    path: str | Path,
+    db: str | Path | None = None,
+    kind: str | None = None,
+    user: str | None = None,
+    **read_options,
+) -> LoadResult:
+    """Read and, when it has no errors, load one file (the CLI's and the upload page's path)."""
+    path = Path(path)
+    data = read_options.pop("data", None)
+    if data is None:
+        data = path.read_bytes()
+    ledger = read_ledger(path, kind, data=data, **read_options)
+    return load_ledger(ledger, data, db, user)
+
+
+def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user: str | None = None) -> LoadResult:
+    if not ledger.ok:
+        return LoadResult(ledger.file_name, "refused", ledger)
+    live = db_path(db)
+    with writer(live) as con:
+        previous = con.execute(
+            "select load_id from loads where sha256 = ? and status = 'active'", [ledger.sha256]
+        ).fetchone()
+        if previous:
+            return LoadResult(ledger.file_name, "duplicate", ledger, previous[0])
+        archived = _archive(live, ledger, data)
+        load_id = record_load(
+            con,
+            ledger.rows,
+            file_name=ledger.file_name,
+            sha256=ledger.sha256,
+            kind=ledger.kind,
+            period=ledger.period,
+            problems=ledger.problems,
+            user=user or current_user(),
+            archive_path=archived.relative_to(archive_dir(live)).as_posix(),
+            file_size=ledger.size,
+            sheets_used=[s.name for s in ledger.sheets if s.used],
+            sheets_skipped=[f"{s.name}: {s.reason}" for s in ledger.sheets if not s.used],
+        )
+        build.refresh(con)
+    return LoadResult(ledger.file_name, "loaded", ledger, load_id)
+
+
+def record_load(
+    con,
+    rows: pl.DataFrame,
+    *,
+    file_name: str,
+    sha256: str,
+    kind: str,
+    period=None,
+    problems=(),
+    user: str,
+    archive_path: str | None = None,
+    file_size: int | None = None,
+    sheets_used=(),
+    sheets_skipped=(),
+) -> int:
+    """Insert one load and its rows (through Arrow); the caller refreshes derived tables."""
+    load_id = con.execute(
+        """
+        insert into loads (file_name, sha256, kind, period_label, period_start, period_end,
+            sheets_used, sheets_skipped, rows_loaded, warning_count, loaded_at, loaded_by,
+            archive_path, file_size)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        returning load_id
+        """,
+        [
+            file_name, sha256, kind,
+            period.label if period else None,
+            period.start if period else None,
+            period.end if period else _latest_date(rows),
+            list(sheets_used), list(sheets_skipped),
+            rows.height, sum(p.level == "warning" for p in problems), datetime.now(), user,
+            archive_path, file_size,
+        ],
+    ).fetchone()[0]
+    con.register("incoming_rows", rows.with_columns(pl.lit(load_id, pl.Int32).alias("load_id")))
+    con.execute("insert into ledger_rows by name select * from incoming_rows")
+    con.unregister("incoming_rows")
+    messages = pl.DataFrame(
+        [
+            {
+                "load_id": load_id, "level": p.level, "sheet": p.sheet, "cell": p.cell,
+                "excel_row": p.row, "column_name": p.header, "value": p.value, "message": p.message,
+            }
+            for p in problems
+        ],
+        schema={
+            "load_id": pl.Int32, "level": pl.String, "sheet": pl.String, "cell": pl.String,
+            "excel_row": pl.Int32, "column_name": pl.String, "value": pl.String, "message": pl.String,
+        },
+    )
+    con.register("incoming_messages", messages)
+    con.execute("insert into load_messages by name select * from incoming_messages")
+    con.unregister("incoming_messages")
+    return load_id
+
+
+def _latest_date(rows: pl.DataFrame):
+    dates = [rows.get_column(c).max() for c in ("signed_date", "start_date") if rows.height]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
+
+
+def _archive(live: Path, ledger: Ledger, data: bytes) -> Path:
+    """Keep the original bytes by content hash, so every load can be downloaded again."""
+    folder = archive_dir(live) / ledger.sha256[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{ledger.sha256}{Path(ledger.file_name).suffix.lower()}"
+    if not target.exists():
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return target

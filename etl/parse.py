@@ -1,0 +1,472 @@
+"""Value parsers of the ETL: one ledger cell in, one typed value out.
+
+Every parser accepts what Excel, WPS and hand-typing produce (floats, full-width digits,
+"约5亿元", "2024.3.15", "√"), returns None for blanks and placeholders such as "待定",
+and raises ParseError with a Chinese message that tells the uploader how to fix the cell.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from .reference import REFERENCE_DIR, Reference, Unit, _rows, _split
+
+
+class ParseError(ValueError):
+    """A cell value that cannot be understood; str(e) is a Chinese message with the fix."""
+
+
+PLACEHOLDERS: frozenset[str] = frozenset({
+    "待定", "暂无", "无", "不详", "未知", "空",
+    "—", "——", "－", "-", "--", "---", "/", "／", "\\",
+    "N/A", "n/a", "NA", "#N/A", "null", "NULL", "None", "nan",
+})
+
+# ---------------------------------------------------------------- text
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Full-width punctuation Chinese writers type on purpose; everything else full-width
+# (digits, letters, ．，／ etc.) is folded to ASCII by NFKC.
+_KEEP_FULL_WIDTH = "（）：；，！？"
+_FOLDABLE = re.compile(f"[^{_KEEP_FULL_WIDTH}]+")
+_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, CJK and kept punctuation
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value) -> str | None:
+    """Any cell value -> display text, or None when blank."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        # repr keeps 12.34 as typed; 2024.0 read from Excel is the integer 2024
+        text = str(int(value)) if value.is_integer() else repr(value)
+    elif isinstance(value, datetime) and value.time() == time():
+        text = value.date().isoformat()
+    else:
+        text = str(value)
+    text = text.translate(_ZERO_WIDTH)
+    text = _FOLDABLE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _SPACES.sub(_join_words, text).strip() or None
+
+
+def _join_words(space: re.Match) -> str:
+    # Line breaks inside Chinese text are wrapping artefacts; between Latin words a space.
+    text, start, end = space.string, space.start(), space.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return "" if _CJK.match(before) or _CJK.match(after) else " "
+
+
+def _compact(value) -> str:
+    """clean_text without any whitespace, '' when blank: the form used for matching."""
+    return _SPACES.sub("", clean_text(value) or "")
+
+
+_OPENING = "[【〔"
+_CLOSING = "]】〕"
+_BRACKETS = str.maketrans(_OPENING + _CLOSING, "(" * len(_OPENING) + ")" * len(_CLOSING))
+_TRAILING_PUNCT = ".,;:!?、。·…-—~\"'“”‘’"
+
+
+def normalize_name(name: str) -> str:
+    """Identity form of a project name for matching across files and months."""
+    text = unicodedata.normalize("NFKC", name).translate(_ZERO_WIDTH)
+    text = _SPACES.sub("", text).translate(_BRACKETS).lower().rstrip(_TRAILING_PUNCT)
+    if text.endswith("项目") and len(text) > 2:
+        text = text[:-2].rstrip(_TRAILING_PUNCT)
+    return text
+
+
+_PROJECT_CODE = re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}-\d{6}")
+
+
+def is_project_code(text: str | None) -> bool:
+    """National project code YYYY-AAAAAA-NN-NN-NNNNNN."""
+    return bool(_PROJECT_CODE.fullmatch(_compact(text)))
+
+
+def project_key(code: str | None, name: str, unit_id: str) -> str:
+    """Stable identity of a project: its national code, else unit + normalised name."""
+    if is_project_code(code):
+        return f"code:{_compact(code)}"
+    return f"name:{unit_id}:{normalize_name(name)}"
+
+
+# ---------------------------------------------------------------- money
+
+USD_CNY = Decimal("7.1")
+_WAN_PER_UNIT = {
+    "元": Decimal("0.0001"),
+    "万元": Decimal(1),
+    "亿元": Decimal(10000),
+    "美元": USD_CNY / 10000,
+    "万美元": USD_CNY,
+    "亿美元": USD_CNY * 10000,
+}
+_SHORT_UNITS = {"万": "万元", "亿": "亿元"}
+_FOUR_PLACES = Decimal("0.0001")
+_AMOUNT_FORM = "应为一个非负数字，如 1234.5、5000万元 或 3.5亿元"
+_MONEY_UNIT = "亿美元|万美元|美元|亿元|万元|元"
+_AMOUNT = re.compile(
+    r"(?:约|大约|预计)?(?:人民币)?¥?\s*"
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
+    rf"\s*(?P<unit>{_MONEY_UNIT}|亿|万)?(?:人民币)?(?:左右)?"
+)
+_NEGATIVE = re.compile(r"\D*[-−]\s*\d")
+_RANGE = re.compile(r"\d\s*(?:万元|亿元|万|亿)?\s*(?:-|~|—|–|至|到)+\s*\d")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
+    """Amount in 万元 (4 decimals); a unit written in the cell beats column_unit.
+
+    US dollars are converted at USD_CNY, so the result is always 万元 of RMB.
+    """
+    if column_unit not in _WAN_PER_UNIT:
+        raise ValueError(f"unknown money unit {column_unit!r}")
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        # repr, not Decimal(float): 12.34 must stay 12.34, not 12.339999999999999857891...
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise ParseError(f"无法识别的金额，{_AMOUNT_FORM}")
+        unit = column_unit
+    else:
+        text = clean_text(value)
+        if text is None or text in PLACEHOLDERS:
+            return None
+        match = _AMOUNT.fullmatch(text.replace("，", ","))
+        if match is None:
+            raise ParseError(_amount_problem(text))
+        number = Decimal(match["number"].replace(",", ""))
+        unit = _SHORT_UNITS.get(match["unit"], match["unit"]) or column_unit
+    if number < 0:
+        raise ParseError(f"金额不能为负数，{_AMOUNT_FORM}")
+    return (number * _WAN_PER_UNIT[unit]).quantize(_FOUR_PLACES, ROUND_HALF_UP)
+
+
+def _amount_problem(text: str) -> str:
+    if _NEGATIVE.match(text):
+        return f"金额不能为负数，{_AMOUNT_FORM}"
+    if _RANGE.search(text):
+        return f"金额不能是一个范围（如 1-2亿），请填写确定的数，{_AMOUNT_FORM}"
+    if len(_NUMBER.findall(text)) > 1:
+        return f"一个单元格只能填一个金额，分期或多方投资请填合计，{_AMOUNT_FORM}"
+    return f"无法识别的金额，{_AMOUNT_FORM}"
+
+
+_UNIT_AFTER_LABEL = re.compile(rf"单位[:：]?\s*(?:人民币)?({_MONEY_UNIT})")
+_UNIT_IN_BRACKETS = re.compile(
+    rf"[(（\[【/]\s*(?:人民币)?({_MONEY_UNIT})(?:人民币)?\s*(?:[)）\]】]|$)"
+)
+
+
+def detect_money_unit(text: str | None) -> str | None:
+    """Money unit named in a header, title or unit line ('万元', '亿元', '元', '万美元', ...)."""
+    text = _compact(text)
+    if text in _WAN_PER_UNIT:
+        return text
+    # Anchored on 单位 or a bracket so that 万美元 is never read as 万元 and 元 never
+    # matches inside ordinary words.
+    match = _UNIT_AFTER_LABEL.search(text) or _UNIT_IN_BRACKETS.search(text)
+    return match[1] if match else None
+
+
+# ---------------------------------------------------------------- dates
+
+_DATE_FORM = "应为 2024-03-15、2024.3.15 或 2024年3月15日 等形式"
+_EXCEL_EPOCH = date(1899, 12, 30)  # 1900 system; the day before 12-31 absorbs Excel's fake 1900-02-29
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000
+_TIME_OF_DAY = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_FULL_DATE = re.compile(
+    rf"(?P<y>\d{{4}})\s*[-./年]\s*(?P<m>\d{{1,2}})\s*[-./月]\s*(?P<d>\d{{1,2}})\s*[日号]?{_TIME_OF_DAY}"
+)
+_COMPACT_DATE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
+_MONTH_DATE = re.compile(r"(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*月?")
+_YEARLESS_DATE = re.compile(r"(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*[日号]?")
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+def parse_date(value, default_year: int | None = None) -> date | None:
+    """Cell -> date; month-only forms give the first of the month (see date_precision)."""
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if is_number and _SERIAL_MIN <= value <= _SERIAL_MAX:
+        return _from_serial(value)
+    if isinstance(value, float) and _lost_trailing_zero(value):
+        raise ParseError(
+            "数字形式的日期有歧义（2024.1 可能是 2024.10，3.1 可能是 3.10），"
+            "请把单元格设为文本或日期，写成 2024-10-01 或 2024年10月 等形式"
+        )
+    text = clean_text(value)
+    if text is None or text in PLACEHOLDERS:
+        return None
+    if _SERIAL_TEXT.fullmatch(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+        return _from_serial(float(text))
+    if match := _FULL_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text):
+        return _make_date(int(match["y"]), int(match["m"]), int(match["d"]))
+    if match := _MONTH_DATE.fullmatch(text):
+        return _make_date(int(match["y"]), int(match["m"]), 1)
+    if match := _YEARLESS_DATE.fullmatch(text):
+        if default_year is None:
+            raise ParseError(f"日期缺少年份，{_DATE_FORM}")
+        return _make_date(default_year, int(match["m"]), int(match["d"]))
+    raise ParseError(f"无法识别的日期，{_DATE_FORM}")
+
+
+def date_precision(value) -> str:
+    """'month' for month-only forms such as '2024.3' or '2024年3月', else 'day'."""
+    return "month" if _MONTH_DATE.fullmatch(clean_text(value) or "") else "day"
+
+
+def _from_serial(serial: float) -> date:
+    day = _EXCEL_EPOCH + timedelta(days=int(serial))  # the fraction is the time of day
+    return _make_date(day.year, day.month, day.day)
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    if not 2000 <= year <= 2100:
+        raise ParseError(f"日期年份应在 2000—2100 之间，{_DATE_FORM}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ParseError(f"日期无效（没有这一天），{_DATE_FORM}") from None
+
+
+def _lost_trailing_zero(value: float) -> bool:
+    # 2024.10 or 3.10 typed into a number cell is stored as 2024.1 or 3.1.
+    whole, _, fraction = repr(value).partition(".")
+    if len(fraction) != 1:
+        return False
+    return fraction == "1" if len(whole) == 4 else fraction in "123"
+
+
+# ---------------------------------------------------------------- started?
+
+_STARTED = {
+    **dict.fromkeys(["是", "√", "✓", "✔", "☑", "已开工", "开工", "已开工建设", "在建",
+                     "y", "yes", "1", "true"], True),
+    # 'x' is how people type × without a symbol keyboard
+    **dict.fromkeys(["否", "×", "✗", "✘", "x", "未开工", "未", "待开工",
+                     "n", "no", "0", "false"], False),
+}
+
+
+def parse_started(value) -> bool | None:
+    """Yes/no cell of 是否开工."""
+    text = clean_text(value)
+    if text is None or text in PLACEHOLDERS:
+        return None
+    started = _STARTED.get(_compact(text).lower())
+    if started is None:
+        raise ParseError("无法识别的开工情况，应为 是/否、√/× 或 已开工/未开工")
+    return started
+
+
+# ---------------------------------------------------------------- reporting units
+
+_COUNTY_SUFFIXES = "县区市"
+
+
+def _without_suffix(name: str) -> str | None:
+    # Two-character names such as 绛县 or 夏县 keep their suffix: 绛 alone means nothing.
+    return name[:-1] if len(name) > 2 and name[-1] in _COUNTY_SUFFIXES else None
+
+
+@lru_cache(maxsize=8)
+def _unit_index(units: tuple[Unit, ...]) -> dict[str, Unit]:
+    index: dict[str, Unit] = {}
+    for unit in units:
+        for key in map(_compact, (unit.name, *unit.aliases)):
+            index.setdefault(key, unit)
+            if unit.kind == "county" and (short := _without_suffix(key)):
+                index.setdefault(short, unit)
+    return index
+
+
+def _unit_candidates(text: str | None, reference: Reference) -> list[str]:
+    key = _compact(text)
+    candidates = [key]
+    for prefix in (reference.city_name, reference.city_short_name):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            candidates.append(key[len(prefix):])
+    return candidates
+
+
+def resolve_unit(text: str, reference: Reference) -> Unit | None:
+    """Reporting-unit cell -> Unit, by name or alias; None when nothing matches."""
+    index = _unit_index(reference.units)
+    candidates = _unit_candidates(text, reference)
+    for candidate in candidates:
+        for key in (candidate, _without_suffix(candidate)):
+            if key in index:
+                return index[key]
+    # '永济市商务局', '盐湖区解州镇': the longest unit name the cell starts with.
+    for candidate in candidates:
+        prefixes = [key for key in index if len(key) >= 2 and candidate.startswith(key)]
+        if prefixes:
+            return index[max(prefixes, key=len)]
+    return None
+
+
+def suggest_unit(text: str, reference: Reference) -> str | None:
+    """Closest unit name, for a '是否为"临猗县"？' hint."""
+    index = _unit_index(reference.units)
+    for candidate in reversed(_unit_candidates(text, reference)):
+        if close := difflib.get_close_matches(candidate, index, n=1, cutoff=0.5):
+            return index[close[0]].name
+    return None
+
+
+# ---------------------------------------------------------------- chains and origins
+
+OTHER_CHAIN = "其他"
+
+
+@lru_cache(maxsize=8)
+def _chain_index(aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {_compact(alias).lower(): chain for alias, chain in aliases}
+
+
+def resolve_chain(text: str | None, reference: Reference) -> tuple[str, bool]:
+    """Chain cell -> (chain, recognised); unknown or blank -> ('其他', False)."""
+    key = _compact(text).lower()
+    if not key:
+        return OTHER_CHAIN, False
+    index = _chain_index(tuple(reference.chain_aliases.items()))
+    if key in index:
+        return index[key], True
+    contained = [alias for alias in index if alias in key]
+    if contained:
+        return index[max(contained, key=len)], True
+    return OTHER_CHAIN, False
+
+
+@lru_cache(maxsize=4)
+def _origin_aliases(directory: Path) -> tuple[tuple[str, str], ...]:
+    pairs = [
+        (alias, row["province"])
+        for row in _rows(Path(directory) / "origins.csv")
+        for alias in (row["province"], *_split(row["aliases"]))
+    ]
+    # Longest first, so that 内蒙古 is tried before 内蒙 and 印度尼西亚 before 印度.
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+def origin_province(text: str | None) -> str | None:
+    """Investor origin -> province short name ('浙江', '香港', '境外'); None if unknown."""
+    key = _compact(text).removeprefix("中国")
+    if not key:
+        return None
+    return next((province for alias, province in _origin_aliases(REFERENCE_DIR)
+                 if key.startswith(alias)), None)
+
+
+# ---------------------------------------------------------------- periods
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period; the label depends only on the span, so equal spans compare equal."""
+
+    start: date
+    end: date
+    label: str  # e.g. '2024年1-6月', '2024年3月', '2024年全年'
+    cumulative: bool  # year-to-date span: starts in January, more than one month
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d{2})年")
+_MONTH_SPAN = re.compile(r"(?<!\d)(\d{1,2})月?(?:-|—|–|~|至|到)+(\d{1,2})月")
+_UP_TO = re.compile(r"截[至止]到?(?:20\d{2}年)?(\d{1,2})月")  # 截至6月底: year to date
+_FIRST_QUARTERS = re.compile(r"前([一二两三四1-4])个?季度")
+_QUARTER = re.compile(r"([一二三四1-4])季度")
+_HALF_YEAR = re.compile(r"([上下])半年")
+_MONTH = re.compile(r"(?<!\d)(\d{1,2})月(?!\d{1,2}[日号])")  # a month, not a day such as 3月15日
+_WHOLE_YEAR = re.compile(r"全年|年度")
+_QUARTER_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def parse_period(text: str | None, default_year: int | None = None) -> Period | None:
+    """Reporting period named in a title, sheet name or file name; None if there is none."""
+    text = _compact(text)
+    year_match = _YEAR.search(text)
+    year = int(year_match[1]) if year_match else default_year
+    span = _month_span(text) or ((1, 12) if year_match else None)
+    if year is None or span is None:
+        return None
+    first, last = span
+    if not 1 <= first <= last <= 12:
+        return None
+    if (first, last) == (1, 12):
+        label = f"{year}年全年"
+    elif first == last:
+        label = f"{year}年{first}月"
+    else:
+        label = f"{year}年{first}-{last}月"
+    return Period(
+        start=date(year, first, 1),
+        end=date(year, last, calendar.monthrange(year, last)[1]),
+        label=label,
+        cumulative=first == 1 and last > first,
+    )
+
+
+def _month_span(text: str) -> tuple[int, int] | None:
+    if match := _MONTH_SPAN.search(text):
+        return int(match[1]), int(match[2])
+    if match := _UP_TO.search(text):
+        return 1, int(match[1])
+    if match := _FIRST_QUARTERS.search(text):
+        return 1, 3 * _QUARTER_NUMBERS[match[1]]
+    if match := _QUARTER.search(text):
+        quarter = _QUARTER_NUMBERS[match[1]]
+        return 3 * quarter - 2, 3 * quarter
+    if match := _HALF_YEAR.search(text):
+        return (1, 6) if match[1] == "上" else (7, 12)
+    if match := _MONTH.search(text):
+        return int(match[1]), int(match[1])
+    if _WHOLE_YEAR.search(text):
+        return 1, 12
+    return None
+
+
+# ---------------------------------------------------------------- row kinds
+
+_TOTAL = re.compile(r"^(?:合计|总计|小计)(?![\u4e00-\u9fff])|(?:合计|总计|小计)$")
+_TRAILING_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
+_GROUP = re.compile(r"(?:[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[）)])\s*\S")
+# '注' needs its colon: without it the word would also catch 注册…, 注资….
+_FOOTER = re.compile(
+    r"(?:填报人|填表人|审核人|联系电话|填报日期|填表日期|制表人|单位负责人|负责人|备注[:：]?|注\d*[:：])"
+)
+
+
+def is_total_row(first_cells: list[str | None]) -> bool:
+    """A 合计/总计/小计 row; '综合计量中心' or '总计划投资' are not."""
+    for cell in first_cells:
+        text = _TRAILING_NOTE.sub("", _compact(cell)).rstrip(":：")
+        if _TOTAL.search(text):
+            return True
+    return False
+
+
+def is_group_row(text: str | None) -> bool:
+    """A group heading such as '一、盐湖区' or '（二）新能源产业'."""
+    return bool(_GROUP.match(_compact(text)))
+
+
+def is_footer_row(text: str | None) -> bool:
+    """A signature line under the table: 填报人、审核人、联系电话、注：…"""
+    return bool(_FOOTER.match(_compact(text)))

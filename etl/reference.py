@@ -1,0 +1,100 @@
+"""Reference data: the city's reporting units, chains, header synonyms and targets.
+
+Everything city-specific is read from data/reference/ so another city is a matter of
+editing files, not code.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = Path(os.environ.get("REFERENCE_DIR", ROOT / "data" / "reference"))
+
+
+@dataclass(frozen=True)
+class Unit:
+    unit_id: str
+    name: str
+    kind: str  # county | zone
+    adcode: str | None  # the county's own adcode; None for zones
+    host_adcode: str  # the county the unit rolls up to on the map
+    stat_code: str | None
+    aliases: tuple[str, ...]
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(frozen=True)
+class Reference:
+    city_name: str
+    city_short_name: str
+    city_adcode: str
+    geo_file: Path
+    units: tuple[Unit, ...]
+    chains: tuple[str, ...]
+    chain_aliases: dict[str, str]  # alias or name -> chain
+    header_synonyms: dict[str, tuple[str, ...]]  # field -> header texts
+    warning_days: dict[str, int] = field(default_factory=dict)
+
+    def unit(self, unit_id: str) -> Unit:
+        return next(u for u in self.units if u.unit_id == unit_id)
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(a for a in (cell or "").split("|") if a)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@lru_cache(maxsize=4)
+def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
+    directory = Path(directory)
+    city = tomllib.loads((directory / "city.toml").read_text(encoding="utf-8"))
+    units = tuple(
+        Unit(
+            unit_id=r["unit_id"],
+            name=r["name"],
+            kind=r["kind"],
+            adcode=r["adcode"] or None,
+            host_adcode=r["host_adcode"],
+            stat_code=r["stat_code"] or None,
+            aliases=_split(r["aliases"]),
+            lon=float(r["lon"]) if r["lon"] else None,
+            lat=float(r["lat"]) if r["lat"] else None,
+        )
+        for r in _rows(directory / "units.csv")
+    )
+    chain_rows = _rows(directory / "chains.csv")
+    chains = tuple(r["chain"] for r in chain_rows)
+    chain_aliases = {}
+    for r in chain_rows:
+        for alias in (r["chain"], *_split(r["aliases"])):
+            chain_aliases[alias] = r["chain"]
+    headers = {r["field"]: _split(r["synonyms"]) for r in _rows(directory / "headers.csv")}
+    geo = Path(city["geo_file"])
+    return Reference(
+        city_name=city["name"],
+        city_short_name=city.get("short_name", city["name"]),
+        city_adcode=str(city["adcode"]),
+        geo_file=geo if geo.is_absolute() else ROOT / geo,
+        units=units,
+        chains=chains,
+        chain_aliases=chain_aliases,
+        header_synonyms=headers,
+        warning_days=dict(city.get("warnings", {})),
+    )
+
+
+def load_targets(directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:
+    """Annual targets: rows of year, unit (全市 or a unit name), metric, target."""
+    path = Path(directory) / "targets.csv"
+    return _rows(path) if path.exists() else []

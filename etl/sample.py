@@ -1,0 +1,38 @@
+"""Build a warehouse from the sample ledgers in data/sample."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from warehouse.db import archive_dir, db_path, write_lock
+
+from .load import LoadResult, load_file
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+
+
+def sample_files(directory: Path = SAMPLE_DIR) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in LEDGER_SUFFIXES)
+
+
+def build_sample(db: str | Path | None = None, directory: Path = SAMPLE_DIR) -> list[LoadResult]:
+    """Load every sample ledger into a new file, then swap it in atomically."""
+    live = db_path(db)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    staging = live.with_name(f".{live.stem}-{uuid.uuid4().hex[:8]}.duckdb")
+    try:
+        results = [load_file(p, db=staging, user="sample") for p in sample_files(directory)]
+        if all(r.ok for r in results):
+            with write_lock(live):
+                shutil.rmtree(archive_dir(live), ignore_errors=True)
+                if archive_dir(staging).exists():
+                    archive_dir(staging).rename(archive_dir(live))
+                staging.replace(live)
+        return results
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".lock").unlink(missing_ok=True)
+        shutil.rmtree(archive_dir(staging), ignore_errors=True)

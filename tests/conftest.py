@@ -1,0 +1,49 @@
+"""Fixtures: tiny warehouses built from rows, and ledger workbooks built in the test."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from etl.load import record_load
+from etl.parse import normalize_name
+from etl.read import ROW_SCHEMA
+from warehouse import build
+from warehouse.db import writer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(records: list[dict], kind: str = "signed", sheet: str = "Sheet1", period_end: date | None = None) -> pl.DataFrame:
+    """Ledger rows from short dicts: project_name and unit_id are enough, the rest defaults."""
+    filled = []
+    for i, r in enumerate(records):
+        row = {k: None for k in ROW_SCHEMA}
+        row.update(sheet=sheet, sheet_index=0, excel_row=i + 3, kind=kind, period_end=period_end, chain="其他")
+        row.update(r)
+        row["name_key"] = f"{row['unit_id']}:{normalize_name(row['project_name'])}"
+        if kind == "started" and row["is_started"] is None:
+            row["is_started"] = row["start_date"] is not None
+        filled.append(row)
+    return pl.DataFrame(filled, schema=ROW_SCHEMA)
+
+
+def add_load(db: Path, frame: pl.DataFrame, kind: str, name: str | None = None) -> int:
+    """Record one load the way the loader does, without an Excel file."""
+    name = name or f"{kind}-{frame.height}.xlsx"
+    with writer(db) as con:
+        load_id = record_load(
+            con, frame, file_name=name, kind=kind, user="test",
+            sha256=hashlib.sha256(frame.write_csv().encode() + name.encode()).hexdigest(),
+        )
+        build.refresh(con)
+    return load_id
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "warehouse.duckdb"

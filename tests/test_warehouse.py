@@ -1,0 +1,69 @@
+"""Derivation of projects and the headline metrics on hand-made warehouses."""
+
+from datetime import date
+from decimal import Decimal
+
+from conftest import add_load, rows
+from warehouse.db import Reader
+from warehouse.queries import Filters, headline
+
+
+def figures(db, year=2024, **kw):
+    return headline(Reader(db).cursor(), Filters(year, **kw))
+
+
+def test_cumulative_sheets_count_each_project_once(db):
+    q1 = rows([
+        {"project_name": "铝材项目", "unit_id": "140821", "signed_date": date(2024, 2, 1), "signed_amount_wan": Decimal(10000)},
+    ], period_end=date(2024, 3, 31), sheet="1-3月")
+    h1 = rows([
+        # the same project re-listed with a corrected amount, and a new one
+        {"project_name": "铝材", "unit_id": "140821", "signed_date": date(2024, 2, 1), "signed_amount_wan": Decimal(12000)},
+        {"project_name": "储能电站", "unit_id": "140802", "signed_date": date(2024, 5, 1), "signed_amount_wan": Decimal(500000)},
+    ], period_end=date(2024, 6, 30), sheet="1-6月")
+    add_load(db, q1, "signed")
+    add_load(db, h1, "signed")
+    f = figures(db)
+    assert (f["signed_projects"], f["signed_amount_yi"]) == (2, Decimal("51.20"))
+
+
+def test_start_rate_counts_the_signed_cohort_and_ignores_unmatched_starts(db):
+    signed = rows([
+        {"project_name": f"项目{i}", "unit_id": "140822", "signed_date": date(2024, 1, 10), "signed_amount_wan": Decimal(100)}
+        for i in range(4)
+    ] + [{"project_name": "旧项目", "unit_id": "140822", "signed_date": date(2023, 6, 1), "signed_amount_wan": Decimal(100)}])
+    started = rows([
+        {"project_name": "项目0", "unit_id": "140822", "start_date": date(2024, 3, 1), "planned_investment_wan": Decimal(50), "funds_in_place_wan": Decimal(5)},
+        {"project_name": "项目1项目", "unit_id": "140822", "start_date": date(2024, 4, 1), "planned_investment_wan": Decimal(70), "funds_in_place_wan": Decimal(7)},
+        {"project_name": "旧项目", "unit_id": "140822", "start_date": date(2024, 2, 1), "planned_investment_wan": Decimal(999)},
+        {"project_name": "没有签约的项目", "unit_id": "140822", "start_date": date(2024, 2, 1), "planned_investment_wan": Decimal(999)},
+    ], kind="started", period_end=date(2024, 6, 30))
+    add_load(db, signed, "signed")
+    add_load(db, started, "started")
+    f = figures(db)
+    assert f["signed_projects"] == 4
+    assert f["started_projects"] == 2
+    assert f["start_rate"] == Decimal("0.5")
+    assert f["started_planned_investment_yi"] == Decimal("0.01")  # 120 万元
+    assert f["funds_in_place_yi"] == Decimal("0.00")  # 12 万元
+    cur = Reader(db).cursor()
+    assert cur.execute("select project_name from v_unmatched_starts").fetchall() == [("没有签约的项目",)]
+
+
+def test_code_joins_rows_without_code(db):
+    code = "2024-140821-30-03-012345"
+    add_load(db, rows([{"project_name": "A厂", "project_code": code, "unit_id": "140821", "signed_date": date(2024, 1, 5), "signed_amount_wan": Decimal(1)}]), "signed")
+    add_load(db, rows([{"project_name": "A厂", "unit_id": "140821", "start_date": date(2024, 2, 5)}], kind="started"), "started")
+    assert figures(db)["started_projects"] == 1
+
+
+def test_filters_select_units_chains_and_months(db):
+    add_load(db, rows([
+        {"project_name": "a", "unit_id": "140821", "chain": "新能源", "signed_date": date(2024, 1, 5), "signed_amount_wan": Decimal(1)},
+        {"project_name": "b", "unit_id": "140822", "chain": "新能源", "signed_date": date(2024, 5, 5), "signed_amount_wan": Decimal(1)},
+        {"project_name": "c", "unit_id": "140822", "chain": "食品加工", "signed_date": date(2024, 9, 5), "signed_amount_wan": Decimal(1)},
+    ]), "signed")
+    assert figures(db)["signed_projects"] == 3
+    assert figures(db, units=("140822",))["signed_projects"] == 2
+    assert figures(db, chains=("新能源",))["signed_projects"] == 2
+    assert figures(db, month_from=2, month_to=6)["signed_projects"] == 1

@@ -1,0 +1,84 @@
+"""The sidebar filters, kept in the URL so a copied link reproduces the view.
+
+URL form: ?year=2024&months=1-9&units=140821,zone-jingkai&chains=新能源,食品加工
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from warehouse.queries import Filters
+
+from . import data
+
+
+def _ints(text: str | None) -> tuple[int, int] | None:
+    try:
+        a, b = (int(x) for x in (text or "").split("-", 1))
+    except ValueError:
+        return None
+    return (a, b) if 1 <= a <= b <= 12 else None
+
+
+def _list(text: str | None, allowed: list[str]) -> list[str]:
+    return [x for x in (text or "").split(",") if x in allowed]
+
+
+def sidebar_filters() -> Filters | None:
+    """Draw the filters; None when the warehouse holds no signed project yet."""
+    years = data.query("years")
+    if years.height == 0:
+        return None
+    year_list = years.get_column("year").to_list()
+    latest_month = dict(zip(year_list, years.get_column("latest_month").to_list()))
+    units = data.query("units")
+    unit_names = dict(zip(units.get_column("unit_id").to_list(), units.get_column("name").to_list()))
+    chains = data.query("chains").get_column("chain").to_list()
+    params = st.query_params
+
+    # Session state is seeded from the URL once; afterwards the widgets own the values.
+    if "f_year" not in st.session_state:
+        year = int(params["year"]) if params.get("year", "").isdigit() and int(params["year"]) in year_list else year_list[0]
+        st.session_state.f_year = year
+        st.session_state.f_months = _ints(params.get("months")) or (1, latest_month[year])
+        st.session_state.f_units = _list(params.get("units"), list(unit_names))
+        st.session_state.f_chains = _list(params.get("chains"), chains)
+
+    def year_changed():
+        st.session_state.f_months = (1, latest_month[st.session_state.f_year])
+
+    with st.sidebar:
+        st.header("筛选")
+        st.selectbox("年份", year_list, key="f_year", format_func=lambda y: f"{y}年", on_change=year_changed)
+        st.select_slider("月份", options=list(range(1, 13)), key="f_months", format_func=lambda m: f"{m}月")
+        st.multiselect("县（市、区）/开发区", list(unit_names), key="f_units", format_func=unit_names.get, placeholder="全部")
+        st.multiselect("产业链", chains, key="f_chains", placeholder="全部")
+        st.caption("筛选条件保存在网址中，复制链接即可分享当前视图。")
+
+    month_from, month_to = st.session_state.f_months
+    filters = Filters(
+        year=st.session_state.f_year,
+        month_from=month_from,
+        month_to=month_to,
+        units=tuple(st.session_state.f_units),
+        chains=tuple(st.session_state.f_chains),
+    )
+    _to_url(filters)
+    return filters
+
+
+def _to_url(f: Filters) -> None:
+    wanted = {"year": str(f.year), "months": f"{f.month_from}-{f.month_to}"}
+    if f.units:
+        wanted["units"] = ",".join(f.units)
+    if f.chains:
+        wanted["chains"] = ",".join(f.chains)
+    current = {k: st.query_params.get(k) for k in ("year", "months", "units", "chains")}
+    if current != {k: wanted.get(k) for k in current}:
+        st.query_params.from_dict(wanted)
+
+
+def describe(f: Filters) -> str:
+    """The filters in words, for captions and export file names."""
+    months = f"{f.month_from}月" if f.month_from == f.month_to else f"{f.month_from}-{f.month_to}月"
+    return f"{f.year}年{months}"

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: connection, schema, metric definitions and queries."""

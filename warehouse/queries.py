@@ -1,0 +1,67 @@
+"""The query API: run a named .sql file of sql/queries with filters, get a polars frame."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import duckdb
+import polars as pl
+
+from .db import SQL_DIR
+from .metrics import ratio, yi
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a page's sidebar selects; an empty tuple means all."""
+
+    year: int
+    month_from: int = 1
+    month_to: int = 12
+    units: tuple[str, ...] = field(default_factory=tuple)
+    chains: tuple[str, ...] = field(default_factory=tuple)
+
+    def previous_year(self) -> "Filters":
+        return Filters(self.year - 1, self.month_from, self.month_to, self.units, self.chains)
+
+    def params(self) -> dict:
+        return {
+            "year": self.year,
+            "month_from": self.month_from,
+            "month_to": self.month_to,
+            "units": list(self.units),
+            "chains": list(self.chains),
+        }
+
+
+@lru_cache(maxsize=None)
+def sql(name: str) -> tuple[str, frozenset[str]]:
+    text = (SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    return text, frozenset(re.findall(r"\$([a-z_]+)", text))
+
+
+def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, **params) -> pl.DataFrame:
+    """Execute sql/queries/<name>.sql; parameters it does not use are not passed."""
+    text, wanted = sql(name)
+    given = {**(filters.params() if filters else {}), **params}
+    return cur.sql(text, params={k: v for k, v in given.items() if k in wanted}).pl()
+
+
+def headline(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
+    """The headline figures in display units (亿元, fractions), plus the data date."""
+    row = run(cur, "headline", filters).row(0, named=True)
+    as_of = run(cur, "as_of").item()
+    return {
+        "year": filters.year,
+        "signed_projects": row["signed_projects"],
+        "signed_amount_yi": yi(row["signed_amount_wan"]),
+        "started_projects": row["started_projects"],
+        "start_rate": ratio(row["started_projects"], row["signed_projects"]),
+        "started_planned_investment_yi": yi(row["started_planned_wan"]),
+        "funds_in_place_yi": yi(row["funds_wan"]),
+        "funds_rate": ratio(row["funds_wan"], row["signed_amount_wan"]),
+        "projects_over_1yi": row["projects_over_1yi"],
+        "as_of": as_of,
+    }

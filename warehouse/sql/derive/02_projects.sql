@@ -1,0 +1,61 @@
+-- The current state of each project: for every field, the latest value reported.
+-- Signing facts come from signed ledgers only; start, funds and progress from any ledger.
+create or replace table projects as
+with latest as (
+    select
+        project_key,
+        arg_max(project_code, seq) filter (where project_code is not null) as project_code,
+        coalesce(
+            arg_max(project_name, seq) filter (where kind = 'signed'),
+            arg_max(project_name, seq)
+        ) as project_name,
+        coalesce(
+            arg_max(unit_id, seq) filter (where kind = 'signed'),
+            arg_max(unit_id, seq)
+        ) as unit_id,
+        coalesce(
+            arg_max(chain, seq) filter (where kind = 'signed' and chain <> '其他'),
+            arg_max(chain, seq) filter (where chain <> '其他'),
+            '其他'
+        ) as chain,
+        arg_max(investor, seq) filter (where investor is not null) as investor,
+        arg_max(investor_origin, seq) filter (where investor_origin is not null) as investor_origin,
+        arg_max(origin_province, seq) filter (where origin_province is not null) as origin_province,
+        min(lead_date) as lead_date,
+        min(negotiation_date) as negotiation_date,
+        arg_max(signed_date, seq) filter (where kind = 'signed' and signed_date is not null) as signed_date,
+        arg_max(signed_amount_wan, seq) filter (where kind = 'signed' and signed_amount_wan is not null) as signed_amount_wan,
+        arg_max(intended_amount_wan, seq) filter (where intended_amount_wan is not null) as intended_amount_wan,
+        arg_max(is_started, seq) filter (where is_started is not null) as started_flag,
+        arg_max(start_date, seq) filter (where start_date is not null) as start_date,
+        arg_max(planned_start_date, seq) filter (where planned_start_date is not null) as planned_start_date,
+        arg_max(planned_investment_wan, seq) filter (where planned_investment_wan is not null) as planned_investment_wan,
+        arg_max(funds_in_place_wan, seq) filter (where funds_in_place_wan is not null) as funds_in_place_wan,
+        arg_max(is_produced, seq) filter (where is_produced is not null) as produced_flag,
+        arg_max(production_date, seq) filter (where production_date is not null) as production_date,
+        arg_max(responsible_unit, seq) filter (where responsible_unit is not null) as responsible_unit,
+        arg_max(liaison_leader, seq) filter (where liaison_leader is not null) as liaison_leader,
+        arg_max(progress, seq) filter (where progress is not null) as progress,
+        arg_max(problems, seq) filter (where problems is not null) as problems,
+        arg_max(remarks, seq) filter (where remarks is not null) as remarks,
+        bool_or(kind = 'signed') as on_signed_ledger,
+        bool_or(kind = 'started') as on_started_ledger,
+        arg_max(struct_pack(load_id, sheet, excel_row), seq) filter (where kind = 'signed') as signed_source,
+        arg_max(struct_pack(load_id, sheet, excel_row), seq) filter (where start_date is not null) as start_source,
+        count(*) as row_count
+    from project_rows
+    group by project_key
+)
+
+select
+    *,
+    coalesce(started_flag, false) or start_date is not null as is_started,
+    coalesce(produced_flag, false) or production_date is not null as is_produced,
+    case
+        when coalesce(produced_flag, false) or production_date is not null then 'producing'
+        when coalesce(started_flag, false) or start_date is not null then 'started'
+        when on_signed_ledger then 'signed'
+        when negotiation_date is not null then 'negotiating'
+        else 'lead'
+    end as stage
+from latest;

@@ -1,0 +1,4 @@
+-- Industrial chains in their configured order.
+select chain
+from ref_chains
+order by sort_order;

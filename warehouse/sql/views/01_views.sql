@@ -1,0 +1,104 @@
+-- Views for analysts (they may query these directly from the DuckDB file) and for the app,
+-- recreated after every write. The metric definitions of DOMAIN.md live here and in
+-- warehouse/metrics.py, nowhere else.
+
+-- the data date: the latest period end of an active load, else the latest date in the data
+create or replace view v_as_of as
+select coalesce(
+    (select max(period_end) from loads where status = 'active'),
+    (select max(greatest(coalesce(signed_date, date '1900-01-01'), coalesce(start_date, date '1900-01-01'))) from projects)
+) as as_of;
+
+-- one row per signed project, with everything a metric needs:
+--   is_started        started as of the data date (the numerator of 签约项目开工率)
+--   started_planned_wan  计划总投资 when started, else 0 (新开工项目计划投资额)
+--   funds_wan         latest reported cumulative 到位资金 (资金到位额)
+create or replace view v_signed_projects as
+select
+    p.project_key,
+    p.project_code,
+    p.project_name,
+    p.unit_id,
+    u.name as unit_name,
+    u.kind as unit_kind,
+    u.host_adcode,
+    u.sort_order as unit_order,
+    p.chain,
+    p.investor,
+    p.investor_origin,
+    coalesce(p.origin_province, '未知') as origin_province,
+    p.signed_date,
+    year(p.signed_date) as signed_year,
+    month(p.signed_date) as signed_month,
+    p.signed_amount_wan,
+    p.is_started,
+    p.start_date,
+    case when p.is_started then date_diff('day', p.signed_date, p.start_date) end as days_to_start,
+    p.planned_investment_wan,
+    case when p.is_started then coalesce(p.planned_investment_wan, 0) else 0 end as started_planned_wan,
+    coalesce(p.funds_in_place_wan, 0) as funds_wan,
+    p.is_produced,
+    p.production_date,
+    p.stage,
+    case
+        when p.signed_amount_wan is null then '金额待定'
+        when p.signed_amount_wan < 10000 then '1亿元以下'
+        when p.signed_amount_wan < 100000 then '1-10亿元'
+        when p.signed_amount_wan < 500000 then '10-50亿元'
+        else '50亿元及以上'
+    end as size_band,
+    p.responsible_unit,
+    p.liaison_leader,
+    p.progress,
+    p.problems,
+    p.remarks,
+    p.signed_source,
+    p.start_source
+from projects p
+join ref_units u using (unit_id)
+where p.signed_date is not null;
+
+-- started-ledger rows that match no signed project: kept, reported, counted nowhere
+create or replace view v_unmatched_starts as
+select
+    p.project_key,
+    p.project_name,
+    p.unit_id,
+    u.name as unit_name,
+    p.start_date,
+    p.planned_investment_wan,
+    p.start_source
+from projects p
+join ref_units u using (unit_id)
+where p.on_started_ledger and not p.on_signed_ledger;
+
+-- every source row of every project: the trace from a figure to the file, sheet and row
+create or replace view v_trace as
+select
+    pr.project_key,
+    r.kind,
+    l.file_name,
+    r.sheet,
+    r.excel_row,
+    l.load_id,
+    l.loaded_at,
+    l.status as load_status,
+    r.project_name,
+    r.signed_amount_wan,
+    r.signed_date,
+    r.start_date,
+    r.planned_investment_wan,
+    r.funds_in_place_wan
+from ledger_rows r
+join loads l using (load_id)
+left join project_rows pr using (load_id, sheet, excel_row);
+
+-- the signed projects a page's filters select: year, month range, units and chains
+-- (an empty list selects all); every page query starts from here
+create or replace macro signed_in(year_, month_from_, month_to_, units_, chains_) as table
+select *
+from v_signed_projects
+where signed_year = year_
+  and signed_month between month_from_ and month_to_
+  and (len(units_) = 0 or list_contains(units_::varchar[], unit_id))
+  and (len(chains_) = 0 or list_contains(chains_::varchar[], chain));
