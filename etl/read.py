@@ -231,6 +231,7 @@ class _Reader:
         self.allowed_units = allowed_units
         self.synonyms = synonym_index(reference)
         self.problems: list[Problem] = []
+        self.bad_cells: set[tuple[str, int, str]] = set()  # (sheet, row, field) already reported
         self._aggregated: dict[tuple, list] = {}
 
     # -- problems ---------------------------------------------------------------
@@ -346,8 +347,9 @@ class _Reader:
                 if end >= len(head):
                     break
                 fields = self._fields_of_block(head, start, end)
-                score = len(fields)
-                if score >= 2 and (best is None or score > best[0]):
+                # more fields wins; on a tie the shorter block (no title rows in it)
+                score = (len(fields), -height)
+                if len(fields) >= 2 and (best is None or score > best[0]):
                     best = (score, start, end, fields)
         return None if best is None else best[1:]
 
@@ -506,6 +508,7 @@ class _Reader:
                 value, err = cache[v]
                 if err:
                     self.problem("error", err, sheet, out["excel_row"][i], c.letter, c.header, str(v))
+                    self.bad_cells.add((sheet, out["excel_row"][i], fld))
                 values.append(value)
             return values
 
@@ -602,16 +605,16 @@ class _Reader:
         for i in range(len(rows)):
             if kind == "signed":
                 c = by_field["signed_date"]
-                if out["signed_date"][i] is None and out["project_name"][i]:
+                if out["signed_date"][i] is None and (sheet, rows[i], "signed_date") not in self.bad_cells:
                     self.problem("error", "签约时间为空，请填写签约日期，如 2024-03-15", sheet, rows[i], c.letter, c.header)
-                if out["signed_amount_wan"][i] is None:
+                if out["signed_amount_wan"][i] is None and (sheet, rows[i], "signed_amount") not in self.bad_cells:
                     c = by_field["signed_amount"]
                     self.warn_once("签约金额待定或为空，项目计入个数但不计入金额", sheet, rows[i], c.letter, c.header)
             if kind == "started":
                 started = out["is_started"][i]
                 if started is None and out["start_date"][i] is not None:
                     out["is_started"][i] = True
-                if out["start_date"][i] is None and out["is_started"][i] is not False:
+                if out["start_date"][i] is None and out["is_started"][i] is not False and (sheet, rows[i], "start_date") not in self.bad_cells:
                     c = by_field["start_date"]
                     self.problem("error", "开工时间为空，请填写实际开工日期，如 2024-03-15", sheet, rows[i], c.letter, c.header)
             signed, started_on = out["signed_date"][i], out["start_date"][i]

@@ -32,3 +32,10 @@ def change(current, previous, unit: str) -> str | None:
     growth = f"，{(current - previous) / previous * 100:+.2f}%" if previous else ""
     diff = f"{current - previous:+,.2f}" if unit == "亿元" else f"{int(current - previous):+,}"
     return f"{diff}{growth}（同比）"
+
+
+def plain(text) -> str:
+    """Spreadsheet text for chart labels and hovers: Plotly renders a subset of HTML, so escape it."""
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

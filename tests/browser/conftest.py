@@ -1,0 +1,161 @@
+"""A real `streamlit run` on a free loopback port, driven by Debian's chromium.
+
+Browser tests run offline: every request the page makes is recorded, and a request to
+any host but the app's fails the test. In CI (CI or REQUIRE_BROWSER set) a missing
+browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    def __init__(self, db: Path, log: Path):
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "WAREHOUSE_DB": str(db)}
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.address", "127.0.0.1", "--server.port", str(self.port),
+                "--server.headless", "true", "--server.fileWatcherType", "none",
+            ],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {Path(self.log.name).read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit did not become healthy")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    from etl.sample import build_sample
+
+    db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    results = build_sample(db)
+    assert all(r.ok for r in results), [p.text() for r in results for p in r.ledger.errors]
+    return db
+
+
+@pytest.fixture(scope="session")
+def server(sample_db, tmp_path_factory):
+    app = AppServer(sample_db, tmp_path_factory.mktemp("log") / "streamlit.log")
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class OfflineGuard:
+    """Records every request; the app's own host is the only one allowed."""
+
+    def __init__(self, allowed_host: str):
+        self.allowed = {allowed_host, "localhost"}
+        self.outside: list[str] = []
+
+    def __call__(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:", "about:")) or host in self.allowed:
+            return
+        self.outside.append(request.url)
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    guard = OfflineGuard("127.0.0.1")
+    pg.on("request", guard)
+    pg.app_url = server.url
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert guard.outside == [], f"requests left the machine: {guard.outside}"
+
+
+def wait_until_done(page, timeout: float = 30_000) -> None:
+    """The script has finished: the app is drawn and no 'running' indicator is shown."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app && app.getAttribute('data-test-script-state');
+            return app && !['initial', 'running', 'rerunRequested'].includes(state)
+                && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')
+                && document.querySelector('[data-testid="stMain"]');
+        }""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(300)
+    # a second check: a rerun may have started right after the first one ended
+    page.wait_for_function(
+        "() => !['initial', 'running', 'rerunRequested'].includes("
+        "document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state'))",
+        timeout=timeout,
+    )
+
+
+def assert_no_exception(page) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()
+    assert "Traceback" not in page.content()

@@ -1,0 +1,45 @@
+"""Every page in a real browser, offline: it renders, shows no error, and shows its figures."""
+
+import pytest
+
+from .conftest import assert_no_exception, wait_until_done
+
+PAGES = ["", "signing", "starts", "chains", "map"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_offline(page, path):
+    page.goto(f"{page.app_url}/{path}?year=2024&months=1-12")
+    wait_until_done(page)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("年份").count() == 1
+
+
+def test_overview_shows_the_2024_figures(page):
+    page.goto(f"{page.app_url}/?year=2024&months=1-12")
+    wait_until_done(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    for figure in ("539", "3,126.95", "443", "82.19%", "546.98", "157.19"):
+        assert figure in text
+
+
+def test_map_canvas_is_drawn(page):
+    page.goto(f"{page.app_url}/map?year=2024&months=1-12")
+    wait_until_done(page)
+    canvas = page.locator("canvas").first
+    canvas.wait_for(state="visible", timeout=20_000)
+    box = canvas.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 200
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/?year=2024&months=1-12")
+        wait_until_done(page)
+        assert_no_exception(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1
+    finally:
+        context.close()

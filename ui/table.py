@@ -1,0 +1,24 @@
+"""A table with its Excel download: how every page shows a list."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from .export import to_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key: str | None = None, **dataframe_args) -> None:
+    """Show the frame (cells are text, never HTML) and offer it as .xlsx."""
+    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_args)
+    st.download_button(
+        "下载 Excel",
+        data=lambda: to_xlsx(frame, title=title),  # built only when clicked
+        file_name=f"{file_stem}.xlsx",
+        mime=XLSX,
+        key=key or f"download-{file_stem}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
