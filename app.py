@@ -4,15 +4,15 @@ import logging
 
 import streamlit as st
 
-st.set_page_config(page_title="招商引资数据分析", page_icon="📊", layout="wide")
+st.set_page_config(page_title="招商引资数据分析", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = {
     "分析": [
-        st.Page("pages/overview.py", title="总览", icon="🏠", url_path="overview", default=True),
-        st.Page("pages/signing.py", title="签约分析", icon="✍️", url_path="signing"),
-        st.Page("pages/starts.py", title="开工分析", icon="🏗️", url_path="starts"),
-        st.Page("pages/chains.py", title="产业链集聚", icon="🔗", url_path="chains"),
-        st.Page("pages/map.py", title="县区排名", icon="🗺️", url_path="map"),
+        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/signing.py", title="签约分析", icon=":material/handshake:", url_path="signing"),
+        st.Page("pages/starts.py", title="开工分析", icon=":material/construction:", url_path="starts"),
+        st.Page("pages/chains.py", title="产业链集聚", icon=":material/hub:", url_path="chains"),
+        st.Page("pages/map.py", title="县区排名", icon=":material/map:", url_path="map"),
     ],
 }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse import build
+from warehouse import build, history
 from warehouse.db import archive_dir, db_path, writer
 
 from .read import Ledger, read_ledger
@@ -67,6 +67,7 @@ def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user:
     if not ledger.ok:
         return LoadResult(ledger.file_name, "refused", ledger)
     live = db_path(db)
+    user = user or current_user()
     with writer(live) as con:
         previous = con.execute(
             "select load_id from loads where sha256 = ? and status = 'active'", [ledger.sha256]
@@ -74,6 +75,7 @@ def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user:
         if previous:
             return LoadResult(ledger.file_name, "duplicate", ledger, previous[0])
         archived = _archive(live, ledger, data)
+        history.before_change(con)
         load_id = record_load(
             con,
             ledger.rows,
@@ -82,13 +84,14 @@ def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user:
             kind=ledger.kind,
             period=ledger.period,
             problems=ledger.problems,
-            user=user or current_user(),
+            user=user,
             archive_path=archived.relative_to(archive_dir(live)).as_posix(),
             file_size=ledger.size,
             sheets_used=[s.name for s in ledger.sheets if s.used],
             sheets_skipped=[f"{s.name}: {s.reason}" for s in ledger.sheets if not s.used],
         )
         build.refresh(con)
+        history.record_changes(con, load_id, "load", user)
     return LoadResult(ledger.file_name, "loaded", ledger, load_id)
 
 

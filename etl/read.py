@@ -240,8 +240,8 @@ class _Reader:
         self.problems.append(Problem(level, message, self.file, sheet, row, column, header, value))
 
     def warn_once(self, message, sheet, row, column=None, header=None, value=None):
-        """Warnings repeat down a column; report each distinct one once, with a count."""
-        key = (message, sheet, column, value)
+        """Warnings repeat down a column; report each once, at its first cell, with a count."""
+        key = (message, sheet, column)
         if key in self._aggregated:
             self._aggregated[key][1] += 1
             return
@@ -315,7 +315,12 @@ class _Reader:
         columns = self.columns(head, first, last, fields, letters, title_texts, grid.name)
         result = SheetResult(grid.name, True, period=period, header_rows=(first + 1, last + 1), columns=columns)
 
-        missing = [f for f in REQUIRED[kind] if f not in fields and not (f == "unit" and self._context_unit(title, grid.name))]
+        # Without a unit column the unit may come from the title/file name or group rows.
+        missing = [
+            f for f in REQUIRED[kind]
+            if f not in fields
+            and not (f == "unit" and (self._context_unit(title, grid.name) or self._has_group_units(frame, last + 1, fields)))
+        ]
         if missing:
             needed = "、".join(
                 f"“{FIELD_NAMES.get(f, f)}”（可用表头：{'、'.join(self.reference.header_synonyms.get(f, ())[:4])}）"
@@ -382,9 +387,14 @@ class _Reader:
 
     def columns(self, head, first, last, fields, letters, title_texts, sheet) -> list[Column]:
         fields = dict(fields)
-        # On a started ledger the plain total (总投资) is the project's planned investment.
-        if self.kind == "started" and "planned_investment" not in fields and "signed_amount" in fields:
-            fields["planned_investment"] = fields.pop("signed_amount")
+        # On a started ledger the plain total (总投资) is the project's planned investment;
+        # a 签约金额 column beside it stays the signed amount.
+        if self.kind == "started" and "planned_investment" not in fields:
+            total = self._plain_total(head, first, last)
+            if total is not None and fields.get("signed_amount", (None,))[0] != total[0]:
+                fields["planned_investment"] = total
+            elif "signed_amount" in fields:
+                fields["planned_investment"] = fields.pop("signed_amount")
         sheet_unit = self._sheet_money_unit(title_texts + [t for r in head[first : last + 1] for t in r if t])
         columns = []
         for fld, (j, _) in sorted(fields.items(), key=lambda kv: kv[1][0]):
@@ -392,10 +402,9 @@ class _Reader:
             header = next((t for t in texts if t), "")
             money_unit = None
             if fld in AMOUNT_FIELDS:
-                group = self._group_text(head, first, last, j)
                 money_unit = (
                     self.money_unit_override
-                    or next((u for u in (parse.detect_money_unit(t) for t in texts + [group]) if u), None)
+                    or next((u for u in (parse.detect_money_unit(t) for t in texts + self._group_texts(head, first, last, j)) if u), None)
                     or sheet_unit
                 )
                 if money_unit is None:
@@ -405,18 +414,45 @@ class _Reader:
         return columns
 
     @staticmethod
-    def _group_text(head, first, last, j) -> str | None:
-        """A merged group cell above this column ("投资情况（亿元）") sits at the left of its span."""
+    def _group_texts(head, first, last, j) -> list[str]:
+        """Merged group cells above this column ("投资情况（亿元）"), nearest first.
+
+        A merged cell keeps its text only in its leftmost cell, so the group over column j
+        is the nearest text at or left of j in each upper header row.
+        """
+        groups = []
         for i in range(last - 1, first - 1, -1):
             row = head[i]
             for k in range(min(j, len(row) - 1), -1, -1):
                 if row[k]:
-                    below = head[i + 1]
-                    # the group spans here only if the cells between it and us are empty
-                    if all(not row[m] for m in range(k + 1, j + 1)) and k < len(below):
-                        return row[k]
+                    groups.append(row[k])
+                    break
+        return groups
+
+    def _plain_total(self, head, first, last) -> tuple[int, int] | None:
+        """(column, rank) of a 总投资/投资总额 header: an amount not tied to the signing."""
+        width = max(len(r) for r in head[first : last + 1])
+        for j in range(width):
+            for i in range(last, first - 1, -1):
+                text = head[i][j] if j < len(head[i]) else None
+                matched = match_header(text, self.synonyms)
+                if matched:
+                    if matched[0] == "signed_amount" and not re.search("签约|协议|合同", text):
+                        return j, matched[1]
                     break
         return None
+
+    def _group_unit(self, text: str) -> Unit | None:
+        """The unit a group row such as "一、盐湖区" names, if any."""
+        return parse.resolve_unit(re.sub(r"^[（(]?[一二三四五六七八九十]+[）)、.．]", "", text), self.reference)
+
+    def _has_group_units(self, frame, data_start, fields) -> bool:
+        letters = list(dict.fromkeys([*frame.columns[:3], frame.columns[fields["project_name"][0]]]))
+        return any(
+            parse.is_group_row(text) and self._group_unit(text)
+            for letter in letters
+            for text in frame.get_column(letter).slice(data_start).drop_nulls().to_list()
+        )
 
     @staticmethod
     def _sheet_money_unit(texts) -> str | None:
@@ -471,7 +507,7 @@ class _Reader:
                 continue
             group_text = next((t for t in [name, *lead] if t and parse.is_group_row(t)), None)
             if group_text and (name is None or name == group_text):
-                group_unit = parse.resolve_unit(re.sub(r"^[（(]?[一二三四五六七八九十]+[）)、.．]", "", group_text), self.reference)
+                group_unit = self._group_unit(group_text)
                 continue
             if name is None:
                 filled = [c for c in columns if c.field != "project_name" and text[c.field][pos] is not None]
@@ -518,7 +554,9 @@ class _Reader:
                 out[fld] = values
         out["project_name"] = [n.replace("\n", "") if n else n for n in out["project_name"]]
 
-        codes = column_values("project_code", lambda v, c: parse.clean_text(v))
+        codes = column_values(
+            "project_code", lambda v, c: None if parse.clean_text(v) in parse.PLACEHOLDERS else parse.clean_text(v)
+        )
         if codes is not None:
             c = by_field["project_code"]
             for i, code in enumerate(codes):

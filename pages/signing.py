@@ -1,5 +1,230 @@
-"""Placeholder until the page is built."""
+"""签约分析: signed projects by month, unit, chain, investor origin and size; the project list."""
 
+import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
-st.title("建设中")
+from ui import data, format as fmt
+from ui.filters import describe, sidebar_filters
+from ui.table import table
+from warehouse.metrics import METRICS, SIZE_BANDS, yi
+
+CARDS = ("signed_projects", "signed_amount_yi", "projects_over_1yi")
+SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
+# the chart measure: frame column (万元 amounts are shown in 亿元), axis title, hover format
+MEASURES = {
+    "amount": ("amount_wan", "签约金额（亿元）", ",.2f"),
+    "projects": ("projects", "签约项目数（个）", ",d"),
+}
+STAGES = {"signed": "未开工", "started": "已开工", "producing": "已投产"}
+COLORS = {"current": "#c0392b", "previous": "#c9ccd1", "line": "#34495e"}
+PLOTLY_CONFIG = {"displaylogo": False}
+AMOUNT = st.column_config.NumberColumn(format="%,.2f")
+PERCENT = st.column_config.NumberColumn(format="%.2f")
+
+
+def yi_column(name: str) -> pl.Expr:
+    """万元 -> 亿元 with the city's rounding (metrics.yi), keeping missing amounts missing."""
+    return pl.col(name).map_elements(yi, return_dtype=pl.Decimal(18, 2), skip_nulls=True)
+
+
+def values(frame: pl.DataFrame, column: str) -> list[float]:
+    """A measure column for plotting: 万元 amounts become 亿元."""
+    if column.endswith("_wan"):
+        return [float(yi(v)) for v in frame.get_column(column)]
+    return [float(v) for v in frame.get_column(column)]
+
+
+def layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def by_month_chart(monthly: pl.DataFrame, measure: str) -> go.Figure:
+    """Monthly bars, and the running total as a line on the right-hand axis."""
+    column, title, number = MEASURES[measure]
+    cumulative = "cumulative_wan" if measure == "amount" else "cumulative_projects"
+    months = [f"{m}月" for m in monthly.get_column("month")]
+    fig = go.Figure()
+    fig.add_bar(
+        x=months, y=values(monthly, column), name="当月", marker_color=COLORS["current"],
+        hovertemplate=f"%{{x}}：%{{y:{number}}}<extra>当月</extra>",
+    )
+    fig.add_scatter(
+        x=months, y=values(monthly, cumulative), name="累计", yaxis="y2", mode="lines+markers",
+        line={"color": COLORS["line"]}, hovertemplate=f"%{{x}}累计：%{{y:{number}}}<extra>累计</extra>",
+    )
+    fig.update_layout(
+        yaxis={"title": {"text": f"当月{title}"}, "rangemode": "tozero"},
+        yaxis2={"title": {"text": f"累计{title}"}, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+    )
+    return layout(fig, 360)
+
+
+def breakdown_chart(frame: pl.DataFrame, label: str, measure: str, year: int, with_previous: bool) -> go.Figure:
+    """Horizontal bars of this period, beside the same months of last year when there is one."""
+    column, title, number = MEASURES[measure]
+    labels = [fmt.plain(v) for v in frame.get_column(label)]
+    bars = [(f"{year}年", column, COLORS["current"])]
+    if with_previous:
+        bars.insert(0, (f"{year - 1}年同期", f"previous_{column}", COLORS["previous"]))
+    fig = go.Figure()
+    for name, col, color in bars:
+        fig.add_bar(
+            y=labels, x=values(frame, col), name=name, orientation="h", marker_color=color,
+            hovertemplate=f"%{{y}}：%{{x:{number}}}<extra>{name}</extra>",
+        )
+    fig.update_layout(
+        barmode="group",
+        xaxis={"title": {"text": title}},
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"traceorder": "reversed"},
+    )
+    return layout(fig, 90 + 34 * max(frame.height, 2))
+
+
+def breakdown_table(frame: pl.DataFrame, label: str, header: str, with_previous: bool) -> pl.DataFrame:
+    """The figures behind a breakdown chart, with share and 同比, Chinese headers."""
+    total = frame.get_column("amount_wan").sum()
+    share = pl.col("amount_wan").cast(pl.Float64) / float(total) * 100 if total else pl.lit(None, pl.Float64)
+    growth = (pl.col("amount_wan") - pl.col("previous_amount_wan")) / pl.col("previous_amount_wan") * 100
+    columns = [
+        pl.col(label).alias(header),
+        pl.col("projects").alias("签约项目数"),
+        yi_column("amount_wan").alias("签约金额（亿元）"),
+        share.round(2).alias("金额占比（%）"),
+    ]
+    if with_previous:
+        columns += [
+            pl.col("previous_projects").alias("上年同期项目数"),
+            yi_column("previous_amount_wan").alias("上年同期金额（亿元）"),
+            pl.when(pl.col("previous_amount_wan") > 0).then(growth.cast(pl.Float64).round(2)).alias("金额同比（%）"),
+        ]
+    return frame.select(columns)
+
+
+def breakdown(name: str, query: str, label: str, header: str, frame: pl.DataFrame | None = None) -> None:
+    """One breakdown: chart and table, the table exportable; ranked by the measure unless a frame
+    comes in its own order."""
+    if frame is None:
+        frame = data.query(query, filters).sort(MEASURES[measure][0], label, descending=[True, False])
+    if frame.is_empty():
+        st.caption("所选范围内没有签约项目。")
+        return
+    st.plotly_chart(breakdown_chart(frame, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG)
+    table(
+        breakdown_table(frame, label, header, has_previous),
+        f"签约_{name}_{period}",
+        title=f"签约项目{name}（{period}，{as_of}）",
+        key=f"download-{query}",
+        column_config={"签约金额（亿元）": AMOUNT, "上年同期金额（亿元）": AMOUNT, "金额占比（%）": PERCENT, "金额同比（%）": PERCENT},
+    )
+
+
+def by_size() -> pl.DataFrame:
+    """The size bands in their standard order, empty bands included; 金额待定 last when present."""
+    frame = data.query("signing_by_size", filters)
+    bands = list(SIZE_BANDS) + sorted(set(frame.get_column("size_band")) - set(SIZE_BANDS))
+    return (
+        pl.DataFrame({"size_band": bands})
+        .join(frame, on="size_band", how="left", maintain_order="left")
+        .fill_null(0)
+    )
+
+
+st.title("签约分析")
+if not data.available():
+    st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+    st.stop()
+
+filters = sidebar_filters()
+if filters is None:
+    st.info("数据仓库中还没有签约项目，请先导入签约项目台账。")
+    st.stop()
+
+figures = data.headline(filters)
+# 同比 only when the warehouse holds the previous year at all: a missing year is not a zero year
+has_previous = filters.year - 1 in data.query("years").get_column("year").to_list()
+previous = data.headline(filters.previous_year()) if has_previous else None
+period = describe(filters)
+as_of = fmt.as_of(figures["as_of"])
+st.caption(f"{period} · {as_of}" + ("" if has_previous else f" · 仓库中没有{filters.year - 1}年数据，不显示同比"))
+
+for column, key in zip(st.columns(len(CARDS)), CARDS):
+    metric = METRICS[key]
+    column.metric(
+        metric.label,
+        f"{SHOW[metric.unit](figures[key])} {metric.unit}",
+        delta=fmt.change(figures[key], previous[key], metric.unit) if previous else None,
+        help=metric.definition,
+        border=True,
+    )
+
+measure = st.segmented_control(
+    "图表指标",
+    list(MEASURES),
+    format_func=lambda m: MEASURES[m][1],
+    default="amount",
+    required=True,
+    key="signing_measure",
+)
+
+st.subheader("逐月签约")
+monthly = data.query("signing_by_month", filters)
+st.plotly_chart(by_month_chart(monthly, measure), config=PLOTLY_CONFIG)
+st.caption("柱为当月签约，折线为自起始月份的累计（右轴）；数据截至日期之后的月份不画。")
+
+st.subheader("签约结构")
+unit_tab, chain_tab, origin_tab, size_tab = st.tabs(["按县（市、区）", "按产业链", "按投资方来源地", "按投资规模"])
+with unit_tab:
+    breakdown("按县区", "signing_by_unit", "unit_name", "县（市、区）/开发区")
+with chain_tab:
+    breakdown("按产业链", "signing_by_chain", "chain", "产业链")
+with origin_tab:
+    st.caption("按投资方所在地归入省份，看资金从哪里来；台账未填所在地的计为“未知”。")
+    breakdown("按来源地", "signing_by_origin", "origin_province", "投资方来源省份")
+with size_tab:
+    st.caption("按单个项目签约金额分档；金额待定的项目只计个数。")
+    breakdown("按投资规模", "signing_by_size", "size_band", "投资规模", frame=by_size())
+
+
+@st.fragment
+def project_list() -> None:
+    """The searchable list; only this part reruns while the user types."""
+    search = st.text_input(
+        "搜索项目",
+        key="signing_search",
+        type="search",
+        live=True,
+        placeholder="输入项目名称或投资方中的文字",
+    ).strip()
+    projects = data.query("signing_projects", filters, search=search)
+    st.caption(f"共 {projects.height:,} 个项目" + (f"（搜索结果，所选范围共 {figures['signed_projects']:,} 个）" if search else ""))
+    frame = projects.select(
+        pl.col("project_name").alias("项目名称"),
+        pl.col("unit_name").alias("县（市、区）/开发区"),
+        pl.col("chain").alias("产业链"),
+        pl.col("investor").alias("投资方"),
+        pl.col("investor_origin").alias("投资方所在地"),
+        pl.col("origin_province").alias("来源省份"),
+        pl.col("signed_date").alias("签约日期"),
+        yi_column("signed_amount_wan").alias("签约金额（亿元）"),
+        pl.col("size_band").alias("投资规模"),
+        pl.col("stage").replace_strict(STAGES, default=pl.col("stage")).alias("项目状态"),
+        pl.col("start_date").alias("开工日期"),
+        pl.col("project_code").alias("项目代码"),
+    )
+    table(
+        frame,
+        f"签约项目清单_{period}",
+        title=f"签约项目清单（{period}，{as_of}）" + (f"，名称或投资方含：{search}" if search else ""),
+        column_config={"签约金额（亿元）": AMOUNT},
+    )
+
+
+st.subheader("签约项目清单")
+project_list()

@@ -60,6 +60,7 @@ YEARS = {
 TARGET_2024 = dict(signed=539, amount=31_269_500, started=443, planned=5_469_800, funds=1_571_900)
 TARGET_2023 = dict(signed=519, amount=21_665_000)
 BAND_BOUNDS = ((300, 9_999), (10_000, 99_999), (100_000, 499_999), (500_000, 1_200_000))
+FIT_BOUNDS = ((300, 9_999), (10_000, 98_000), (100_000, 480_000), (500_000, 1_200_000))
 
 # Started ledgers (key -> as-of date). A project appears on the ledgers of its start period;
 # 2024 starts of the 2024 cohort may be re-listed in 2025 with a larger cumulative 到位资金.
@@ -112,53 +113,60 @@ BAND_CHAIN_BOOST = (  # size band -> chain multiplier; the >=50 亿 band is most
     {"新能源": 40.0, "铝镁精深加工": 1.5, "碳基新材料": 1.5, "食品加工": 0.0, "消费品工业": 0.0,
      "其他": 0.0, "生物医药大健康": 0.2},
 )
-# chain -> [(display alias, name pattern, n per 亿元)] ; {n} scales with the amount, {m} = 2n
+# chain -> [(display alias, name pattern, n per 亿元, plausible amount range in 亿元)];
+# {n} scales with the amount, {m} = 2n
 TEMPLATES = {
     "铝镁精深加工": [
-        ("铝镁", "年产{n}万吨高性能铝合金型材项目", 0.5), ("铝镁", "年产{n}万吨再生铝项目", 1.0),
-        ("镁基新材料", "年产{n}万吨镁合金压铸件项目", 0.3), ("铝镁", "年产{n}万吨电池铝箔项目", 0.4),
-        ("铝镁合金", "年产{n}万件汽车轻量化铝合金轮毂项目", 20), ("铝镁", "年产{n}万吨铝棒熔铸项目", 1.5)],
+        ("铝镁", "年产{n}万吨高性能铝合金型材项目", 0.5, 0.5, 30), ("铝镁", "年产{n}万吨再生铝项目", 1.0, 1, 40),
+        ("镁基新材料", "年产{n}万吨镁合金压铸件项目", 0.3, 0.3, 20), ("铝镁", "年产{n}吨铝制品加工项目", 5000, 0.03, 1), ("铝镁", "年产{n}万吨电池铝箔项目", 0.4, 2, 60),
+        ("铝镁合金", "年产{n}万件汽车轻量化铝合金轮毂项目", 20, 0.5, 20),
+        ("铝镁", "年产{n}万吨铝棒熔铸项目", 1.5, 0.3, 20),
+        ("铝镁", "{n}万吨高端铝材精深加工产业园项目", 0.4, 20, 150)],
     "铜基新材料": [
-        ("铜基", "年产{n}万吨高精度铜板带项目", 0.4), ("铜基", "年产{n}万吨电解铜箔项目", 0.2),
-        ("铜材", "年产{n}万吨铜杆铜线项目", 1.0), ("铜基", "年产{n}吨铜合金精密铸件项目", 200)],
+        ("铜基", "年产{n}万吨高精度铜板带项目", 0.4, 1, 50), ("铜基", "年产{n}万吨电解铜箔项目", 0.2, 5, 80),
+        ("铜材", "年产{n}万吨铜杆铜线项目", 1.0, 0.3, 20), ("铜基", "年产{n}吨铜合金精密铸件项目", 200, 0.03, 3)],
     "碳基新材料": [
-        ("碳基", "年产{n}万吨高端石墨电极项目", 0.5), ("碳基", "年产{n}万吨锂电池负极材料项目", 0.5),
-        ("碳基", "年产{n}万吨针状焦项目", 1.0), ("新型碳材料", "年产{n}吨碳纤维复合材料项目", 100),
-        ("石墨烯", "年产{n}吨石墨烯导电浆料项目", 500)],
+        ("碳基", "年产{n}万吨高端石墨电极项目", 0.5, 1, 40), ("碳基", "年产{n}万吨锂电池负极材料项目", 0.5, 2, 120),
+        ("碳基", "年产{n}万吨针状焦项目", 1.0, 2, 40), ("新型碳材料", "年产{n}吨碳纤维复合材料项目", 100, 0.1, 10),
+        ("石墨烯", "年产{n}吨石墨烯导电浆料项目", 500, 0.03, 5)],
     "智能网联汽车": [
-        ("汽车零部件", "年产{n}万套汽车零部件项目", 10), ("新能源汽车", "年产{n}万台新能源汽车驱动电机项目", 3),
-        ("汽车零部件", "年产{n}万套汽车线束项目", 20), ("新能源汽车", "年产{n}万辆电动专用车项目", 0.2),
-        ("智能网联汽车", "智能网联汽车测试基地项目", None)],
+        ("汽车零部件", "年产{n}万套汽车零部件项目", 10, 0.03, 10),
+        ("新能源汽车", "年产{n}万台新能源汽车驱动电机项目", 3, 1, 30),
+        ("汽车零部件", "年产{n}万套汽车线束项目", 20, 0.03, 5),
+        ("新能源汽车", "年产{n}万辆电动专用车项目", 0.2, 5, 150),
+        ("智能网联汽车", "智能网联汽车测试基地项目", None, 1, 30)],
     "新能源": [
-        ("储能", "{n}MW/{m}MWh独立储能电站项目", 25), ("光伏", "{n}MW农光互补光伏发电项目", 25),
-        ("风电", "{n}MW风电项目", 15), ("氢能", "年产{n}万吨绿氢制备项目", 0.1),
-        ("光伏", "年产{n}GW高效光伏组件项目", 0.05), ("光伏", "{n}MW分布式光伏项目", 30),
-        ("新型储能", "年产{n}GWh储能电池项目", 0.2), ("风光储", "{n}万千瓦风光储一体化项目", 2.5)],
+        ("储能", "{n}MW/{m}MWh独立储能电站项目", 25, 0.5, 150), ("光伏", "{n}MW农光互补光伏发电项目", 25, 1, 150),
+        ("风电", "{n}MW风电项目", 15, 2, 150), ("氢能", "年产{n}万吨绿氢制备项目", 0.1, 10, 150),
+        ("光伏", "年产{n}GW高效光伏组件项目", 0.05, 10, 150), ("光伏", "{n}MW分布式光伏项目", 30, 0.03, 3),
+        ("新型储能", "年产{n}GWh储能电池项目", 0.2, 5, 150), ("风光储", "{n}万千瓦风光储一体化项目", 2.5, 20, 150)],
     "电子信息": [
-        ("电子信息", "年产{n}万片电子元器件项目", 100), ("数字经济", "{n}架机柜数据中心项目", 300),
-        ("半导体", "年产{n}万片半导体晶圆项目", 5), ("光电", "年产{n}亿只LED封装器件项目", 2),
-        ("电子信息", "年产{n}万台智能终端项目", 20), ("信创", "信创产业园项目", None)],
+        ("电子信息", "年产{n}万片电子元器件项目", 100, 0.03, 10), ("数字经济", "{n}架机柜数据中心项目", 300, 0.3, 30),
+        ("半导体", "年产{n}万片半导体晶圆项目", 5, 2, 60), ("光电", "年产{n}亿只LED封装器件项目", 2, 0.5, 20),
+        ("电子信息", "年产{n}万台智能终端项目", 20, 0.1, 20), ("信创", "信创产业园项目", None, 1, 30)],
     "生物医药大健康": [
-        ("生物医药", "中药饮片加工项目", None), ("生物医药", "年产{n}吨原料药项目", 100),
-        ("医疗器械", "年产{n}万件医用耗材项目", 500), ("健康养老", "康养小镇项目", None),
-        ("生物医药", "年产{n}吨中药提取物项目", 200)],
+        ("生物医药", "中药饮片加工项目", None, 0.03, 3), ("生物医药", "年产{n}吨原料药项目", 100, 0.3, 20),
+        ("医疗器械", "年产{n}万件医用耗材项目", 500, 0.03, 5), ("健康养老", "康养小镇项目", None, 1, 30),
+        ("生物医药", "年产{n}吨中药提取物项目", 200, 0.1, 10), ("生物医药", "生物医药产业园项目", None, 5, 60)],
     "高端装备制造": [
-        ("装备制造", "年产{n}台（套）智能装备项目", 100), ("高端装备", "年产{n}台风电装备项目", 20),
-        ("装备制造", "轨道交通装备配套项目", None), ("装备制造", "年产{n}万台电机项目", 5),
-        ("智能装备", "农机装备制造项目", None), ("装备制造", "年产{n}万吨精密铸件项目", 2)],
+        ("装备制造", "年产{n}台（套）智能装备项目", 100, 0.1, 10), ("高端装备", "年产{n}台风电装备项目", 20, 1, 30),
+        ("装备制造", "轨道交通装备配套项目", None, 0.5, 20), ("装备制造", "年产{n}万台电机项目", 5, 0.5, 20),
+        ("智能装备", "农机装备制造项目", None, 0.05, 5), ("装备制造", "年产{n}万吨精密铸件项目", 2, 0.1, 10),
+        ("高端装备", "高端装备制造产业园项目", None, 10, 80)],
     "食品加工": [
-        ("果品加工", "年产{n}万吨浓缩果汁项目", 2), ("农产品加工", "{n}万吨果蔬冷链仓储项目", 5),
-        ("食品", "年产{n}万吨面粉及挂面项目", 5), ("果品加工", "苹果深加工项目", None),
-        ("食品", "年产{n}万吨预制菜项目", 5), ("农产品加工", "年屠宰{n}万头生猪加工项目", 50),
-        ("农产品加工", "年产{n}吨花椒深加工项目", 2000)],
+        ("果品加工", "年产{n}万吨浓缩果汁项目", 2, 0.3, 10), ("农产品加工", "{n}万吨果蔬冷链仓储项目", 5, 0.05, 5),
+        ("食品", "年产{n}万吨面粉及挂面项目", 5, 0.05, 5), ("果品加工", "苹果深加工项目", None, 0.03, 5),
+        ("食品", "年产{n}万吨预制菜项目", 5, 0.05, 10), ("农产品加工", "年屠宰{n}万头生猪加工项目", 50, 0.3, 10),
+        ("农产品加工", "年产{n}吨花椒深加工项目", 2000, 0.03, 2), ("食品", "食品产业园项目", None, 5, 60)],
     "消费品工业": [
-        ("纺织服装", "年产{n}万件服装加工项目", 200), ("轻工", "年产{n}万套家居用品项目", 50),
-        ("轻工", "年产{n}万吨纸制品项目", 5), ("纺织服装", "年产{n}万双鞋业项目", 100)],
+        ("纺织服装", "年产{n}万件服装加工项目", 200, 0.03, 5), ("轻工", "年产{n}万套家居用品项目", 50, 0.05, 10),
+        ("轻工", "年产{n}万吨纸制品项目", 5, 0.3, 20), ("纺织服装", "年产{n}万双鞋业项目", 100, 0.05, 5),
+        ("消费品", "消费品工业园项目", None, 5, 60)],
     "其他": [
-        ("物流", "现代物流园项目", None), ("文旅", "文旅综合体项目", None),
-        ("商贸物流", "智慧仓储物流中心项目", None)],
+        ("物流", "现代物流园项目", None, 0.3, 50), ("文旅", "文旅综合体项目", None, 0.3, 50),
+        ("商贸物流", "智慧仓储物流中心项目", None, 0.1, 20)],
 }
-GENERIC_TEMPLATES = [(None, "年产{n}万件产品生产项目", 20), (None, "产业园项目", None)]
+GENERIC_TEMPLATES = [(None, "年产{n}万件产品生产项目", 20, 0, 1e9), (None, "产业园项目", None, 0, 1e9)]
 INDUSTRY_WORDS = {
     "铝镁精深加工": ["铝业", "新材料", "镁业", "金属材料"], "铜基新材料": ["铜业", "新材料", "精密铜材"],
     "碳基新材料": ["碳素", "新材料", "炭材料"], "智能网联汽车": ["汽车零部件", "汽车科技", "动力科技"],
@@ -208,6 +216,7 @@ EVENTS = {  # 集中签约 (mass signing ceremonies): a third of a year's projec
     2025: [("2025-03-20", "全市一季度重点项目集中签约"), ("2025-05-22", "春季招商引资项目集中签约"),
            ("2025-09-19", "关公文化旅游节经贸洽谈会集中签约")],
 }
+HOLIDAYS = {(1, 1), *((5, d) for d in range(1, 6)), *((10, d) for d in range(1, 8))}  # no signing there
 MONTH_WEIGHT = [0.5, 0.4, 1.3, 1.0, 1.2, 1.1, 0.9, 0.8, 1.3, 1.0, 1.0, 1.4]
 CN_NUM = "一二三四五六七八九十"
 
@@ -285,6 +294,45 @@ def fit_ints(desired, lo, hi, target, step=1):
         out[i] += take
         diff -= take
     assert diff == 0 and sum(out) == target, (diff, target)
+    return out
+
+
+def fit_in_bands(amounts: list[int], bands: list[int], target: int) -> list[int]:
+    """Move the projects of 1 亿 or more within their size band so the year sums to target.
+
+    Each amount's position t in its band (log scale, 0..1) becomes t**g, one g for all, found
+    by bisection: the shape of the distribution is kept and nobody piles up at a band edge.
+    Amounts are then rounded to 0.1 亿 and the rounding residue goes to the largest projects.
+    """
+    big = [i for i, b in enumerate(bands) if b >= 1]
+    rest = target - sum(a for i, a in enumerate(amounts) if bands[i] < 1)
+    lo = {i: FIT_BOUNDS[bands[i]][0] for i in big}
+    hi = {i: FIT_BOUNDS[bands[i]][1] for i in big}
+    t = {}
+    for i in big:  # position within the band the amount was drawn from
+        d_lo, d_hi = BAND_BOUNDS[bands[i]]
+        t[i] = min(max(math.log(amounts[i] / d_lo) / math.log(d_hi / d_lo), 0.002), 0.998)
+
+    def values(g: float) -> dict[int, float]:
+        return {i: lo[i] * (hi[i] / lo[i]) ** (t[i] ** g) for i in big}
+
+    a, b = -6.0, 6.0  # log g; the total decreases as g grows
+    for _ in range(100):
+        mid = (a + b) / 2
+        if sum(values(math.exp(mid)).values()) > rest:
+            a = mid
+        else:
+            b = mid
+    out = list(amounts)
+    for i, v in values(math.exp((a + b) / 2)).items():
+        out[i] = int(round(v / 1000)) * 1000
+    diff = target - sum(out)
+    for i in sorted(big, key=lambda i: (-out[i], i)):  # the residue, largest projects first
+        room = (hi[i] - out[i]) if diff > 0 else (lo[i] - out[i])
+        take = min(diff, room) if diff > 0 else max(diff, room)
+        out[i] += take
+        diff -= take
+    assert sum(out) == target and all(lo[i] <= out[i] <= hi[i] for i in big)
     return out
 
 
@@ -375,9 +423,9 @@ class Generator:
         self.templates = {}
         for c in self.chains:
             rows = []
-            for tag, pattern, per_yi in TEMPLATES.get(c, GENERIC_TEMPLATES):
+            for tag, pattern, per_yi, lo_yi, hi_yi in TEMPLATES.get(c, GENERIC_TEMPLATES):
                 tag = tag if tag and ref.chain_aliases.get(tag) == c else c
-                rows.append((tag, pattern, per_yi))
+                rows.append((tag, pattern, per_yi, lo_yi, hi_yi))
             self.templates[c] = rows
         assert not (chains - set(self.templates))
         rng = self.rng
@@ -428,8 +476,12 @@ class Generator:
     def project_name(self, chain: str, amount: int, brand: str, word: str) -> tuple[str, str]:
         rng = self.rng
         amount_yi = amount / 10000
+        fitting = [t for t in self.templates[chain] if t[3] <= amount_yi <= t[4]]
+        if not fitting:  # the nearest range
+            fitting = [min(self.templates[chain], key=lambda t: abs(math.log(amount_yi / min(max(
+                amount_yi, t[3]), t[4]))))]
         for attempt in range(50):
-            tag, pattern, per_yi = rng.choice(self.templates[chain])
+            tag, pattern, per_yi, _, _ = rng.choice(fitting)
             n = nice(amount_yi * per_yi * rng.uniform(0.8, 1.25)) if per_yi else None
             body = pattern.format(n=n, m=2 * n) if n else pattern
             with_prefix = per_yi is None or attempt > 0 or rng.random() < 0.75
@@ -464,8 +516,7 @@ class Generator:
     def draw_amount(self, band: int) -> int:
         rng = self.rng
         lo, hi = BAND_BOUNDS[band]
-        if band == 3:
-            hi = 1_000_000  # few above 100 亿 before fitting
+
         v = math.exp(rng.uniform(math.log(lo), math.log(hi)))
         step = (50 if v < 1000 else 100 if v < 5000 else 500) if band == 0 else \
             rng.choice([1000, 5000]) if band == 1 else 10000
@@ -483,7 +534,8 @@ class Generator:
                 continue
             month = weighted(rng, list(range(1, last_month + 1)), MONTH_WEIGHT[:last_month])
             days = [dt.date(year, month, day) for day in range(1, 32)
-                    if _valid(year, month, day) and dt.date(year, month, day).weekday() < 5]
+                    if _valid(year, month, day) and dt.date(year, month, day).weekday() < 5
+                    and (month, day) not in HOLIDAYS]
             out.append((rng.choice(days), ""))
         return out
 
@@ -518,15 +570,10 @@ def build_model(ref: Reference | None = None, seed: int = SEED) -> Model:
         bands = [b for b, k in enumerate(cfg["bands"]) for _ in range(k)]
         rng.shuffle(bands)
         amounts = [g.draw_amount(b) for b in bands]
-        big = [i for i, b in enumerate(bands) if b >= 2]
-        fixed = sum(a for i, a in enumerate(amounts) if bands[i] < 2)
-        fitted = fit_ints([amounts[i] for i in big], [BAND_BOUNDS[bands[i]][0] for i in big],
-                          [BAND_BOUNDS[bands[i]][1] for i in big], cfg["amount"] - fixed, step=1000)
-        for i, v in zip(big, fitted):
-            amounts[i] = v
+        amounts = fit_in_bands(amounts, bands, cfg["amount"])
         dates = g.sign_dates(year, len(bands))
         for band, amount, (signed, event) in zip(bands, amounts, dates):
-            remark = event + "签约项目" if event else (rng.choice(SIGNED_REMARKS) if rng.random() < 0.35 else "")
+            remark = event + "项目" if event else (rng.choice(SIGNED_REMARKS) if rng.random() < 0.35 else "")
             projects.append(g.new_project(year, band, amount, signed, remark))
     projects.sort(key=lambda p: (p.signed, p.pid))
 
@@ -540,8 +587,8 @@ def build_model(ref: Reference | None = None, seed: int = SEED) -> Model:
     for p in projects:
         if p.year == 2023 and rng.random() < 0.8:
             p.start = delay_start(p, dt.date(2024, 12, 31))
-        elif p.year == 2025 and p.signed <= AS_OF - dt.timedelta(days=10) and rng.random() < 0.65:
-            d = p.signed + dt.timedelta(days=10 + int(rng.expovariate(1 / 80)))
+        elif p.year == 2025 and p.signed <= AS_OF - dt.timedelta(days=10) and rng.random() < 0.85:
+            d = p.signed + dt.timedelta(days=10 + int(rng.expovariate(1 / 60)))
             p.start = d if d <= AS_OF else None
     cohort = [p for p in projects if p.year == 2024]
     keyed = sorted(cohort, key=lambda p: (-(rng.random() ** (1 / (1.3 if p.band else 1.0))), p.pid))
@@ -567,7 +614,8 @@ def build_model(ref: Reference | None = None, seed: int = SEED) -> Model:
         p.planned = v
     for p in projects:
         if p.start and p.year != 2024:
-            p.planned = max(100, int(round(planned_desired(p) / 100) * 100))
+            d = planned_desired(p)
+            p.planned = round(d) if p.band == 0 else min(p.amount, max(100, int(round(d / 100) * 100)))
 
     # 5. where each started project is listed, and its cumulative 到位资金 there
     for p in projects:
@@ -655,6 +703,7 @@ class Ledger:
     filename: str
     sheets: list[Sheet]
     habit: str  # one line for README.md
+    layout: str = ""  # key of COLUMNS, WRITERS and HEADER_AT
 
 
 class Writer:
@@ -777,7 +826,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
     ledgers.append(Ledger("2023年招商引资签约项目台账.xlsx",
                           [Sheet("2023年1-12月", "signed", dt.date(2023, 12, 31), rows)],
                           "合并标题行、单位行“单位：万元”、两行表头（合并的分组单元格“投资方情况”“签约情况”）、"
-                          "表头下第一行为合计行、签约时间为Excel日期、县（市、区）简称混用"))
+                          "表头下第一行为合计行、签约时间为Excel日期、县（市、区）简称混用", layout="2023_signed"))
 
     # 2. 2023 started (.xls), text dates 2023.5.12, 是否开工 是
     s23 = sorted(started_between(dt.date(2023, 1, 1), dt.date(2023, 12, 31)) +
@@ -789,7 +838,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
     ledgers.append(Ledger("2023年开工项目台账.xls",
                           [Sheet("2023年开工项目", "started", dt.date(2023, 12, 31), rows)],
                           "旧版 .xls（xlwt）、合并标题行、开工时间为文本“2023.5.12”、是否开工“是”、"
-                          "含1行从未签约的项目、表尾填报日期"))
+                          "含1行从未签约的项目、表尾填报日期", layout="2023_started"))
 
     # 3. 2024 H1 signed: 说明 + cumulative 1-3月 / 1-6月, 亿元, text dates, 合计 last
     sheets = [Sheet("说明", "other", None)]
@@ -801,7 +850,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
     ledgers.append(Ledger("2024年1-6月签约项目台账.xlsx", sheets,
                           "“说明”工作表（非项目表）+ 年初累计工作表“1-3月”“1-6月”（1-6月重列1-3月全部项目，不可相加）、"
                           "金额单位亿元（表头“签约金额（亿元）”，最多4位小数）、表头同义词（签约项目名称、签约企业、客商来源地、"
-                          "县市区、重点产业链、签约日期、牵头单位、责任领导）、日期为文本“2024/3/15”“2024年3月15日”、合计行在最后"))
+                          "县市区、重点产业链、签约日期、牵头单位、责任领导）、日期为文本“2024/3/15”“2024年3月15日”、合计行在最后", layout="2024_h1"))
 
     # 4. 2024 H2 signed: monthly sheets, table at B4, group rows, 小计, hidden column, text amounts
     sheets = []
@@ -815,7 +864,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
     ledgers.append(Ledger("2024年7-12月签约项目台账.xlsx", sheets,
                           "每月一个工作表“7月”…“12月”（当月数，非累计）+“汇总”工作表（按县汇总，非项目表）、"
                           "表格从B列第4行开始、分组行“一、盐湖区”及小计行、表内空行、隐藏列、单位：万元、"
-                          "部分金额为文本（“5000万元”“约2亿元”“1,234”）、表尾填报人/审核人/联系电话"))
+                          "部分金额为文本（“5000万元”“约2亿元”“1,234”）、表尾填报人/审核人/联系电话", layout="2024_h2"))
 
     # 5. one county's own list (WPS CSV, GBK) re-listing its 2024 projects
     county = next(u for u in model.ref.units if u.name == "临猗县") if any(
@@ -830,7 +879,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
     ledgers.append(Ledger(f"2024年{county.name}签约项目台账.csv",
                           [Sheet(county.name, "signed", dt.date(2024, 12, 31), rows)],
                           f"WPS 另存的 CSV（GBK 编码）、表头在第一行、{county.name}自己的2024年签约项目"
-                          "（与市级台账重复，不可重复计数）、金额万元（部分带千位分隔符）、名称带换行/空格/缺“项目”、合计行在最后"))
+                          "（与市级台账重复，不可重复计数）、金额万元（部分带千位分隔符）、名称带换行/空格/缺“项目”、合计行在最后", layout="county_csv"))
 
     # 6. 2024 started: cumulative 1-6月 / 1-12月, three-row header, √, mixed dates
     sheets = []
@@ -846,9 +895,9 @@ def build_ledgers(model: Model) -> list[Ledger]:
         sheets.append(Sheet(label, "started", end, rows, cumulative=True))
     ledgers.append(Ledger("2024年开工项目台账.xlsx", sheets,
                           "年初累计工作表“1-6月”“1-12月”（累计到位资金逐期增大，取最新）、三行表头"
-                          "（“投资情况（万元）”合并在 计划总投资 | 到位资金〔累计到位资金 | 本年到位资金〕之上）、"
+                          "（“投资情况（万元）”合并在 计划总投资、到位资金〔累计到位资金、本年到位资金〕之上）、"
                           "表头下第一行为合计行、是否开工“√”、开工时间混用“20240315”“2024.3”和Excel日期、"
-                          "含2023年签约2024年开工的项目、含从未签约的项目、名称有换行/空格/缺“项目”/全角数字"))
+                          "含2023年签约2024年开工的项目、含从未签约的项目、名称有换行/空格/缺“项目”/全角数字", layout="2024_started"))
 
     # 7a. 2025 signed: cumulative 1-3月 / 1-6月 / 1-9月, canonical-ish header, 合计 first
     sheets = []
@@ -859,7 +908,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
         sheets.append(Sheet(label, "signed", end, rows, cumulative=True))
     ledgers.append(Ledger("2025年1-9月签约项目台账.xlsx", sheets,
                           "年初累计工作表“1-3月”“1-6月”“1-9月”、单位行且表头带单位、项目代码列（无代码写“/”“—”或空）、"
-                          "表头“所属县（市、区、开发区）”、签约时间混用Excel日期和“2025.3.15”、合计行在表头下第一行"))
+                          "表头“所属县（市、区、开发区）”、签约时间混用Excel日期和“2025.3.15”、合计行在表头下第一行", layout="2025_signed"))
 
     # 7b. 2025 started: new 2025 starts + 2024 starts re-listed with larger funds (续建)
     ps = started_between(dt.date(2025, 1, 1), AS_OF, cohorts=(2024, 2025))
@@ -874,7 +923,7 @@ def build_ledgers(model: Model) -> list[Ledger]:
                           [Sheet("1-9月", "started", AS_OF, rows, planned_unit=10000)],
                           "同一表中不同单位：计划总投资（亿元）与累计/本年到位资金（万元）、表头同义词（统一项目代码、县区、"
                           "开工情况、实际开工时间、进展情况）、未知列“建设性质”（新开工/续建）、2024年已开工项目续报"
-                          "（开工时间仍为2024年，累计到位资金更大）、开工时间混用“2025年3月15日”“2025/3/15”和Excel日期"))
+                          "（开工时间仍为2024年，累计到位资金更大）、开工时间混用“2025年3月15日”“2025/3/15”和Excel日期", layout="2025_started"))
     return ledgers
 
 
@@ -1157,6 +1206,43 @@ def footer_names(model: Model, k: int) -> list[str]:
     return [rng.choice(SURNAMES) + rng.choice(GIVEN) for _ in range(2)]
 
 
+# Columns of each layout, as (header text, field); a group is (header text, [columns]).
+COLUMNS = {
+    "2023_signed": [("序号", "seq"), ("项目名称", "name"), ("投资方情况", [("投资方", "investor"), ("投资方所在地", "origin")]),
+        ("所属县（市、区）", "unit"), ("所属产业链", "chain"),
+        ("签约情况", [("签约金额", "amount"), ("签约时间", "signed")]),
+        ("责任单位", "resp"), ("包联领导", "leaders"), ("备注", "remark")],
+    "2023_started": [("序号", "seq"), ("项目名称", "name"), ("项目代码", "code"), ("县（市、区）", "unit"),
+        ("产业链", "chain"), ("计划总投资（万元）", "planned"), ("开工时间", "start"),
+        ("是否开工", "started"), ("累计到位资金（万元）", "funds"), ("项目进展", "progress")],
+    "2024_h1": [("序号", "seq"), ("签约项目名称", "name"), ("签约企业", "investor"), ("客商来源地", "origin"),
+        ("县市区", "unit"), ("重点产业链", "chain"), ("签约金额（亿元）", "amount"), ("签约日期", "signed"),
+        ("牵头单位", "resp"), ("责任领导", "leaders"), ("备注", "remark")],
+    "2024_h2": [("序号", "seq"), ("项目名称", "name"), ("项目编号", "code"), ("投资方", "investor"),
+        ("投资方所在地", "origin"), ("县（市、区）", "unit"), ("产业链", "chain"),
+        ("企业联系人及电话", "contact"), ("签约金额（万元）", "amount"), ("签约时间", "signed"),
+        ("责任单位", "resp"), ("包联领导", "leaders"), ("备注", "remark")],
+    "2024_h2_summary": [("县（市、区）", "unit"), ("项目数", "count"), ("签约金额（万元）", "amount")],
+    "county_csv": [("序号", "seq"), ("项目名称", "name"), ("投资方", "investor"), ("来源地", "origin"),
+        ("属地", "unit"), ("产业类别", "chain"), ("签约金额（万元）", "amount"), ("签约时间", "signed"),
+        ("对接单位", "resp"), ("备注", "remark")],
+    "2024_started": [("序号", "seq"), ("项目名称", "name"), ("项目代码", "code"), ("所属县（市、区）", "unit"),
+        ("所属产业链", "chain"), ("是否开工", "started"), ("开工时间", "start"),
+        ("投资情况（万元）", [("计划总投资", "planned"),
+        ("到位资金", [("累计到位资金", "funds"), ("本年到位资金", "funds_year")])]),
+        ("责任单位", "resp"), ("包联领导", "leaders"), ("项目进展", "progress")],
+    "2025_signed": [("序号", "seq"), ("项目名称", "name"), ("项目代码", "code"), ("投资方", "investor"),
+        ("投资方所在地", "origin"), ("所属县（市、区、开发区）", "unit"), ("所属产业链", "chain"),
+        ("签约金额（万元）", "amount"), ("签约时间", "signed"), ("责任单位", "resp"),
+        ("包联领导", "leaders"), ("备注", "remark")],
+    "2025_started": [("序号", "seq"), ("项目名称", "name"), ("统一项目代码", "code"), ("县区", "unit"),
+        ("产业链", "chain"), ("建设性质", "nature"), ("开工情况", "started"), ("实际开工时间", "start"),
+        ("计划总投资（亿元）", "planned"), ("累计到位资金（万元）", "funds"),
+        ("本年到位资金（万元）", "funds_year"), ("责任单位", "resp"), ("包联领导", "leaders"),
+        ("进展情况", "progress")],
+}
+
+
 def write_2023_signed(ledger: Ledger, model: Model, out: Path) -> None:
     from openpyxl import Workbook
     st = _styles()
@@ -1164,10 +1250,7 @@ def write_2023_signed(ledger: Ledger, model: Model, out: Path) -> None:
     ws = wb.active
     sheet = ledger.sheets[0]
     ws.title = sheet.name
-    spec = [("序号", "seq"), ("项目名称", "name"), ("投资方情况", [("投资方", "investor"), ("投资方所在地", "origin")]),
-            ("所属县（市、区）", "unit"), ("所属产业链", "chain"),
-            ("签约情况", [("签约金额", "amount"), ("签约时间", "signed")]),
-            ("责任单位", "resp"), ("包联领导", "leaders"), ("备注", "remark")]
+    spec = COLUMNS["2023_signed"]
     leaves = _leaves(spec)
     title_row(ws, 1, 1, len(leaves), f"{model.ref.city_name}2023年1-12月招商引资签约项目台账", st)
     line_row(ws, 2, 1, len(leaves), "单位：万元", st)
@@ -1191,9 +1274,7 @@ def write_2023_started(ledger: Ledger, model: Model, out: Path) -> None:
                        "pattern: pattern solid, fore_colour light_turquoise")
     wrap = xlwt.easyxf("align: wrap on, vert center")
     money = xlwt.easyxf("align: vert center", num_format_str="#,##0")
-    leaves = [("序号", "seq"), ("项目名称", "name"), ("项目代码", "code"), ("县（市、区）", "unit"),
-              ("产业链", "chain"), ("计划总投资（万元）", "planned"), ("开工时间", "start"),
-              ("是否开工", "started"), ("累计到位资金（万元）", "funds"), ("项目进展", "progress")]
+    leaves = COLUMNS["2023_started"]
     ws.write_merge(0, 0, 0, len(leaves) - 1, f"{model.ref.city_name}2023年招商引资项目开工情况台账", title)
     ws.row(0).height_mismatch = True
     ws.row(0).height = 600
@@ -1231,9 +1312,7 @@ def write_2024_h1(ledger: Ledger, model: Model, out: Path) -> None:
         ws.cell(row=i, column=1, value=text).alignment = st["wrap"] if i > 1 else st["center"]
     ws["A1"].font = st["title"]
     ws.column_dimensions["A"].width = 100
-    leaves = [("序号", "seq"), ("签约项目名称", "name"), ("签约企业", "investor"), ("客商来源地", "origin"),
-              ("县市区", "unit"), ("重点产业链", "chain"), ("签约金额（亿元）", "amount"), ("签约日期", "signed"),
-              ("牵头单位", "resp"), ("责任领导", "leaders"), ("备注", "remark")]
+    leaves = COLUMNS["2024_h1"]
     formats = {"amount": "0.00##"}
     for sheet in ledger.sheets[1:]:
         ws = wb.create_sheet(sheet.name)
@@ -1257,10 +1336,7 @@ def write_2024_h2(ledger: Ledger, model: Model, out: Path) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     city = model.ref.city_name
-    leaves = [("序号", "seq"), ("项目名称", "name"), ("项目编号", "code"), ("投资方", "investor"),
-              ("投资方所在地", "origin"), ("县（市、区）", "unit"), ("产业链", "chain"),
-              ("企业联系人及电话", "contact"), ("签约金额（万元）", "amount"), ("签约时间", "signed"),
-              ("责任单位", "resp"), ("包联领导", "leaders"), ("备注", "remark")]
+    leaves = COLUMNS["2024_h2"]
     hidden = leaves.index(("企业联系人及电话", "contact"))
     formats = {"amount": "#,##0"}
     left, amount_col = 2, 2 + leaves.index(("签约金额（万元）", "amount"))
@@ -1305,7 +1381,7 @@ def write_2024_h2(ledger: Ledger, model: Model, out: Path) -> None:
     # 汇总: per unit, not a project list
     ws = wb.create_sheet("汇总")
     title_row(ws, 1, 1, 3, f"{city}2024年7-12月招商引资签约项目汇总表", st)
-    write_header(ws, 2, 1, [("县（市、区）", "unit"), ("项目数", "count"), ("签约金额（万元）", "amount")], st)
+    write_header(ws, 2, 1, COLUMNS["2024_h2_summary"], st)
     rows = [p for s in ledger.sheets if s.kind == "signed" for p in (r_["_p"] for r_ in s.rows)]
     r = 3
     for u in model.ref.units:
@@ -1326,9 +1402,7 @@ def write_2024_h2(ledger: Ledger, model: Model, out: Path) -> None:
 
 def write_county_csv(ledger: Ledger, model: Model, out: Path) -> None:
     sheet = ledger.sheets[0]
-    leaves = [("序号", "seq"), ("项目名称", "name"), ("投资方", "investor"), ("来源地", "origin"),
-              ("属地", "unit"), ("产业类别", "chain"), ("签约金额（万元）", "amount"), ("签约时间", "signed"),
-              ("对接单位", "resp"), ("备注", "remark")]
+    leaves = COLUMNS["county_csv"]
     rows = sorted(sheet.rows, key=lambda r: (r["_p"].signed, r["_p"].pid))
     with (out / ledger.filename).open("w", encoding="gbk", newline="") as f:
         writer = csv.writer(f)
@@ -1345,11 +1419,7 @@ def write_2024_started(ledger: Ledger, model: Model, out: Path) -> None:
     st = _styles()
     wb = Workbook()
     wb.remove(wb.active)
-    spec = [("序号", "seq"), ("项目名称", "name"), ("项目代码", "code"), ("所属县（市、区）", "unit"),
-            ("所属产业链", "chain"), ("是否开工", "started"), ("开工时间", "start"),
-            ("投资情况（万元）", [("计划总投资", "planned"),
-                                 ("到位资金", [("累计到位资金", "funds"), ("本年到位资金", "funds_year")])]),
-            ("责任单位", "resp"), ("包联领导", "leaders"), ("项目进展", "progress")]
+    spec = COLUMNS["2024_started"]
     leaves = _leaves(spec)
     formats = {k: "#,##0" for k in ("planned", "funds", "funds_year")}
     for sheet in ledger.sheets:
@@ -1369,10 +1439,7 @@ def write_2025_signed(ledger: Ledger, model: Model, out: Path) -> None:
     st = _styles()
     wb = Workbook()
     wb.remove(wb.active)
-    leaves = [("序号", "seq"), ("项目名称", "name"), ("项目代码", "code"), ("投资方", "investor"),
-              ("投资方所在地", "origin"), ("所属县（市、区、开发区）", "unit"), ("所属产业链", "chain"),
-              ("签约金额（万元）", "amount"), ("签约时间", "signed"), ("责任单位", "resp"),
-              ("包联领导", "leaders"), ("备注", "remark")]
+    leaves = COLUMNS["2025_signed"]
     formats = {"amount": "#,##0"}
     for sheet in ledger.sheets:
         ws = wb.create_sheet(sheet.name)
@@ -1393,11 +1460,7 @@ def write_2025_started(ledger: Ledger, model: Model, out: Path) -> None:
     ws = wb.active
     sheet = ledger.sheets[0]
     ws.title = sheet.name
-    leaves = [("序号", "seq"), ("项目名称", "name"), ("统一项目代码", "code"), ("县区", "unit"),
-              ("产业链", "chain"), ("建设性质", "nature"), ("开工情况", "started"), ("实际开工时间", "start"),
-              ("计划总投资（亿元）", "planned"), ("累计到位资金（万元）", "funds"),
-              ("本年到位资金（万元）", "funds_year"), ("责任单位", "resp"), ("包联领导", "leaders"),
-              ("进展情况", "progress")]
+    leaves = COLUMNS["2025_started"]
     formats = {"planned": "0.00##", "funds": "#,##0", "funds_year": "#,##0"}
     title_row(ws, 1, 1, len(leaves),
               f"{model.ref.city_name}2025年1-9月招商引资项目开工情况台账（数据截至{d_cn(AS_OF)}）", st)
@@ -1411,13 +1474,27 @@ def write_2025_started(ledger: Ledger, model: Model, out: Path) -> None:
 
 
 WRITERS = {
-    "2023年招商引资签约项目台账.xlsx": write_2023_signed,
-    "2023年开工项目台账.xls": write_2023_started,
-    "2024年1-6月签约项目台账.xlsx": write_2024_h1,
-    "2024年7-12月签约项目台账.xlsx": write_2024_h2,
-    "2024年开工项目台账.xlsx": write_2024_started,
-    "2025年1-9月签约项目台账.xlsx": write_2025_signed,
-    "2025年1-9月开工项目台账.xlsx": write_2025_started,
+    "2023_signed": write_2023_signed,
+    "2023_started": write_2023_started,
+    "2024_h1": write_2024_h1,
+    "2024_h2": write_2024_h2,
+    "county_csv": write_county_csv,
+    "2024_started": write_2024_started,
+    "2025_signed": write_2025_signed,
+    "2025_started": write_2025_started,
+}
+HEADER_AT = {  # where the table is, for README.md
+    "2023_signed": "A1 title (merged), A2 “单位：万元”, header rows 3-4 (groups merged), row 5 合计, data from row 6",
+    "2023_started": "row 1 title (merged), header row 2, data from row 3, footer lines after one blank row",
+    "2024_h1": "row 1 title, row 2 填报单位/数据截至, header row 3, data from row 4, 合计 last",
+    "2024_h2": "table at column B: B2 title, B3 “单位：万元”, header row 4, then per unit: group row "
+               "“一、盐湖区” (merged B:H), projects (序号 restarts per group), 小计 row (“小计” in C); "
+               "one blank row inside; 合计 after the last group; footer 填报人/审核人/联系电话, 填报日期; "
+               "column I (企业联系人及电话) hidden",
+    "county_csv": "header in line 1, data from line 2, 合计 line last; GBK, CRLF, quoted newlines",
+    "2024_started": "row 1 title, header rows 2-4 (three levels, merged), row 5 合计, data from row 6",
+    "2025_signed": "row 1 title, row 2 “单位：万元”, header row 3, row 4 合计, data from row 5",
+    "2025_started": "row 1 title (with 数据截至), header row 2, data from row 3, footer after one blank row",
 }
 
 
@@ -1541,7 +1618,8 @@ Every ledger is one layout habit of DOMAIN.md ("Layout habits of real ledgers").
 Loaded together, they must give for the projects signed in 2024: **539** signed projects,
 **3126.95 亿元** signed, **443** started (82.19 %), **546.98 亿元** planned investment of the
 started ones, **157.19 亿元** funds in place (latest cumulative 到位资金 per project); for 2023:
-519 projects, 2166.5 亿元; and {unmatched} started rows of projects never signed (unmatched).
+519 projects, 2166.5 亿元; and {unmatched} started rows ({unmatched_projects} projects) never signed
+in any signed ledger (unmatched, counted nowhere).
 The generator recomputes these from the written cells with the identity rules below and
 refuses to write files if they do not hold.
 
@@ -1556,8 +1634,14 @@ digits; the unit as 盐湖区/盐湖, 绛县/绛　县, 运城市永济市, 运�
 """
 
 
+def header_text(spec) -> str:
+    """'A | B | G〔C | D〕' for a spec with groups."""
+    return " | ".join(label if isinstance(sub, str) else f"{label}〔{header_text(sub)}〕" for label, sub in spec)
+
+
 def write_readme(ledgers: list[Ledger], figures: dict, out: Path) -> None:
-    text = README_HEAD.format(seed=SEED, as_of=AS_OF.isoformat(), unmatched=figures["unmatched_rows"])
+    text = README_HEAD.format(seed=SEED, as_of=AS_OF.isoformat(), unmatched=figures["unmatched_rows"],
+                              unmatched_projects=figures["unmatched_projects"])
     for lg in ledgers:
         sheets = "、".join(f"{s.name}（{len(s.rows)}行）" if s.kind != "other" else s.name for s in lg.sheets)
         text += f"| `{lg.filename}` | {sheets} | {lg.habit} |\n"
@@ -1570,6 +1654,11 @@ def write_readme(ledgers: list[Ledger], figures: dict, out: Path) -> None:
     text += ("\nFigures per signing year (as of " + AS_OF.isoformat() + "):\n\n"
              "| signed in | projects | 签约金额 亿元 | started | 计划总投资 亿元 | 到位资金 亿元 |\n"
              "|---|---|---|---|---|---|\n" + line(2023, f23) + line(2024, f24) + line("2025 (1-9月)", f25))
+    text += "\n## Columns (header text as written, left to right)\n\n"
+    for lg in ledgers:
+        text += f"- `{lg.filename}`: {header_text(COLUMNS[lg.layout])}  \n  {HEADER_AT[lg.layout]}\n"
+        if lg.layout == "2024_h2":
+            text += f"  sheet 汇总: {header_text(COLUMNS['2024_h2_summary'])} (one row per unit, 合计 last)\n"
     text += ("\nBlank templates for staff are in `data/templates/` (签约项目台账模板.xlsx, "
              "开工项目台账模板.xlsx): canonical header, drop-downs for 所属县（市、区） and 所属产业链 "
              "from the hidden sheet 选项, date validation, a 填表说明 sheet.\n")
@@ -1603,10 +1692,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.sample_dir
     out.mkdir(parents=True, exist_ok=True)
     for lg in ledgers:
-        if lg.filename.endswith(".csv"):
-            write_county_csv(lg, model, out)
-        else:
-            WRITERS[lg.filename](lg, model, out)
+        WRITERS[lg.layout](lg, model, out)
     write_readme(ledgers, figures, out)
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     write_template(args.templates_dir / "签约项目台账模板.xlsx", ref, "signed")

@@ -1,0 +1,379 @@
+"""read_ledger on fixture workbooks: one test per layout habit of DOMAIN.md, then bad cells."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+import workbooks as wb
+from etl.read import read_ledger
+
+BASIC = ("sheet", "excel_row", "project_name", "unit_id", "signed_amount_wan", "signed_date")
+
+
+def table(ledger, columns=BASIC):
+    return ledger.rows.select(columns).rows()
+
+
+def sheets(ledger):
+    return [(s.name, s.used, s.reason) for s in ledger.sheets]
+
+
+def problems(ledger, level=None):
+    """(level, sheet, cell, header, value, message) of each problem, in reported order."""
+    return [
+        (p.level, p.sheet, p.cell, p.header, p.value, p.message)
+        for p in ledger.problems
+        if level is None or p.level == level
+    ]
+
+
+# ---------------------------------------------------------------- 1. title row
+
+
+def test_merged_title_row_gives_the_period_and_the_kind(tmp_path):
+    ledger = read_ledger(wb.title_row_ledger(tmp_path))
+    assert (ledger.kind, ledger.period.label) == ("signed", "2024年1-6月")
+    assert table(ledger, (*BASIC, "chain", "period_end")) == [
+        ("Sheet1", 3, "年产10万吨铝型材项目", "140821", D("12000"), date(2024, 3, 15), "铝镁精深加工", date(2024, 6, 30)),
+        ("Sheet1", 4, "100MW储能电站", "140802", D("56000.5"), date(2024, 5, 20), "新能源", date(2024, 6, 30)),
+    ]
+    assert ledger.sheets[0].header_rows == (2, 2)
+    assert ledger.problems == []
+
+
+# ---------------------------------------------------------------- 2. money units
+
+
+def test_unit_line_and_units_in_headers_apply_per_column(tmp_path):
+    ledger = read_ledger(wb.mixed_units_ledger(tmp_path))
+    units = [(c.field, c.letter, c.money_unit) for c in ledger.sheets[0].columns if c.money_unit]
+    assert units == [
+        ("signed_amount", "C", "亿元"),  # the header beats the 单位：万元 line
+        ("planned_investment", "D", "万元"),
+        ("funds_in_place", "E", "万元"),  # no unit in the header: the unit line
+    ]
+    assert table(ledger, ("project_name", "unit_id", "signed_amount_wan", "planned_investment_wan", "funds_in_place_wan")) == [
+        ("铜箔项目", "140823", D("35000"), D("20000"), D("1500")),
+        ("光伏组件项目", "140882", D("8000"), D("9000"), D("10000")),  # 约1亿元: the cell's unit wins
+    ]
+    assert ledger.problems == []
+
+
+# ---------------------------------------------------------------- 3. multi-row headers
+
+
+def test_two_row_header_group_unit_applies_to_its_columns(tmp_path):
+    ledger = read_ledger(wb.two_row_header_ledger(tmp_path))
+    assert ledger.sheets[0].header_rows == (1, 2)
+    assert table(ledger, ("excel_row", "project_name", "unit_id", "signed_amount_wan", "planned_investment_wan", "signed_date", "remarks")) == [
+        (3, "碳纤维项目", "140824", D("25000"), D("30000"), date(2024, 4, 1), None),
+        (4, "食品产业园", "140825", D("6000"), None, date(2024, 4, 2), "二期"),
+    ]
+    assert problems(ledger) == []
+
+
+def test_three_row_header_unit_in_the_top_group_cell(tmp_path):
+    # 投资情况（亿元） spans 签约情况 and 到位情况: its unit reaches all three columns
+    ledger = read_ledger(wb.three_row_header_ledger(tmp_path))
+    assert ledger.sheets[0].header_rows == (1, 3)
+    assert table(ledger, ("excel_row", "signed_amount_wan", "planned_investment_wan", "funds_in_place_wan")) == [
+        (4, D("25000"), D("30000"), D("5000")),
+    ]
+    assert problems(ledger) == []
+
+
+# ---------------------------------------------------------------- 4. totals and groups
+
+
+@pytest.mark.parametrize("total_first", [True, False])
+def test_matching_total_row_is_skipped_silently(tmp_path, total_first):
+    ledger = read_ledger(wb.totals_ledger(tmp_path, 1234.5, total_first=total_first))
+    first = 3 if total_first else 2
+    assert table(ledger, ("excel_row", "project_name", "signed_amount_wan")) == [
+        (first, "铝材项目", D("1000")),
+        (first + 1, "面粉加工项目", D("234.5")),
+    ]
+    assert problems(ledger) == []
+
+
+@pytest.mark.parametrize("total_first, cell", [(True, "Sheet1!D2"), (False, "Sheet1!D4")])
+def test_mismatching_total_row_warns_at_its_cell(tmp_path, total_first, cell):
+    ledger = read_ledger(wb.totals_ledger(tmp_path, 9999, total_first=total_first))
+    assert ledger.rows.height == 2
+    assert problems(ledger) == [(
+        "warning", "Sheet1", cell, "签约金额（万元）", "9999",
+        "合计行与明细之和不一致：合计 9,999.0000，明细之和 1,234.5000（万元）",
+    )]
+
+
+def test_group_rows_give_the_unit_and_subtotals_are_skipped(tmp_path):
+    ledger = read_ledger(wb.group_rows_ledger(tmp_path))
+    assert table(ledger) == [
+        ("Sheet1", 5, "盐湖物流园", "140802", D("1000"), date(2024, 1, 8)),
+        ("Sheet1", 6, "盐湖数据中心", "140802", D("2000"), date(2024, 1, 9)),
+        ("Sheet1", 9, "航空配餐项目", "zone-konggang", D("500"), date(2024, 1, 10)),
+    ]
+    assert problems(ledger) == []  # the 合计 of 3500 matches; 小计 rows are not totals to check
+
+
+# ---------------------------------------------------------------- 5. month sheets
+
+
+def test_cumulative_month_sheets_are_read_and_other_sheets_skipped_with_a_note(tmp_path):
+    ledger = read_ledger(wb.month_sheets_ledger(tmp_path))
+    assert sheets(ledger) == [
+        ("说明", False, "未找到项目表头（如说明页）"),
+        ("1-3月", True, ""),
+        ("1-6月", True, ""),
+        ("汇总", False, "没有“项目名称”列，不是项目清单（如汇总表）"),
+    ]
+    assert [s.period.label for s in ledger.sheets if s.used] == ["2024年1-3月", "2024年1-6月"]
+    assert ledger.period.label == "2024年1-6月"
+    # every occurrence is kept; the warehouse counts each project once
+    assert table(ledger, ("sheet", "excel_row", "project_name", "signed_amount_wan", "period_end")) == [
+        ("1-3月", 2, "铝材项目", D("1000"), date(2024, 3, 31)),
+        ("1-6月", 2, "铝材项目", D("1200"), date(2024, 6, 30)),
+        ("1-6月", 3, "储能电站项目", D("50000"), date(2024, 6, 30)),
+    ]
+    assert [(p.level, p.sheet) for p in ledger.problems] == [("note", "说明"), ("note", "汇总")]
+    assert all(p.message.startswith("已跳过") for p in ledger.problems)
+
+
+# ---------------------------------------------------------------- 6. footer
+
+
+def test_footer_lines_end_the_table(tmp_path):
+    ledger = read_ledger(wb.footer_ledger(tmp_path))
+    assert table(ledger) == [("Sheet1", 2, "铝材项目", "140828", D("800"), date(2024, 5, 6))]
+    assert problems(ledger) == []
+
+
+# ---------------------------------------------------------------- 7. values as text
+
+
+def test_amounts_typed_as_text_and_placeholders(tmp_path):
+    ledger = read_ledger(wb.text_values_ledger(tmp_path))
+    assert table(ledger, ("project_name", "signed_amount_wan")) == [
+        (f"项目{i}", D(expected) if expected else None) for i, (_, expected) in enumerate(wb.TEXT_AMOUNTS, 1)
+    ]
+    # 待定, — and / count as projects with an unknown amount: one warning, not an error
+    assert problems(ledger) == [(
+        "warning", "Sheet1", "Sheet1!D6", "签约金额（万元）", None,
+        "签约金额待定或为空，项目计入个数但不计入金额（同类共 3 行，首次见此行）",
+    )]
+
+
+# ---------------------------------------------------------------- 8. dates
+
+
+def test_every_date_form(tmp_path):
+    ledger = read_ledger(wb.dates_ledger(tmp_path))
+    assert table(ledger, ("project_name", "signed_date")) == [
+        (f"项目{i}", expected) for i, (_, expected) in enumerate(wb.TEXT_DATES, 1)
+    ]
+    assert problems(ledger) == [
+        ("warning", "Sheet1", "Sheet1!E7", "签约时间", "2024.3", "日期只精确到月，按当月1日计"),
+    ]
+
+
+# ---------------------------------------------------------------- 9. position, blanks, hidden columns
+
+
+def test_table_at_b4_with_blank_rows_and_a_hidden_column(tmp_path):
+    ledger = read_ledger(wb.offset_table_ledger(tmp_path))
+    assert ledger.sheets[0].header_rows == (4, 4)
+    assert [(c.field, c.letter) for c in ledger.sheets[0].columns] == [
+        ("project_name", "B"), ("unit", "D"), ("signed_amount", "E"), ("signed_date", "F"),
+    ]
+    assert table(ledger) == [
+        ("Sheet1", 5, "甲项目", "140827", D("100"), date(2024, 1, 2)),
+        ("Sheet1", 8, "乙项目", "140827", D("200"), date(2024, 1, 3)),
+        ("Sheet1", 9, "丙项目", "140827", None, date(2024, 1, 4)),
+    ]
+    # the error names the cell as Excel shows it, hidden column C counted
+    assert [(p.level, p.cell, p.header, p.value) for p in ledger.problems] == [
+        ("error", "Sheet1!E9", "签约金额（万元）", "abc"),
+    ]
+
+
+# ---------------------------------------------------------------- 10. formats and file names
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_csv_county_named_only_in_the_file_name(tmp_path, encoding):
+    ledger = read_ledger(wb.county_in_file_name_csv(tmp_path, encoding))
+    assert (ledger.kind, ledger.period.label) == ("signed", "2024年全年")
+    assert table(ledger) == [
+        ("2024年临猗县签约项目台账", 2, "苹果深加工项目", "140821", D("3000"), date(2024, 3, 15)),
+        ("2024年临猗县签约项目台账", 3, "果汁饮料项目", "140821", D("1200"), date(2024, 4, 1)),
+    ]
+    assert table(ledger, ("unit_raw",)) == [(None,), (None,)]
+    assert problems(ledger) == []
+
+
+def test_old_xls_with_unit_in_the_title(tmp_path):
+    ledger = read_ledger(wb.old_xls_ledger(tmp_path))
+    assert (ledger.kind, ledger.period.label) == ("signed", "2024年3月")
+    assert table(ledger) == [
+        ("3月", 3, "铝镁合金项目", "140823", D("125000"), date(2024, 3, 20)),
+        ("3月", 4, "中药材加工项目", "140826", D("3500"), date(2024, 3, 28)),
+    ]
+    assert problems(ledger) == []
+
+
+def test_header_synonyms(tmp_path):
+    ledger = read_ledger(wb.synonyms_ledger(tmp_path))
+    assert ledger.kind == "signed"  # from the columns: nothing in the names says it
+    assert [(c.field, c.header) for c in ledger.sheets[0].columns] == [
+        ("project_name", "签约项目名称"),
+        ("unit", "县市区"),
+        ("signed_amount", "协议投资额（亿元）"),
+        ("signed_date", "协议签订时间"),
+        ("planned_investment", "计划投资额（亿元）"),
+    ]
+    assert table(ledger, ("project_name", "unit_id", "signed_amount_wan", "signed_date", "planned_investment_wan")) == [
+        ("风电项目", "140822", D("80000"), date(2024, 7, 1), D("95000")),
+    ]
+
+
+# ---------------------------------------------------------------- ledger kind
+
+
+STARTED_ROW = [1, "铝材项目", "临猗县", 5000, date(2024, 4, 1)]
+
+
+@pytest.mark.parametrize(
+    "name, title, header, expected",
+    [
+        ("台账.xlsx", "运城市2024年开工项目台账", None, "started"),  # title
+        ("2024年3月开工项目.xlsx", None, None, "started"),  # file name
+        ("台账.xlsx", None, ["序号", "项目名称", "县区", "计划投资额", "开工日期"], "started"),  # columns
+        ("台账.xlsx", None, wb.SIGNED_HEADER[:5], "signed"),  # columns
+        ("2024年签约项目台账.xlsx", None, ["序号", "项目名称", "县区", "计划投资额", "开工日期"], "signed"),  # name beats columns
+    ],
+)
+def test_kind_detection(tmp_path, name, title, header, expected):
+    header = header or wb.STARTED_HEADER
+    rows = ([[title]] if title else []) + [header, STARTED_ROW]
+    ledger = read_ledger(wb.xlsx(tmp_path / name, {"Sheet1": rows}))
+    assert ledger.kind == expected
+
+
+def test_kind_override(tmp_path):
+    # the file name says 签约, but staff chose 开工 for this list
+    path = wb.started_ledger(tmp_path, [STARTED_ROW], name="2024年签约项目台账.xlsx")
+    assert read_ledger(path).kind == "signed"
+    ledger = read_ledger(path, kind="started")
+    assert ledger.kind == "started"
+    assert table(ledger, ("kind", "project_name", "unit_id", "start_date", "is_started", "planned_investment_wan")) == [
+        ("started", "铝材项目", "140821", date(2024, 4, 1), True, D("5000")),
+    ]
+    assert ledger.ok
+
+
+def test_started_ledger_total_investment_is_the_planned_investment(tmp_path):
+    path = wb.started_ledger(
+        tmp_path,
+        [["铝材项目", "临猗", 5, "2024年4月1日", "是"], ["储能项目", "永济", 12, None, "否"]],
+        header=["项目名称", "县（市、区）", "总投资（亿元）", "开工日期", "是否开工"],
+    )
+    ledger = read_ledger(path)
+    assert ledger.kind == "started"
+    assert table(ledger, ("project_name", "unit_id", "planned_investment_wan", "signed_amount_wan", "start_date", "is_started")) == [
+        ("铝材项目", "140821", D("50000"), None, date(2024, 4, 1), True),
+        ("储能项目", "140881", D("120000"), None, None, False),  # not started: no start date needed
+    ]
+    assert ledger.ok
+
+
+def test_started_ledger_with_signed_amount_and_total_investment(tmp_path):
+    # Regression: 签约金额 was taken as 计划总投资 and 总投资 dropped.
+    path = wb.started_ledger(
+        tmp_path,
+        [["铝材项目", "临猗", 4, 5, date(2024, 4, 1)]],
+        header=["项目名称", "县（市、区）", "签约金额（亿元）", "总投资（亿元）", "开工时间"],
+    )
+    ledger = read_ledger(path)
+    assert table(ledger, ("signed_amount_wan", "planned_investment_wan")) == [(D("40000"), D("50000"))]
+
+
+# ---------------------------------------------------------------- bad cells
+
+
+def bad_cells_ledger(tmp_path):
+    return wb.signed_ledger(tmp_path, [
+        ("铝材项目", "临漪县", 100, date(2024, 1, 2), None),  # unit typo
+        ("储能项目", "盐湖区", 200, "2024-02-30", None),  # no such day
+        ("光伏项目", "盐湖区", -300, date(2024, 1, 4), None),  # negative
+        ("风电项目", "盐湖区", 400, date(2024, 1, 5), None),  # fine
+    ])
+
+
+def test_all_bad_cells_of_a_file_are_reported_at_once(tmp_path):
+    ledger = read_ledger(bad_cells_ledger(tmp_path))
+    assert not ledger.ok
+    assert problems(ledger, "error") == [
+        ("error", "Sheet1", "Sheet1!C2", "所属县（市、区）", "临漪县", "无法识别的县（市、区）或开发区，是否为“临猗县”？"),
+        ("error", "Sheet1", "Sheet1!D4", "签约金额（万元）", "-300", "金额不能为负数，应为一个非负数字，如 1234.5、5000万元 或 3.5亿元"),
+        ("error", "Sheet1", "Sheet1!E3", "签约时间", "2024-02-30", "日期无效（没有这一天），应为 2024-03-15、2024.3.15 或 2024年3月15日 等形式"),
+    ]
+
+
+def test_error_text_names_file_sheet_row_column_and_value(tmp_path):
+    ledger = read_ledger(bad_cells_ledger(tmp_path))
+    assert [p.text() for p in ledger.errors] == [
+        "[错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」 第2行 C列「所属县（市、区）」 值「临漪县」："
+        "无法识别的县（市、区）或开发区，是否为“临猗县”？",
+        "[错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」 第4行 D列「签约金额（万元）」 值「-300」："
+        "金额不能为负数，应为一个非负数字，如 1234.5、5000万元 或 3.5亿元",
+        "[错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」 第3行 E列「签约时间」 值「2024-02-30」："
+        "日期无效（没有这一天），应为 2024-03-15、2024.3.15 或 2024年3月15日 等形式",
+    ]
+
+
+def test_missing_required_column_names_the_header_row_and_the_synonyms(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        ["2024年签约项目台账"],
+        ["项目名称", "所属县（市、区）", "签约金额（万元）"],
+        ["铝材项目", "临猗县", 100],
+    ]})
+    ledger = read_ledger(path)
+    assert [(p.level, p.sheet, p.row, p.column) for p in ledger.errors] == [("error", "Sheet1", 2, None)]
+    assert ledger.errors[0].text() == (
+        "[错误] 文件「2024年签约项目台账.xlsx」 工作表「Sheet1」 第2行："
+        "签约台账缺少必需列：“签约时间”（可用表头：签约时间、签约日期、协议签订时间）。"
+        "请在第2行表头中补上该列，或选择正确的台账类型"
+    )
+    assert ledger.rows.height == 0
+
+
+@pytest.mark.parametrize(
+    "sheets_, message",
+    [
+        ({"Sheet1": [wb.SIGNED_HEADER]}, "文件中没有找到项目清单（「Sheet1」表头下没有项目行）。项目清单须有“项目名称”等表头，可下载模板对照"),
+        (
+            {"说明": [["填表说明"], ["金额单位为万元"]]},
+            "文件中没有找到项目清单（「说明」未找到项目表头（如说明页））。项目清单须有“项目名称”等表头，可下载模板对照",
+        ),
+    ],
+    ids=["header-only", "only-a-note-sheet"],
+)
+def test_no_project_list_is_an_error(tmp_path, sheets_, message):
+    ledger = read_ledger(wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", sheets_))
+    assert [(p.level, p.file, p.message) for p in ledger.errors] == [("error", "2024年签约项目台账.xlsx", message)]
+    assert ledger.rows.height == 0
+
+
+def test_row_without_project_name_is_an_error_but_numbered_empty_rows_are_not(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        wb.SIGNED_HEADER,
+        [1, "铝材项目", "临猗县", 100, date(2024, 1, 2)],
+        [2, None, "临猗县", 300, date(2024, 1, 3)],  # data but no name: an error
+        [3],  # an unused numbered line of the template
+    ]})
+    ledger = read_ledger(path)
+    assert [(p.cell, p.header, p.message) for p in ledger.errors] == [
+        ("Sheet1!B3", "项目名称", "项目名称为空，请填写项目名称或删除该行"),
+    ]
+    assert table(ledger, ("project_name",)) == [("铝材项目",)]

@@ -1,0 +1,27 @@
+-- Signed projects and amount (万元) in each month of the selected period, with running
+-- totals; months after the data date are left out.
+with monthly as (
+    select signed_month as month, count(*) as projects, coalesce(sum(signed_amount_wan), 0) as amount_wan
+    from signed_in($year, $month_from, $month_to, $units, $chains)
+    group by all
+),
+
+grid as (
+    select unnest(range($month_from, $month_to + 1)) as month
+),
+
+filled as (
+    select g.month, coalesce(m.projects, 0) as projects, coalesce(m.amount_wan, 0) as amount_wan
+    from grid g
+    left join monthly m using (month)
+    where make_date($year, g.month, 1) <= (select as_of from v_as_of)
+)
+
+select
+    month,
+    projects,
+    amount_wan,
+    sum(projects) over (order by month) as cumulative_projects,
+    sum(amount_wan) over (order by month) as cumulative_wan
+from filled
+order by month;

@@ -1,0 +1,20 @@
+-- The signed projects of the selected period whose name or investor contains $search
+-- (case-insensitive; an empty $search selects all), largest first.
+select
+    project_name,
+    project_code,
+    unit_name,
+    chain,
+    investor,
+    investor_origin,
+    origin_province,
+    signed_date,
+    signed_amount_wan,
+    size_band,
+    stage,
+    start_date
+from signed_in($year, $month_from, $month_to, $units, $chains)
+where $search = ''
+   or contains(lower(project_name), lower($search))
+   or contains(lower(coalesce(investor, '')), lower($search))
+order by signed_amount_wan desc nulls last, signed_date, project_name;
