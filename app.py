@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-st.set_page_config(page_title="招商引资数据分析", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="招商引资数据分析", page_icon="static/favicon.png", layout="wide")
 
 PAGES = {
     "分析": [

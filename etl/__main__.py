@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _load(args) -> int:
+    import duckdb
+
+    from warehouse.db import WarehouseBusy
+
     from .load import load_file  # the warehouse import is only needed here
 
     failed = 0
@@ -39,7 +43,13 @@ def _load(args) -> int:
             print(f"✗ {path}：文件不存在", file=sys.stderr)
             failed += 1
             continue
-        result = load_file(path, db=args.db, kind=args.kind, user=args.user)
+        try:
+            result = load_file(path, db=args.db, kind=args.kind, user=args.user)
+        except (WarehouseBusy, OSError, duckdb.Error) as exc:
+            # The writer publishes nothing on failure: say so instead of a traceback.
+            print(f"✗ {path.name}：未导入，数据仓库未改动。原因：{exc}", file=sys.stderr)
+            failed += 1
+            continue
         stream = sys.stdout if result.ok else sys.stderr
         print(result.summary(), file=stream)
         for problem in result.ledger.problems:

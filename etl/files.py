@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ MAX_ROWS = 1_000_000
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+# BOF of an .xls workbook-globals substream (BIFF5/BIFF8); a FILEPASS record (0x002F)
+# right after it means the workbook is encrypted ("文档加密" in WPS, 97-2003 password).
+XLS_GLOBALS_BOF = re.compile(rb"\x09\x08[\x08\x10]\x00\x00[\x05\x06]\x05\x00")
+XLS_FILEPASS = 0x002F
 
 
 class FileRefused(Exception):
@@ -53,7 +58,7 @@ def check_file(path: Path, data: bytes) -> str:
         _check_zip(data)
         return "xlsx"
     if data.startswith(OLE2_MAGIC):
-        if ENCRYPTED_MARK in data:
+        if ENCRYPTED_MARK in data or _xls_encrypted(data):
             raise FileRefused("文件设置了打开密码，请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后另存再上传")
         return "xls"
     if suffix in (".xlsx", ".xlsm", ".xls"):
@@ -61,6 +66,15 @@ def check_file(path: Path, data: bytes) -> str:
     if suffix in (".csv", ".txt") and b"\x00" not in data[:4096]:
         return "csv"
     raise FileRefused("不是可识别的表格文件，请上传 .xlsx、.xls 或 .csv 文件")
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    # calamine reports an encrypted .xls only as "Cannot detect file format"
+    bof = XLS_GLOBALS_BOF.search(data)
+    if bof is None:
+        return False
+    following = bof.start() + 4 + data[bof.start() + 2]
+    return data[following : following + 2] == XLS_FILEPASS.to_bytes(2, "little")
 
 
 def _check_zip(data: bytes) -> None:

@@ -18,6 +18,7 @@ from typing import Callable
 
 import polars as pl
 
+from . import columns as columns_mod
 from . import parse
 from .files import FileRefused, Grid, check_file, read_grids
 from .problems import Problem
@@ -239,13 +240,13 @@ class _Reader:
     def problem(self, level, message, sheet=None, row=None, column=None, header=None, value=None):
         self.problems.append(Problem(level, message, self.file, sheet, row, column, header, value))
 
-    def warn_once(self, message, sheet, row, column=None, header=None, value=None):
+    def warn_once(self, message, sheet, row, column=None, header=None, value=None, count=1):
         """Warnings repeat down a column; report each once, at its first cell, with a count."""
         key = (message, sheet, column)
         if key in self._aggregated:
-            self._aggregated[key][1] += 1
+            self._aggregated[key][1] += count
             return
-        self._aggregated[key] = [Problem("warning", message, self.file, sheet, row, column, header, value), 1]
+        self._aggregated[key] = [Problem("warning", message, self.file, sheet, row, column, header, value), count]
 
     def _flush_warnings(self):
         for problem, count in self._aggregated.values():
@@ -477,218 +478,262 @@ class _Reader:
     # -- rows ---------------------------------------------------------------------
 
     def parse_rows(self, grid, frame, data_start, columns, kind, period, title) -> pl.DataFrame:
+        """Project rows of one sheet, typed. Works column by column (see etl/columns.py)."""
         by_field = {c.field: c for c in columns}
         sheet = grid.name
-        data = frame.slice(data_start)
-        excel_rows = list(range(data_start + 1, data_start + 1 + data.height))
-        text = {c.field: data.get_column(c.letter).to_list() for c in columns}
-        leftmost = [data.get_column(letter).to_list() for letter in frame.columns[: 3]]
-        context_unit = self._context_unit(title, sheet)
-        default_year = period.start.year if period else None
-
-        keep: list[int] = []  # positions of project rows
-        group_units: list[Unit | None] = []
-        totals: dict[str, list[tuple[int, str]]] = {}
-        group_unit: Unit | None = None
-        name_col = text["project_name"]
-        for pos in range(data.height):
-            name = parse.clean_text(name_col[pos])
-            lead = [parse.clean_text(col[pos]) for col in leftmost]
-            cells = [v for col in text.values() if (v := col[pos]) is not None and str(v).strip()]
-            if not cells and not any(lead):
-                continue
-            if any(parse.is_footer_row(t) for t in [*lead, name] if t):
-                break  # footer lines end the table
-            if parse.is_total_row([*lead, name]):
-                if any("合" in t.replace(" ", "") or "总" in t for t in [*lead, name] if t):
-                    for c in columns:
-                        if c.field in AMOUNT_FIELDS and text[c.field][pos] is not None:
-                            totals.setdefault(c.field, []).append((excel_rows[pos], text[c.field][pos]))
-                continue
-            group_text = next((t for t in [name, *lead] if t and parse.is_group_row(t)), None)
-            if group_text and (name is None or name == group_text):
-                group_unit = self._group_unit(group_text)
-                continue
-            if name is None:
-                filled = [c for c in columns if c.field != "project_name" and text[c.field][pos] is not None]
-                if len(filled) <= 1 and all(c.field not in AMOUNT_FIELDS for c in filled):
-                    continue  # a numbered empty line of a template
-                c = by_field["project_name"]
-                self.problem("error", "项目名称为空，请填写项目名称或删除该行", sheet, excel_rows[pos], c.letter, c.header)
-                continue
-            keep.append(pos)
-            group_units.append(group_unit)
-
-        out: dict[str, list] = {k: [None] * len(keep) for k in ROW_SCHEMA}
-        out["sheet"] = [sheet] * len(keep)
-        out["sheet_index"] = [grid.index] * len(keep)
-        out["excel_row"] = [excel_rows[p] for p in keep]
-        out["kind"] = [kind] * len(keep)
-        out["period_end"] = [period.end if period else None] * len(keep)
-
-        def column_values(fld, convert: Callable, on_error=None):
-            """Convert each distinct text of a column once; errors name every cell."""
-            c = by_field.get(fld)
-            if c is None:
-                return None
-            raw = text[fld]
-            cache: dict = {}
-            values = []
-            for i, p in enumerate(keep):
-                v = raw[p]
-                if v not in cache:
-                    try:
-                        cache[v] = (convert(v, c), None)
-                    except parse.ParseError as err:
-                        cache[v] = (None, str(err))
-                value, err = cache[v]
-                if err:
-                    self.problem("error", err, sheet, out["excel_row"][i], c.letter, c.header, str(v))
-                    self.bad_cells.add((sheet, out["excel_row"][i], fld))
-                values.append(value)
-            return values
-
-        for fld in ("project_name", *TEXT_FIELDS):
-            values = column_values(fld, lambda v, c: parse.clean_text(v))
-            if values is not None:
-                out[fld] = values
-        out["project_name"] = [n.replace("\n", "") if n else n for n in out["project_name"]]
-
-        codes = column_values(
-            "project_code", lambda v, c: None if parse.clean_text(v) in parse.PLACEHOLDERS else parse.clean_text(v)
+        raw = frame.slice(data_start).select(
+            pl.int_range(data_start + 1, data_start + 1 + frame.height - data_start, dtype=pl.Int32).alias("excel_row"),
+            *[pl.col(c.letter).cast(pl.String).alias(c.field) for c in columns],
+            *[pl.col(letter).cast(pl.String).alias(f"_lead{i}") for i, letter in enumerate(frame.columns[:3])],
         )
-        if codes is not None:
-            c = by_field["project_code"]
-            for i, code in enumerate(codes):
-                if code and not parse.is_project_code(code):
-                    self.warn_once("项目代码不符合全国统一格式（YYYY-AAAAAA-NN-NN-NNNNNN），未用于识别项目", sheet, out["excel_row"][i], c.letter, c.header, code)
-                    codes[i] = None
-            out["project_code"] = codes
+        kinds, group_units = self.classify_rows(raw, columns, sheet)
+        group_unit = pl.Series("group_unit", group_units, dtype=pl.String).fill_null(strategy="forward")
+        raw = raw.with_columns(group_unit, row_kind=pl.Series(kinds, dtype=pl.String))
+        rows = raw.filter(pl.col("row_kind") == "project")
+        totals = raw.filter(pl.col("row_kind") == "total")
+        self.sheet, self.by_field, self.rows = sheet, by_field, rows
+        n = rows.height
+        excel_rows = rows.get_column("excel_row")
+        out: dict[str, pl.Series] = {
+            "sheet": pl.repeat(sheet, n, eager=True, dtype=pl.String),
+            "sheet_index": pl.repeat(grid.index, n, eager=True, dtype=pl.Int32),
+            "excel_row": excel_rows,
+            "kind": pl.repeat(kind, n, eager=True, dtype=pl.String),
+            "period_end": pl.repeat(period.end if period else None, n, eager=True, dtype=pl.Date),
+        }
+        texts = {f: columns_mod.clean(rows.get_column(f)) for f in ("project_name", *TEXT_FIELDS, "project_code", "unit", "chain") if f in by_field}
+        out.update({f: texts[f] for f in ("project_name", *TEXT_FIELDS) if f in texts})
 
-        # reporting unit: the cell, else the group row above, else the title/file name
-        units = column_values("unit", lambda v, c: parse.resolve_unit(parse.clean_text(v) or "", self.reference) if parse.clean_text(v) else None)
-        raw_units = text.get("unit")
-        c = by_field.get("unit")
-        unit_ids, unit_raw = [], []
-        for i, p in enumerate(keep):
-            raw = parse.clean_text(raw_units[p]) if raw_units else None
-            unit = units[i] if units is not None else None
-            if raw and unit is None:
-                hint = parse.suggest_unit(raw, self.reference)
-                self.problem(
-                    "error",
-                    f"无法识别的县（市、区）或开发区" + (f"，是否为“{hint}”？" if hint else "，请填写全称，如“临猗县”"),
-                    sheet, out["excel_row"][i], c.letter if c else None, c.header if c else None, raw,
-                )
-            elif not raw:
-                unit = group_units[i] or context_unit
-                if unit is None:
-                    self.problem(
-                        "error", "县（市、区）为空，请填写项目所属县（市、区）或开发区", sheet, out["excel_row"][i],
-                        c.letter if c else None, c.header if c else "所属县（市、区）",
-                    )
-            if unit is not None and self.allowed_units is not None and unit.unit_id not in self.allowed_units:
-                self.problem(
-                    "error", f"当前账号无权上报“{unit.name}”的项目，请删除该行或由对应单位上报",
-                    sheet, out["excel_row"][i], c.letter if c else None, c.header if c else None, raw or unit.name,
-                )
-            unit_ids.append(unit.unit_id if unit else None)
-            unit_raw.append(raw)
-        out["unit_id"], out["unit_raw"] = unit_ids, unit_raw
+        if "project_code" in texts:
+            codes = texts["project_code"]
+            codes = pl.select(pl.when(pl.lit(codes).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(codes))).to_series()
+            valid, _ = columns_mod.map_unique(codes, parse.is_project_code, pl.Boolean)
+            bad = codes.is_not_null() & ~valid.fill_null(False)
+            self.warn_rows("项目代码不符合全国统一格式（YYYY-AAAAAA-NN-NN-NNNNNN），未用于识别项目", "project_code", bad, codes)
+            out["project_code"] = pl.select(pl.when(pl.lit(bad)).then(None).otherwise(pl.lit(codes))).to_series()
 
-        chains = column_values("chain", lambda v, c: parse.resolve_chain(parse.clean_text(v), self.reference))
-        c = by_field.get("chain")
-        out["chain"], out["chain_raw"] = [], []
-        for i, p in enumerate(keep):
-            raw = parse.clean_text(text["chain"][p]) if c else None
-            chain, known = chains[i] if chains else ("其他", False)
-            if raw and not known:
-                self.warn_once("未识别的产业链，已归入“其他”；如属重点产业链请按下拉选项填写", sheet, out["excel_row"][i], c.letter, c.header, raw)
-            out["chain"].append(chain)
-            out["chain_raw"].append(raw)
+        out["unit_raw"], out["unit_id"] = self.units(texts.get("unit"), rows.get_column("group_unit"), title, n)
 
-        out["origin_province"] = [parse.origin_province(v) if v else None for v in out["investor_origin"]]
+        chain_raw = texts.get("chain", pl.repeat(None, n, eager=True, dtype=pl.String))
+        chain, _ = columns_mod.map_unique(chain_raw, lambda v: parse.resolve_chain(v, self.reference)[0], pl.String)
+        known, _ = columns_mod.map_unique(chain_raw, lambda v: parse.resolve_chain(v, self.reference)[1], pl.Boolean)
+        self.warn_rows("未识别的产业链，已归入“其他”；如属重点产业链请按下拉选项填写", "chain", chain_raw.is_not_null() & ~known.fill_null(False), chain_raw)
+        out["chain"], out["chain_raw"] = chain.fill_null("其他"), chain_raw
 
+        if "investor_origin" in out:
+            out["origin_province"], _ = columns_mod.map_unique(out["investor_origin"], parse.origin_province, pl.String)
+
+        bad_cells: dict[str, pl.Series] = {}
         for fld in AMOUNT_FIELDS:
-            values = column_values(fld, lambda v, c: parse.parse_amount(v, c.money_unit))
-            if values is not None:
+            if fld in by_field:
+                values, errors = columns_mod.amounts(rows.get_column(fld), by_field[fld].money_unit)
+                bad_cells[fld] = self.error_rows(fld, errors)
                 out[f"{fld}_wan"] = values
-
+        default_year = period.start.year if period else None
         for fld in DATE_FIELDS:
-            values = column_values(fld, lambda v, c: parse.parse_date(v, default_year))
-            if values is not None:
-                c = by_field[fld]
-                for i, p in enumerate(keep):
-                    raw = text[fld][p]
-                    if values[i] is not None and isinstance(raw, str) and parse.date_precision(raw) == "month":
-                        self.warn_once("日期只精确到月，按当月1日计", sheet, out["excel_row"][i], c.letter, c.header, raw)
+            if fld in by_field:
+                values, errors = columns_mod.dates(rows.get_column(fld), default_year)
+                bad_cells[fld] = self.error_rows(fld, errors)
+                cells = rows.get_column(fld)
+                precision, _ = columns_mod.map_unique(cells.filter(values.is_not_null()), parse.date_precision, pl.String)
+                month_only = pl.Series([False] * n, dtype=pl.Boolean)
+                if precision.len():
+                    month_only = cells.is_in(cells.filter(values.is_not_null()).filter(precision == "month").to_list()) & values.is_not_null()
+                self.warn_rows("日期只精确到月，按当月1日计", fld, month_only, cells)
                 out[fld] = values
-
         for fld, target in (("started", "is_started"), ("produced", "is_produced")):
-            values = column_values(fld, lambda v, c: parse.parse_started(v))
-            if values is not None:
+            if fld in by_field:
+                values, errors = columns_mod.map_unique(rows.get_column(fld), parse.parse_started, pl.Boolean)
+                self.error_rows(fld, errors)
                 out[target] = values
 
-        self.check_rows(out, by_field, kind, sheet, period)
-        self.check_totals(totals, out, by_field, sheet)
+        frame_out = pl.DataFrame({k: out.get(k, pl.repeat(None, n, eager=True, dtype=t)).cast(t) for k, t in ROW_SCHEMA.items()
+                                  if k != "name_key"}, schema={k: t for k, t in ROW_SCHEMA.items() if k != "name_key"})
+        frame_out = frame_out.with_columns(
+            name_key=pl.when(pl.col("unit_id").is_not_null() & pl.col("project_name").is_not_null())
+            .then(pl.col("unit_id") + ":" + columns_mod.name_keys(frame_out.get_column("project_name")))
+        ).select(list(ROW_SCHEMA))
+        frame_out = self.check_rows(frame_out, kind, period, bad_cells)
+        self.check_totals(totals, frame_out)
+        return frame_out
 
-        out["name_key"] = [
-            f"{u}:{parse.normalize_name(n)}" if u and n else None
-            for u, n in zip(out["unit_id"], out["project_name"])
-        ]
-        return pl.DataFrame(out, schema=ROW_SCHEMA)
+    def classify_rows(self, raw: pl.DataFrame, columns, sheet) -> tuple[list[str], list[str | None]]:
+        """project | blank | total | subtotal | group | footer | skip for every row, and group units.
 
-    def check_rows(self, out, by_field, kind, sheet, period):
-        rows = out["excel_row"]
-        for i in range(len(rows)):
-            if kind == "signed":
-                c = by_field["signed_date"]
-                if out["signed_date"][i] is None and (sheet, rows[i], "signed_date") not in self.bad_cells:
-                    self.problem("error", "签约时间为空，请填写签约日期，如 2024-03-15", sheet, rows[i], c.letter, c.header)
-                if out["signed_amount_wan"][i] is None and (sheet, rows[i], "signed_amount") not in self.bad_cells:
-                    c = by_field["signed_amount"]
-                    self.warn_once("签约金额待定或为空，项目计入个数但不计入金额", sheet, rows[i], c.letter, c.header)
-            if kind == "started":
-                started = out["is_started"][i]
-                if started is None and out["start_date"][i] is not None:
-                    out["is_started"][i] = True
-                if out["start_date"][i] is None and out["is_started"][i] is not False and (sheet, rows[i], "start_date") not in self.bad_cells:
-                    c = by_field["start_date"]
-                    self.problem("error", "开工时间为空，请填写实际开工日期，如 2024-03-15", sheet, rows[i], c.letter, c.header)
-            signed, started_on = out["signed_date"][i], out["start_date"][i]
-            if signed and started_on and started_on < signed:
-                c = by_field["start_date"]
-                self.warn_once("开工时间早于签约时间，请核实", sheet, rows[i], c.letter, c.header, started_on.isoformat())
-            if period and signed and kind == "signed" and signed > period.end:
-                c = by_field["signed_date"]
-                self.warn_once(f"签约时间晚于报表期末（{period.end.isoformat()}），请核实", sheet, rows[i], c.letter, c.header, signed.isoformat())
-        seen: dict[str, int] = {}
-        for i, (u, n) in enumerate(zip(out["unit_id"], out["project_name"])):
-            if not (u and n):
-                continue
-            key = f"{u}:{parse.normalize_name(n)}"
-            if key in seen:
-                c = by_field["project_name"]
-                self.problem("warning", f"与第{seen[key]}行项目重复，以本行为准", sheet, rows[i], c.letter, c.header, n)
-            seen[key] = rows[i]
+        Only rows that could be special (no name, or a cell with one of the words or marks
+        of totals, groups and footers) are looked at one by one.
+        """
+        lead_cols = [c for c in raw.columns if c.startswith("_lead")]
+        mapped = [c.field for c in columns]
+        special = r"合|总|小|计|填|审|联系|制表|负责|注|备|、|^\s*[（(]|^\s*[一二三四五六七八九十]"
+        candidate = pl.col("project_name").is_null() | pl.any_horizontal(
+            [pl.col(c).str.contains(special).fill_null(False) for c in [*lead_cols, "project_name"]]
+        )
+        look = raw.with_row_index("pos").filter(candidate)
+        kinds = ["project"] * raw.height
+        group_units: list[str | None] = [None] * raw.height
+        group_unit: Unit | None = None
+        footer_from = None
+        for row in look.iter_rows(named=True):
+            pos = row["pos"]
+            name = parse.clean_text(row["project_name"])
+            lead = [parse.clean_text(row[c]) for c in lead_cols]
+            cells = [row[f] for f in mapped if row[f] is not None and str(row[f]).strip()]
+            if not cells and not any(lead):
+                kinds[pos] = "blank"
+            elif any(parse.is_footer_row(t) for t in [*lead, name] if t):
+                footer_from = pos  # footer lines end the table
+                break
+            elif parse.is_total_row([*lead, name]):
+                is_grand = any("合" in t.replace(" ", "") or "总" in t for t in [*lead, name] if t)
+                kinds[pos] = "total" if is_grand else "subtotal"
+            elif (group_text := next((t for t in [name, *lead] if t and parse.is_group_row(t)), None)) and (
+                name is None or name == group_text
+            ):
+                kinds[pos] = "group"
+                # a sub-group such as "（一）新能源" under "一、盐湖区" keeps the county above it
+                unit = self._group_unit(group_text)
+                if unit is not None or not group_text.startswith(("（", "(")):
+                    group_unit = unit
+                group_units[pos] = group_unit.unit_id if group_unit else ""
+            elif name is None:
+                filled = [c for c in columns if c.field != "project_name" and row[c.field] is not None]
+                kinds[pos] = "skip"
+                if len(filled) > 1 or any(c.field in AMOUNT_FIELDS for c in filled):
+                    c = self.by_field_of(columns)["project_name"]
+                    self.problem("error", "项目名称为空，请填写项目名称或删除该行", sheet, row["excel_row"], c.letter, c.header)
+        if footer_from is not None:
+            kinds[footer_from:] = ["footer"] * (raw.height - footer_from)
+        # only the first grand total is compared; later ones repeat it
+        totals = [i for i, k in enumerate(kinds) if k == "total"]
+        for i in totals[1:]:
+            kinds[i] = "subtotal"
+        return kinds, [g if g != "" else None for g in group_units] if any(group_units) else group_units
 
-    def check_totals(self, totals, out, by_field, sheet):
-        """A 合计 row that disagrees with its rows is worth a look, not a refusal."""
-        for fld, entries in totals.items():
+    @staticmethod
+    def by_field_of(columns) -> dict[str, Column]:
+        return {c.field: c for c in columns}
+
+    def units(self, cells: pl.Series | None, group_unit: pl.Series, title: str, n: int):
+        """Reporting unit: the cell, else the group row above, else the title or file name."""
+        c = self.by_field.get("unit")
+        if cells is None:
+            cells = pl.repeat(None, n, eager=True, dtype=pl.String)
+        resolved, _ = columns_mod.map_unique(
+            cells, lambda v: (u.unit_id if (u := parse.resolve_unit(v, self.reference)) else None), pl.String
+        )
+        unknown = cells.is_not_null() & resolved.is_null()
+        for row, value in self.rows.select("excel_row").with_columns(v=cells).filter(unknown).iter_rows():
+            hint = parse.suggest_unit(value, self.reference)
+            self.problem(
+                "error",
+                "无法识别的县（市、区）或开发区" + (f"，是否为“{hint}”？" if hint else "，请填写全称，如“临猗县”"),
+                self.sheet, row, c.letter if c else None, c.header if c else None, value,
+            )
+        context = self._context_unit(title, self.sheet)
+        unit_id = pl.select(
+            pl.when(pl.lit(cells).is_not_null()).then(pl.lit(resolved))
+            .otherwise(pl.coalesce(pl.lit(group_unit), pl.lit(context.unit_id if context else None, dtype=pl.String)))
+        ).to_series()
+        for (row,) in self.rows.select("excel_row").filter(cells.is_null() & unit_id.is_null()).iter_rows():
+            self.problem(
+                "error", "县（市、区）为空，请填写项目所属县（市、区）或开发区", self.sheet, row,
+                c.letter if c else None, c.header if c else "所属县（市、区）",
+            )
+        if self.allowed_units is not None:
+            names = {u.unit_id: u.name for u in self.reference.units}
+            outside = unit_id.is_not_null() & ~unit_id.is_in(list(self.allowed_units))
+            for row, uid, value in self.rows.select("excel_row").with_columns(u=unit_id, v=cells).filter(outside).iter_rows():
+                self.problem(
+                    "error", f"当前账号无权上报“{names[uid]}”的项目，请删除该行或由对应单位上报",
+                    self.sheet, row, c.letter if c else None, c.header if c else None, value or names[uid],
+                )
+        return cells, unit_id
+
+    def error_rows(self, fld: str, errors: dict[str, str]) -> pl.Series:
+        """One error per cell whose text a parser rejected; returns which rows are bad."""
+        cells = self.rows.get_column(fld)
+        bad = cells.is_in(list(errors)) if errors else pl.Series([False] * self.rows.height, dtype=pl.Boolean)
+        c = self.by_field[fld]
+        for row, value in self.rows.select("excel_row", fld).filter(bad).iter_rows():
+            self.problem("error", errors[value], self.sheet, row, c.letter, c.header, str(value))
+        return bad
+
+    def warn_rows(self, message: str, fld: str, mask: pl.Series, values: pl.Series) -> None:
+        """One warning for all rows of the mask, at the first of them, with their count."""
+        count = int(mask.sum()) if mask.len() else 0
+        if not count:
+            return
+        first = int(mask.arg_true()[0])
+        c = self.by_field.get(fld)
+        value = values[first]
+        self.warn_once(message, self.sheet, self.rows.get_column("excel_row")[first],
+                       c.letter if c else None, c.header if c else None,
+                       None if value is None else str(value), count=count)
+
+    def check_rows(self, rows: pl.DataFrame, kind, period, bad_cells) -> pl.DataFrame:
+        sheet = self.sheet
+        none = pl.Series([False] * rows.height, dtype=pl.Boolean)
+        by_field = self.by_field
+
+        def errors(mask, message, fld):
             c = by_field[fld]
-            row, raw = entries[0]
+            for (row,) in rows.select("excel_row").filter(mask).iter_rows():
+                self.problem("error", message, sheet, row, c.letter, c.header)
+
+        if kind == "signed":
+            errors(rows.get_column("signed_date").is_null() & ~bad_cells.get("signed_date", none),
+                   "签约时间为空，请填写签约日期，如 2024-03-15", "signed_date")
+            self.warn_rows("签约金额待定或为空，项目计入个数但不计入金额", "signed_amount",
+                           rows.get_column("signed_amount_wan").is_null() & ~bad_cells.get("signed_amount", none),
+                           pl.repeat(None, rows.height, eager=True, dtype=pl.String))
+        if kind == "started":
+            rows = rows.with_columns(
+                is_started=pl.when(pl.col("is_started").is_null() & pl.col("start_date").is_not_null())
+                .then(True).otherwise(pl.col("is_started"))
+            )
+            if "start_date" in by_field:
+                errors(rows.get_column("start_date").is_null() & rows.get_column("is_started").ne_missing(False)
+                       & ~bad_cells.get("start_date", none),
+                       "开工时间为空，请填写实际开工日期，如 2024-03-15", "start_date")
+        signed, started_on = rows.get_column("signed_date"), rows.get_column("start_date")
+        if "start_date" in by_field:
+            early = (started_on < signed).fill_null(False)
+            self.warn_rows("开工时间早于签约时间，请核实", "start_date", early, started_on.cast(pl.String))
+        if period and kind == "signed":
+            late = (signed > period.end).fill_null(False)
+            self.warn_rows(f"签约时间晚于报表期末（{period.end.isoformat()}），请核实", "signed_date", late, signed.cast(pl.String))
+        keyed = rows.select("excel_row", "name_key", "project_name").with_columns(
+            first=pl.col("excel_row").first().over("name_key")
+        ).filter(pl.col("name_key").is_not_null() & (pl.col("excel_row") != pl.col("first")))
+        c = by_field["project_name"]
+        for row, _, name, first in keyed.iter_rows():
+            self.problem("warning", f"与第{first}行项目重复，以本行为准", sheet, row, c.letter, c.header, name)
+        return rows
+
+    def check_totals(self, totals: pl.DataFrame, rows: pl.DataFrame) -> None:
+        """A 合计 row that disagrees with its rows is worth a look, not a refusal."""
+        if totals.height == 0:
+            return
+        for fld in AMOUNT_FIELDS:
+            c = self.by_field.get(fld)
+            if c is None or totals.get_column(fld)[0] is None:
+                continue
+            raw = totals.get_column(fld)[0]
+            row = totals.get_column("excel_row")[0]
             try:
                 stated = parse.parse_amount(raw, c.money_unit)
             except parse.ParseError:
                 continue
             if stated is None:
                 continue
-            actual = sum((v for v in out[f"{fld}_wan"] if v is not None), Decimal(0))
+            actual = rows.get_column(f"{fld}_wan").sum() or Decimal(0)
+            actual = Decimal(actual)
             tolerance = max(Decimal(1), abs(stated) * Decimal("0.0001"))
             if abs(actual - stated) > tolerance:
                 factor = Decimal(10000) if c.money_unit == "亿元" else Decimal(1)
                 self.problem(
                     "warning",
                     f"合计行与明细之和不一致：合计 {stated / factor:,.4f}，明细之和 {actual / factor:,.4f}（{c.money_unit}）",
-                    sheet, row, c.letter, c.header, raw,
+                    self.sheet, row, c.letter, c.header, raw,
                 )

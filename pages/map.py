@@ -12,15 +12,6 @@ from warehouse.queries import Filters
 RANKABLE = ("signed_amount_yi", "signed_projects", "start_rate", "funds_in_place_yi", "target_completion")
 SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
 SCOPES = {"county": "县（市、区）", "zone": "开发区"}
-TOOLTIP = (
-    "<b>{name}</b>　{scope}<br/>"
-    "签约项目数：{t_signed_projects}<br/>"
-    "签约金额：{t_signed_amount_yi}<br/>"
-    "签约项目开工率：{t_start_rate}<br/>"
-    "资金到位额：{t_funds_in_place_yi}<br/>"
-    "签约金额目标完成率：{t_target_completion}<br/>"
-    "{metric_label}排名：{t_rank}"
-)
 
 
 def shown(key: str, value) -> str:
@@ -28,23 +19,53 @@ def shown(key: str, value) -> str:
     return SHOW[unit](value) + ("" if unit == "%" or value is None else f" {unit}")
 
 
-def figures(scope: Filters) -> pl.DataFrame:
-    """Per-territory figures of the period; target completion counts from January (see its definition)."""
+def figures(scope: Filters, key: str) -> pl.DataFrame:
+    """Per-territory figures, `value` = the chosen metric, ranked within counties and within zones.
+
+    Target completion counts from January and ignores chains (see its definition), like
+    the target progress on 总览.
+    """
     frame = data.query("map_units", scope)
     year_to_date = data.query("map_units", Filters(scope.year, 1, scope.month_to, scope.units))
-    frame = frame.drop("target_wan", "targeted_amount_wan").join(
-        year_to_date.select("unit_id", "target_wan", "targeted_amount_wan"), on="unit_id"
+    frame = geo.territory_figures(
+        frame.drop("target_wan", "targeted_amount_wan").join(
+            year_to_date.select("unit_id", "target_wan", "targeted_amount_wan"), on="unit_id"
+        )
     )
-    return geo.territory_figures(frame)
+    # No value, hence no colour and no rank, for units the unit filter leaves out and for
+    # units that signed nothing (ties of zeros would make rank changes noise); a unit with
+    # a target but nothing signed has 0 % completion.
+    rankable = pl.col("selected") & ((pl.col("signed_projects") > 0) | pl.lit(key == "target_completion"))
+    frame = frame.with_columns(pl.when(rankable).then(pl.col(key)).alias("value"))
+    return pl.concat(geo.ranked(part, "value") for part in frame.partition_by("kind", maintain_order=True))
 
 
-def with_ranks(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Rank counties among counties and zones among zones; units left out by the filter have none."""
-    value = pl.when(pl.col("selected")).then(pl.col(key))
-    return pl.concat(
-        geo.ranked(part.with_columns(value.alias("value")), "value")
-        for part in frame.partition_by("kind", maintain_order=True)
-    )
+def from_url(name: str, options: tuple[str, ...]) -> None:
+    """Seed the widget keyed map_<name> from ?<name>= once; afterwards the widget owns the value."""
+    if f"map_{name}" not in st.session_state:
+        wanted = st.query_params.get(name)
+        st.session_state[f"map_{name}"] = wanted if wanted in options else options[0]
+
+
+def to_url(name: str, value: str) -> None:
+    """Keep the choice in the URL beside the sidebar filters, so a copied link shows this view."""
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def tooltip(with_targets: bool, with_previous: bool) -> str:
+    """Tooltip template: names and figures are properties of each territory (see geo.county_map)."""
+    lines = [
+        "<b>{name}</b>　{scope}",
+        "签约项目数：{t_signed_projects}",
+        "签约金额：{t_signed_amount_yi}",
+        "签约项目开工率：{t_start_rate}",
+        "资金到位额：{t_funds_in_place_yi}",
+    ]
+    if with_targets:
+        lines.append("签约金额目标完成率：{t_target_completion}")
+    lines.append("{metric_label}：{t_rank}" + ("（上年同期{t_previous_rank}）" if with_previous else ""))
+    return "<br/>".join(lines)
 
 
 st.title("县区排名")
@@ -63,97 +84,110 @@ as_of = fmt.as_of(data.query("as_of").item())
 has_previous = filters.year - 1 in data.query("years").get_column("year").to_list()
 st.caption(f"{period} · {as_of}" + ("" if has_previous else f" · 仓库中没有{filters.year - 1}年数据，不显示同比和排名变化"))
 
+from_url("metric", RANKABLE)
 key = st.selectbox(
     "指标",
     RANKABLE,
     format_func=lambda k: METRICS[k].label,
-    key="metric",
-    bind="query-params",
-    help="地图着色和排名所用的指标。各指标的口径见图例旁和表头的说明。",
+    key="map_metric",
+    help="地图着色和排名所用的指标；口径见图例下方和表头的说明。",
 )
+to_url("metric", key)
 metric = METRICS[key]
-current = with_ranks(figures(filters), key)
-
-if key == "target_completion" and current.get_column("target_wan").is_null().all():
+current = figures(filters, key)
+with_targets = current.get_column("target_wan").is_not_null().any()
+if key == "target_completion" and not with_targets:
     st.info(
         f"{filters.year}年没有为所选县（市、区）或开发区设定签约金额目标，无法计算{metric.label}。"
-        "目标在参考数据 targets.csv 中按单位名称设定（目前可能只有全市目标，见“总览”）。"
+        "目标在参考数据 targets.csv 中按单位名称设定；全市目标的完成情况见“总览”。"
     )
     st.stop()
 
-scope_label = pl.col("kind").replace_strict({"county": "县（市、区）（含所辖开发区）", "zone": "开发区"})
-tips = current.with_columns(
-    scope_label.alias("scope"),
-    pl.lit(metric.label).alias("metric_label"),
+rate = metric.unit == "%"
+previous = figures(filters.previous_year(), key) if has_previous else None
+current = geo.compared(current, previous, "value", rate)
+
+on_map = current.with_columns(
+    pl.col("kind").replace_strict({"county": "县（市、区）（含所辖开发区）", "zone": "开发区"}).alias("scope"),
+    pl.lit(f"{metric.label}排名").alias("metric_label"),
     *[
         pl.when(pl.col("selected"))
-        .then(pl.col(k).map_elements(lambda v, k=k: shown(k, v), return_dtype=pl.String))
+        .then(pl.col(k).map_elements(lambda v, k=k: shown(k, v), return_dtype=pl.String).fill_null("—"))
         .otherwise(pl.lit("未选"))
         .alias(f"t_{k}")
         for k in RANKABLE
     ],
-    pl.col("rank").map_elements(lambda r: f"第 {r} 名", return_dtype=pl.String).fill_null("—").alias("t_rank"),
-)
-shown_on_map = tips.select("kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "rank", "t_rank", *[f"t_{k}" for k in RANKABLE])
-st.pydeck_chart(geo.county_map(shown_on_map, "value", tooltip=TOOLTIP), height=520)
+    pl.format("第 {} 名", "rank").fill_null("—").alias("t_rank"),
+    pl.format("第 {} 名", "previous_rank").fill_null("无").alias("t_previous_rank"),
+).select("kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
+st.pydeck_chart(geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous)), height=520)
 
-span = geo.value_range(shown_on_map, "value")
+span = geo.value_range(on_map, "value")
 if span:
-    geo.legend(shown(key, span[0]), shown(key, span[1]), title=f"{metric.label}（{period}）")
+    geo.legend(
+        shown(key, span[0]),
+        shown(key, span[1]),
+        title=f"{metric.label}（{period}）",
+        no_value="未设目标或未选" if key == "target_completion" else "无签约项目或未选",
+    )
 st.caption(
     "县（市、区）按属地着色：开发区的项目计入所在县（市、区）；圆点为开发区，画在所在县内。"
-    "悬停（手机上点按）查看各项数字。",
+    "鼠标悬停（手机上点按）查看各项数字。",
     help=metric.definition,
 )
 
 st.subheader(f"{metric.label}排名")
-scope = st.segmented_control(
-    "排名范围",
-    list(SCOPES),
-    format_func=SCOPES.get,
-    default="county",
-    required=True,
-    key="scope",
-    bind="query-params",
-)
+from_url("scope", tuple(SCOPES))
+scope = st.segmented_control("排名范围", list(SCOPES), format_func=SCOPES.get, required=True, key="map_scope")
+to_url("scope", scope)
 st.caption(
-    "县（市、区）排名按属地统计，开发区的项目计入所在县（市、区），与地图着色一致；"
-    "开发区另行单独排名，避免同一项目在一张表里计两次。"
+    "县（市、区）排名按属地统计：开发区的项目计入所在县（市、区），与地图着色一致；"
+    "开发区另行单独排名，同一项目不在一张表里计两次。未选的单位和没有签约项目的单位不参加排名。"
 )
 
-rows = current.filter(pl.col("kind") == scope, pl.col("selected"))
-previous = {}
-if has_previous:
-    last_year = with_ranks(figures(filters.previous_year()), key).filter(pl.col("kind") == scope)
-    previous = {r["unit_id"]: r for r in last_year.iter_rows(named=True)}
 county_names = dict(current.filter(pl.col("kind") == "county").select("host_adcode", "name").iter_rows())
-
-percent = metric.unit == "%"
 value_header = f"{metric.label}（{metric.unit}）"
-change_header = "同比（百分点）" if percent else "同比增长（%）"
-records = []
-for r in rows.sort("rank", nulls_last=True, maintain_order=True).iter_rows(named=True):
-    before = previous.get(r["unit_id"], {})
-    records.append({
-        "排名": r["rank"],
-        SCOPES[scope]: r["name"],
-        **({"所在县（市、区）": county_names.get(r["host_adcode"])} if scope == "zone" else {}),
-        value_header: geo.in_percent(r["value"]) if percent else r["value"],
-        "上年同期": (geo.in_percent(before.get("value")) if percent else before.get("value")) if has_previous else None,
-        change_header: geo.year_on_year(r["value"], before.get("value"), percent) if has_previous else None,
-        "排名变化": geo.rank_change(r["rank"], before.get("rank")) if has_previous else "—",
-    })
+last_year_header = f"{filters.year - 1}年同期（{metric.unit}）"
+change_header = "同比（百分点）" if rate else "同比增长（%）"
+
+
+def as_shown(column: str) -> pl.Expr:
+    """Rates as percentage numbers (82.19), amounts and counts as they are."""
+    return pl.col(column).map_elements(geo.in_percent, return_dtype=pl.Decimal(38, 2)) if rate else pl.col(column)
+
+
+rows = (
+    current.filter(pl.col("kind") == scope, pl.col("selected"))
+    .sort("rank", nulls_last=True, maintain_order=True)
+    .select(
+        pl.col("rank").alias("排名"),
+        pl.col("name").alias(SCOPES[scope]),
+        *([pl.col("host_adcode").replace_strict(county_names).alias("所在县（市、区）")] if scope == "zone" else []),
+        as_shown("value").alias(value_header),
+        *(
+            [
+                as_shown("previous_value").alias(last_year_header),
+                pl.col("year_on_year").alias(change_header),
+                pl.col("rank_change").alias("排名变化"),
+            ]
+            if has_previous
+            else []
+        ),
+    )
+)
 number = "%d" if metric.unit == "个" else "%,.2f"
 table(
-    pl.DataFrame(records, infer_schema_length=None),
+    rows,
     f"{SCOPES[scope]}{metric.label}排名_{period}",
     title=f"{SCOPES[scope]}{metric.label}排名（{period}，{as_of}）",
+    height="content",
+    placeholder="—",
     column_config={
         value_header: st.column_config.NumberColumn(format=number, help=metric.definition),
-        "上年同期": st.column_config.NumberColumn(format=number, help=f"{filters.year - 1}年相同月份、县区与产业链的{metric.label}。"),
+        last_year_header: st.column_config.NumberColumn(format=number, help="上年相同月份、县区与产业链筛选下的数值。"),
         change_header: st.column_config.NumberColumn(
             format="%+.2f",
-            help="与上年同期相比的百分点差。" if percent else "（本期 − 上年同期）÷ 上年同期；上年同期为零时不计算。",
+            help="本期与上年同期之差（百分点）。" if rate else "（本期 − 上年同期）÷ 上年同期；上年同期为零时不计算。",
         ),
         "排名变化": st.column_config.TextColumn(help="与上年同期排名相比：↑ 上升、↓ 下降、— 不变。"),
     },

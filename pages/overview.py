@@ -102,7 +102,10 @@ else:
 st.subheader("累计签约金额")
 monthly = data.query("overview_monthly_cumulative", filters)
 fig = go.Figure()
-for year, style in ((filters.year - 1, {"dash": "dot", "color": "#9aa0a6"}), (filters.year, {"color": "#c0392b"})):
+lines = [(filters.year, {"color": "#c0392b"})]
+if has_previous:
+    lines.insert(0, (filters.year - 1, {"dash": "dot", "color": "#9aa0a6"}))
+for year, style in lines:
     line = monthly.filter(pl.col("year") == year)
     fig.add_scatter(
         x=line.get_column("month").to_list(),
@@ -129,16 +132,19 @@ top = data.query("overview_top_projects", filters)
 ranked = top.with_row_index("rank", offset=1).select(
     pl.col("rank").alias("排名"),
     pl.col("project_name").alias("项目名称"),
+    yi_column("signed_amount_wan").alias("签约金额（亿元）"),
     pl.col("unit_name").alias("县（市、区）/开发区"),
     pl.col("chain").alias("产业链"),
-    pl.col("investor").alias("投资方"),
     pl.col("signed_date").alias("签约日期"),
-    yi_column("signed_amount_wan").alias("签约金额（亿元）"),
     pl.when(pl.col("is_started")).then(pl.lit("已开工")).otherwise(pl.lit("未开工")).alias("开工情况"),
+    pl.col("investor").alias("投资方"),
 )
 table(
     ranked,
     f"签约金额前十项目_{period}",
     title=f"签约金额前十的项目（{period}，{fmt.as_of(figures['as_of'])}）",
-    column_config={"签约金额（亿元）": st.column_config.NumberColumn(format="%,.2f")},
+    column_config={
+        "签约日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "签约金额（亿元）": st.column_config.NumberColumn(format="%,.2f"),
+    },
 )

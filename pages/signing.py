@@ -8,6 +8,7 @@ from ui import data, format as fmt
 from ui.filters import describe, sidebar_filters
 from ui.table import table
 from warehouse.metrics import METRICS, SIZE_BANDS, yi
+from warehouse.queries import Filters
 
 CARDS = ("signed_projects", "signed_amount_yi", "projects_over_1yi")
 SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
@@ -16,11 +17,20 @@ MEASURES = {
     "amount": ("amount_wan", "签约金额（亿元）", ",.2f"),
     "projects": ("projects", "签约项目数（个）", ",d"),
 }
+# tab title, query, label column, table header, note under the tab
+BREAKDOWNS = (
+    ("按县（市、区）", "signing_by_unit", "unit_name", "县（市、区）/开发区", None),
+    ("按产业链", "signing_by_chain", "chain", "产业链", None),
+    ("按投资方来源地", "signing_by_origin", "origin_province", "投资方来源省份",
+     "按投资方所在地归入省份，看资金从哪里来；台账未填所在地的计为“未知”。"),
+    ("按投资规模", "signing_by_size", "size_band", "投资规模", "按单个项目签约金额分档；金额待定的项目只计个数。"),
+)
 STAGES = {"signed": "未开工", "started": "已开工", "producing": "已投产"}
 COLORS = {"current": "#c0392b", "previous": "#c9ccd1", "line": "#34495e"}
 PLOTLY_CONFIG = {"displaylogo": False}
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 PERCENT = st.column_config.NumberColumn(format="%.2f")
+DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 
 def yi_column(name: str) -> pl.Expr:
@@ -60,7 +70,7 @@ def by_month_chart(monthly: pl.DataFrame, measure: str) -> go.Figure:
     )
     fig.update_layout(
         yaxis={"title": {"text": f"当月{title}"}, "rangemode": "tozero"},
-        yaxis2={"title": {"text": f"累计{title}"}, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        yaxis2={"title": {"text": f"累计{title}"}, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False, "tickmode": "auto"},
     )
     return layout(fig, 360)
 
@@ -107,27 +117,8 @@ def breakdown_table(frame: pl.DataFrame, label: str, header: str, with_previous:
     return frame.select(columns)
 
 
-def breakdown(name: str, query: str, label: str, header: str, frame: pl.DataFrame | None = None) -> None:
-    """One breakdown: chart and table, the table exportable; ranked by the measure unless a frame
-    comes in its own order."""
-    if frame is None:
-        frame = data.query(query, filters).sort(MEASURES[measure][0], label, descending=[True, False])
-    if frame.is_empty():
-        st.caption("所选范围内没有签约项目。")
-        return
-    st.plotly_chart(breakdown_chart(frame, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG)
-    table(
-        breakdown_table(frame, label, header, has_previous),
-        f"签约_{name}_{period}",
-        title=f"签约项目{name}（{period}，{as_of}）",
-        key=f"download-{query}",
-        column_config={"签约金额（亿元）": AMOUNT, "上年同期金额（亿元）": AMOUNT, "金额占比（%）": PERCENT, "金额同比（%）": PERCENT},
-    )
-
-
-def by_size() -> pl.DataFrame:
+def in_band_order(frame: pl.DataFrame) -> pl.DataFrame:
     """The size bands in their standard order, empty bands included; 金额待定 last when present."""
-    frame = data.query("signing_by_size", filters)
     bands = list(SIZE_BANDS) + sorted(set(frame.get_column("size_band")) - set(SIZE_BANDS))
     return (
         pl.DataFrame({"size_band": bands})
@@ -179,21 +170,31 @@ st.plotly_chart(by_month_chart(monthly, measure), config=PLOTLY_CONFIG)
 st.caption("柱为当月签约，折线为自起始月份的累计（右轴）；数据截至日期之后的月份不画。")
 
 st.subheader("签约结构")
-unit_tab, chain_tab, origin_tab, size_tab = st.tabs(["按县（市、区）", "按产业链", "按投资方来源地", "按投资规模"])
-with unit_tab:
-    breakdown("按县区", "signing_by_unit", "unit_name", "县（市、区）/开发区")
-with chain_tab:
-    breakdown("按产业链", "signing_by_chain", "chain", "产业链")
-with origin_tab:
-    st.caption("按投资方所在地归入省份，看资金从哪里来；台账未填所在地的计为“未知”。")
-    breakdown("按来源地", "signing_by_origin", "origin_province", "投资方来源省份")
-with size_tab:
-    st.caption("按单个项目签约金额分档；金额待定的项目只计个数。")
-    breakdown("按投资规模", "signing_by_size", "size_band", "投资规模", frame=by_size())
+for tab, (name, query, label, header, note) in zip(st.tabs([b[0] for b in BREAKDOWNS]), BREAKDOWNS):
+    with tab:
+        if note:
+            st.caption(note)
+        frame = data.query(query, filters)
+        if frame.is_empty():
+            st.caption("所选期间及上年同期都没有签约项目。")
+            continue
+        # size bands keep their order; the others rank by the chosen measure
+        if label == "size_band":
+            frame = in_band_order(frame)
+        else:
+            frame = frame.sort(MEASURES[measure][0], label, descending=[True, False])
+        st.plotly_chart(breakdown_chart(frame, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG)
+        table(
+            breakdown_table(frame, label, header, has_previous),
+            f"签约{name}_{period}",
+            title=f"签约项目{name}（{period}，{as_of}）",
+            key=f"download-{query}",
+            column_config={"签约金额（亿元）": AMOUNT, "上年同期金额（亿元）": AMOUNT, "金额占比（%）": PERCENT, "金额同比（%）": PERCENT},
+        )
 
 
 @st.fragment
-def project_list() -> None:
+def project_list(filters: Filters, total: int, heading: str) -> None:
     """The searchable list; only this part reruns while the user types."""
     search = st.text_input(
         "搜索项目",
@@ -203,28 +204,28 @@ def project_list() -> None:
         placeholder="输入项目名称或投资方中的文字",
     ).strip()
     projects = data.query("signing_projects", filters, search=search)
-    st.caption(f"共 {projects.height:,} 个项目" + (f"（搜索结果，所选范围共 {figures['signed_projects']:,} 个）" if search else ""))
+    st.caption(f"共 {projects.height:,} 个项目" + (f"（搜索结果，所选范围共 {total:,} 个）" if search else ""))
     frame = projects.select(
         pl.col("project_name").alias("项目名称"),
+        yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
         pl.col("chain").alias("产业链"),
+        pl.col("signed_date").alias("签约日期"),
+        pl.col("stage").replace_strict(STAGES, default=pl.col("stage")).alias("项目状态"),
+        pl.col("start_date").alias("开工日期"),
         pl.col("investor").alias("投资方"),
         pl.col("investor_origin").alias("投资方所在地"),
         pl.col("origin_province").alias("来源省份"),
-        pl.col("signed_date").alias("签约日期"),
-        yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("size_band").alias("投资规模"),
-        pl.col("stage").replace_strict(STAGES, default=pl.col("stage")).alias("项目状态"),
-        pl.col("start_date").alias("开工日期"),
         pl.col("project_code").alias("项目代码"),
     )
     table(
         frame,
-        f"签约项目清单_{period}",
-        title=f"签约项目清单（{period}，{as_of}）" + (f"，名称或投资方含：{search}" if search else ""),
-        column_config={"签约金额（亿元）": AMOUNT},
+        f"签约项目清单_{describe(filters)}",
+        title=heading + (f"，名称或投资方含：{search}" if search else ""),
+        column_config={"签约日期": DATE, "签约金额（亿元）": AMOUNT, "开工日期": DATE},
     )
 
 
 st.subheader("签约项目清单")
-project_list()
+project_list(filters, figures["signed_projects"], f"签约项目清单（{period}，{as_of}）")

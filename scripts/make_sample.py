@@ -391,6 +391,15 @@ class Project:
     funds: dict[str, int] = field(default_factory=dict)  # started ledger -> cumulative 到位资金
     relist_2025: bool = False  # 2024 start re-listed on the 2025 ledger (续建)
     progress: dict[str, str] = field(default_factory=dict)
+    # 四库 history, drawn by add_pipeline; None where a project never was a lead / negotiation
+    lead: dt.date | None = None  # 录入时间 on a lead ledger
+    negotiation: dt.date | None = None  # 首次洽谈时间
+    closed: dt.date | None = None  # a lead or negotiation dropped without signing
+    close_reason: str = ""
+    intended: int | None = None  # 拟投资额, 万元
+    lead_source: str = ""
+    production: dt.date | None = None  # 投产时间 (reported on the 2025 started ledger)
+    near_miss: str | None = None  # a lead-ledger name that does not match the signed name
 
 
 @dataclass
@@ -398,6 +407,7 @@ class Model:
     ref: Reference
     projects: list[Project]  # signed projects, all years
     unmatched: list[Project]  # started rows of projects never signed
+    prospects: list[Project] = field(default_factory=list)  # leads and negotiations never signed
 
     def signed_in(self, year: int) -> list[Project]:
         return [p for p in self.projects if p.year == year]
@@ -656,7 +666,11 @@ def build_model(ref: Reference | None = None, seed: int = SEED) -> Model:
         assign_progress(p, rng)
         assert ledgers_of(p)[0] == keys_hint
         unmatched.append(p)
-    return Model(ref, projects, unmatched)
+    model = Model(ref, projects, unmatched)
+    # The lifecycle draws from its own stream, so the ledgers above stay exactly as they were.
+    g.rng = random.Random(seed + PIPELINE_SEED_OFFSET)
+    add_pipeline(model, g)
+    return model
 
 
 def ledgers_of(p: Project) -> list[str]:
@@ -683,6 +697,146 @@ def assign_progress(p: Project, rng: random.Random) -> None:
         months = (LEDGER_AS_OF[key] - p.start).days / 30.4
         stage = 0 if months < 3 else 1 if months < 9 else 2
         p.progress[key] = rng.choice(PROGRESS[stage])
+
+
+# ------------------------------------------------------------------ the four libraries (四库)
+
+PIPELINE_SEED_OFFSET = 11
+# Leads entered per year (录入时间 in the year; 2025: January-September) and how many of them
+# were signed by AS_OF. 2025 is the city's calibration: 586 leads pushed, 112 of them signed.
+LEADS = {
+    2024: dict(total=590, signed_same_year=130, signed_next_year=80),
+    2025: dict(total=586, signed_same_year=112, signed_next_year=0),
+}
+NEGOTIATION_ONLY = 0.55  # other 2024/2025 signings: on a negotiation ledger without a lead record
+PROSPECT_NEGOTIATES = 0.4  # leads that are never signed still reach negotiation this often
+NEAR_MISSES = 8  # 2024 leads written under a slightly different name (the identity review list)
+PROSPECT_BANDS = (0.62, 0.3, 0.07, 0.01)
+LEAD_SOURCES = (("市级推送", 4), ("县级自主挖掘", 3), ("以商招商", 2), ("驻外招商", 2),
+                ("中介机构推荐", 1), ("展会洽谈", 1), ("商会推介", 1), ("网络平台", 0.5))
+CLOSE_REASONS = ("企业投资意向变化", "选址未达成一致", "企业资金不到位", "不符合产业政策", "企业转投外地",
+                 "能耗指标不足", "用地条件不具备")
+OPEN_LEAD = ("已推送至县区，正在对接", "已与企业初步联系", "跟踪对接中", "等待企业回复")
+OPEN_NEGOTIATION = ("已开展首轮洽谈", "已赴企业考察", "企业已来现场考察", "正在商谈投资协议",
+                    "正在对接要素保障", "企业内部决策中", "协议文本已基本达成一致")
+NEGOTIATION_PROBLEMS = ("用地指标紧张", "双方对土地价格有分歧", "电力接入待落实", "环评要求待论证",
+                        "企业融资进度慢", "", "", "")
+
+
+def workday(rng: random.Random, a: dt.date, b: dt.date) -> dt.date:
+    """A random working day in [a, b]; b when there is none."""
+    days = [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+    days = [d for d in days if d.weekday() < 5 and (d.month, d.day) not in HOLIDAYS]
+    return rng.choice(days) if days else b
+
+
+def near_miss_name(p: Project, i: int) -> str:
+    """The signed name with a small difference the loader's normalisation does not remove."""
+    base = p.name[:-2] if p.name.endswith("项目") else p.name
+    brand = max((k for k in range(2, len(base)) if base[:k] in p.investor), default=0)
+    kind = i % 3
+    if kind == 1 and brand:
+        name = base[:brand] + "有限公司" + base[brand:] + "项目"
+    elif kind == 2:
+        name = base + "生产线项目"
+    else:
+        name = base + "（一期）项目"
+    assert norm_name(name) != norm_name(p.name)
+    return name
+
+
+def add_pipeline(model: Model, g: Generator) -> None:
+    """Leads and negotiations before signings, leads that never progress, production dates."""
+    rng = g.rng
+
+    def gap(mean: float, lo: int, hi: int) -> dt.timedelta:
+        return dt.timedelta(days=min(hi, lo + int(rng.expovariate(1 / mean))))
+
+    def intended(amount: int) -> int:
+        return max(100, int(round(amount * rng.uniform(0.6, 1.4) / 100)) * 100)
+
+    def source() -> str:
+        return weighted(rng, [s for s, _ in LEAD_SOURCES], [w for _, w in LEAD_SOURCES])
+
+    def history(p: Project, lead_year: int) -> None:
+        """lead -> negotiation -> signing, the lead within lead_year."""
+        first, last = dt.date(lead_year, 1, 2), min(dt.date(lead_year, 12, 31), p.signed - dt.timedelta(days=45))
+        lead = p.signed - gap(90, 45, 300)
+        if not first <= lead <= last:
+            lead = workday(rng, max(first, p.signed - dt.timedelta(days=420)), last)
+        room = (p.signed - lead).days - 15
+        p.lead = lead
+        p.negotiation = lead + dt.timedelta(days=min(room, 5 + int(rng.expovariate(1 / 20))))
+        p.lead_source, p.intended = source(), intended(p.amount)
+
+    s24 = model.signed_in(2024)
+    s25 = model.signed_in(2025)
+    lead25 = rng.sample([p for p in s25 if p.signed >= dt.date(2025, 2, 20)], LEADS[2025]["signed_same_year"])
+    taken = {p.pid for p in lead25}
+    lead24_25 = rng.sample([p for p in s25 if p.pid not in taken and p.signed <= dt.date(2025, 6, 30)],
+                           LEADS[2024]["signed_next_year"])
+    lead24 = rng.sample([p for p in s24 if p.signed >= dt.date(2024, 3, 1)], LEADS[2024]["signed_same_year"])
+    for p in lead25:
+        history(p, 2025)
+    for p in lead24_25 + lead24:
+        history(p, 2024)
+    for i, p in enumerate(lead24[:NEAR_MISSES]):
+        p.near_miss = near_miss_name(p, i)
+    for p in s24 + s25:
+        if p.lead is None and rng.random() < NEGOTIATION_ONLY:
+            p.negotiation = p.signed - gap(70, 20, 300)
+            p.intended = intended(p.amount)
+
+    # leads that are never signed: some reach negotiation, most are dropped sooner or later
+    for year, cfg in LEADS.items():
+        last = min(dt.date(year, 12, 31), AS_OF)
+        for _ in range(cfg["total"] - cfg["signed_same_year"] - cfg["signed_next_year"]):
+            month = weighted(rng, list(range(1, last.month + 1)), MONTH_WEIGHT[:last.month])
+            end = dt.date(year, month + 1, 1) - dt.timedelta(days=1) if month < 12 else dt.date(year, 12, 31)
+            lead = workday(rng, dt.date(year, month, 1), min(end, last))
+            band = weighted(rng, [0, 1, 2, 3], PROSPECT_BANDS)
+            p = g.new_project(None, band, g.draw_amount(band), None, "")
+            p.lead, p.lead_source, p.intended = lead, source(), p.amount
+            if rng.random() < PROSPECT_NEGOTIATES and (neg := lead + gap(20, 5, 120)) <= AS_OF:
+                p.negotiation = neg
+            closed = p.negotiation + gap(150, 60, 2000) if p.negotiation else lead + gap(40, 15, 2000)
+            if closed <= AS_OF:
+                p.closed, p.close_reason = closed, rng.choice(CLOSE_REASONS)
+            model.prospects.append(p)
+
+    # production, reported on the 2025 started ledger
+    for p in sorted(model.projects + model.unmatched, key=lambda p: p.pid):
+        if not p.start or "S2025" not in ledgers_of(p):
+            continue
+        if p.start.year < AS_OF.year:
+            produced = p.start + gap(150, 150, 900) if rng.random() < 0.45 else None
+        else:
+            produced = p.start + gap(60, 45, 400) if rng.random() < 0.1 else None
+        p.production = produced if produced and produced <= AS_OF else None
+
+
+def lead_status(p: Project, day: dt.date, rng: random.Random) -> str:
+    """洽谈进展 of a lead as its ledger of `day` writes it."""
+    if p.signed and p.signed <= day:
+        return "已签约"
+    if p.closed and p.closed <= day:
+        return f"已终止（{p.close_reason}）"
+    if p.negotiation and p.negotiation <= day:
+        return "已转入洽谈"
+    return rng.choice(OPEN_LEAD)
+
+
+def negotiation_status(p: Project, day: dt.date, rng: random.Random) -> str:
+    if p.signed and p.signed <= day:
+        return "已签约"
+    if p.closed and p.closed <= day:
+        return f"洽谈终止（{p.close_reason}）"
+    return rng.choice(OPEN_NEGOTIATION)
+
+
+def open_lead(p: Project, day: dt.date) -> bool:
+    """Still a lead (not negotiating, signed or dropped) on `day`."""
+    return all(d is None or d > day for d in (p.negotiation, p.signed, p.closed))
 
 
 # ------------------------------------------------------------------ rows as written
@@ -802,6 +956,29 @@ class Writer:
         }
 
 
+    def pipeline_row(self, p: Project, kind: str, day: dt.date, *, p_vary: float, unit_style: str,
+                     chain_style: str, date_forms, amount_unit: int = 1) -> dict:
+        """A row of a lead (线索) or negotiation (洽谈) ledger as of `day`."""
+        rng = self.rng
+        near_miss = kind == "lead" and p.near_miss is not None
+        amount: object = p.intended if amount_unit == 1 else yi(p.intended)
+        if rng.random() < 0.04:
+            amount = "待定"
+        row = {
+            "_p": p, "name": p.near_miss if near_miss else self.name(p, p_vary),
+            "investor": p.investor, "origin": p.origin, "unit": self.unit(p, unit_style),
+            "chain": self.chain(p, chain_style), "intended": amount, "resp": p.resp, "leaders": p.leaders,
+        }
+        if kind == "lead":
+            row.update(source=p.lead_source, lead=rng.choice(list(date_forms))(p.lead),
+                       status=lead_status(p, day, rng), _near_miss=near_miss)
+        else:
+            row.update(negotiation=rng.choice(list(date_forms))(p.negotiation),
+                       status=negotiation_status(p, day, rng),
+                       problems=rng.choice(NEGOTIATION_PROBLEMS) if not (p.signed and p.signed <= day) else "")
+        return row
+
+
 def build_ledgers(model: Model) -> list[Ledger]:
     w = Writer(model)
     city = model.ref.city_name
@@ -919,11 +1096,53 @@ def build_ledgers(model: Model) -> list[Ledger]:
             for p in sorted(ps, key=unit_order)]
     for r in rows:
         r["started"] = "已开工"
+        r["produced"] = "是" if r["_p"].production else "否"
+        r["production"] = r["_p"].production
     ledgers.append(Ledger("2025年1-9月开工项目台账.xlsx",
                           [Sheet("1-9月", "started", AS_OF, rows, planned_unit=10000)],
                           "同一表中不同单位：计划总投资（亿元）与累计/本年到位资金（万元）、表头同义词（统一项目代码、县区、"
                           "开工情况、实际开工时间、进展情况）、未知列“建设性质”（新开工/续建）、2024年已开工项目续报"
-                          "（开工时间仍为2024年，累计到位资金更大）、开工时间混用“2025年3月15日”“2025/3/15”和Excel日期", layout="2025_started"))
+                          "（开工时间仍为2024年，累计到位资金更大）、开工时间混用“2025年3月15日”“2025/3/15”和Excel日期、是否投产“是/否”及投产时间", layout="2025_started"))
+
+    # 8. lead libraries (线索库): every lead entered in the year with its status at the data date;
+    # 2025 also carries the 2024 leads still open at the end of 2024
+    everyone = sorted(P + model.prospects, key=lambda p: (p.lead or p.negotiation or AS_OF, p.pid))
+    end24 = dt.date(2024, 12, 31)
+    rows = [w.pipeline_row(p, "lead", end24, p_vary=0.1, unit_style="mixed", chain_style="tag",
+                           date_forms=[d_dot], amount_unit=10000)
+            for p in everyone if p.lead and p.lead.year == 2024]
+    ledgers.append(Ledger("2024年招商引资项目线索库台账.xlsx", [Sheet("线索库", "lead", end24, rows)],
+                          "线索库：表头“线索名称”“拟投资额（亿元）”“录入时间”“线索来源”“洽谈进展”（已转入洽谈/已签约/已终止/跟踪中）、"
+                          f"录入时间为文本“2024.3.15”、拟投资额部分“待定”、{NEAR_MISSES}条线索名称与其后签约的项目名称略有不同"
+                          "（加“有限公司”“生产线”“（一期）”，不能自动识别为同一项目，进入核对清单）", layout="2024_lead"))
+    rows = [w.pipeline_row(p, "lead", AS_OF, p_vary=0.1, unit_style="mixed", chain_style="canonical",
+                           date_forms=[d_excel])
+            for p in everyone
+            if p.lead and (p.lead.year == 2025 or (p.lead.year == 2024 and open_lead(p, end24)))]
+    ledgers.append(Ledger("2025年1-9月招商引资项目线索库台账.xlsx", [Sheet("1-9月", "lead", AS_OF, rows)],
+                          "线索库：单位行“单位：万元”、表头同义词（线索录入时间、信息来源、客商来源地、意向投资额）、"
+                          "录入时间为Excel日期、含2024年录入至年底仍在对接的线索（录入时间仍为2024年）", layout="2025_lead"))
+
+    # 9. negotiation libraries (洽谈库): every project under negotiation at some time in the year
+    def pipeline_order(p: Project):
+        return (by_unit[p.unit.unit_id], p.negotiation or AS_OF, p.pid)
+
+    def negotiating_in(p: Project, year: int) -> bool:
+        end = p.signed or p.closed
+        return bool(p.negotiation) and p.negotiation.year <= year and (end is None or end.year >= year)
+
+    rows = [w.pipeline_row(p, "negotiating", end24, p_vary=0.1, unit_style="short", chain_style="mixed",
+                           date_forms=[d_slash, d_excel], amount_unit=10000)
+            for p in sorted(everyone, key=pipeline_order) if negotiating_in(p, 2024)]
+    ledgers.append(Ledger("2024年洽谈项目台账.xlsx", [Sheet("洽谈项目", "negotiating", end24, rows)],
+                          "洽谈库：首次洽谈时间混用“2024/3/15”和Excel日期、意向投资额（亿元）、存在问题、"
+                          "含2023年开始洽谈、2024年签约的项目，县区简称", layout="2024_negotiating"))
+    rows = [w.pipeline_row(p, "negotiating", AS_OF, p_vary=0.1, unit_style="mixed", chain_style="canonical",
+                           date_forms=[d_cn])
+            for p in sorted(everyone, key=pipeline_order) if negotiating_in(p, 2025) and p.negotiation <= AS_OF]
+    ledgers.append(Ledger("2025年1-9月洽谈项目台账.xlsx", [Sheet("1-9月", "negotiating", AS_OF, rows)],
+                          "洽谈库：表头同义词（首次洽谈日期、洽谈进展情况）、日期为文本“2025年3月15日”、金额万元、"
+                          "含2024年开始洽谈仍在推进或2025年签约的项目", layout="2025_negotiating"))
     return ledgers
 
 
@@ -1002,8 +1221,10 @@ def compute_figures(ledgers: list[Ledger], ref: Reference) -> dict:
         assert len(pids) == 1, f"rows of different projects merged: {[r[4]['name'] for r in recs]}"
         signed = [r for r in recs if r[0] == "signed"]
         started = sorted((r for r in recs if r[0] == "started"), key=lambda r: (r[1], r[2]))
+        leads = [parse_day(r[4]["lead"]) for r in recs if r[0] == "lead"]
         info = {"p": recs[0][4]["_p"], "signed": None, "amount": None, "start": None,
-                "planned": Decimal(0), "funds": Decimal(0)}
+                "planned": Decimal(0), "funds": Decimal(0), "lead": min(leads, default=None),
+                "near_miss": all(r[4].get("_near_miss") for r in recs)}
         if signed:
             dates = {parse_day(r[4]["signed"]) for r in signed}
             amounts = {parse_wan(r[4]["amount"], r[5].amount_unit) for r in signed}
@@ -1024,7 +1245,8 @@ def compute_figures(ledgers: list[Ledger], ref: Reference) -> dict:
         projects[comp] = info
     pid_count = {}
     for info in projects.values():
-        pid_count[info["p"].pid] = pid_count.get(info["p"].pid, 0) + 1
+        if not info["near_miss"]:  # deliberately split off, see NEAR_MISSES
+            pid_count[info["p"].pid] = pid_count.get(info["p"].pid, 0) + 1
     assert all(c == 1 for c in pid_count.values()), "a project split into several identities"
 
     # cumulative sheets re-list everything of the previous sheet of the same file
@@ -1040,8 +1262,14 @@ def compute_figures(ledgers: list[Ledger], ref: Reference) -> dict:
         figures[year] = dict(
             signed=len(cohort), amount=sum(i["amount"] for i in cohort), started=len(started),
             planned=sum(i["planned"] for i in started), funds=sum(i["funds"] for i in cohort))
-    figures["unmatched_projects"] = sum(1 for i in projects.values() if not i["signed"])
-    figures["unmatched_rows"] = sum(1 for r in records if r[4]["_p"].year is None)
+    figures["unmatched_projects"] = sum(1 for i in projects.values() if i["start"] and not i["signed"])
+    figures["unmatched_rows"] = sum(1 for r in records if r[0] == "started" and r[4]["_p"].year is None)
+    # 四库: leads entered per year and how many of them were signed by the data date
+    figures["leads"] = {}
+    for year in LEADS:
+        cohort = [i for i in projects.values() if i["lead"] and i["lead"].year == year]
+        figures["leads"][year] = dict(total=len(cohort), signed=sum(1 for i in cohort if i["signed"]))
+    figures["near_misses"] = sum(1 for i in projects.values() if i["near_miss"])
     return figures
 
 
@@ -1052,6 +1280,9 @@ def check(model: Model, ledgers: list[Ledger]) -> dict:
     assert got == TARGET_2024, f"2024 figures {got} != {TARGET_2024}"
     assert {k: f23[k] for k in TARGET_2023} == TARGET_2023, f23
     assert 3 <= figures["unmatched_rows"] <= 5, figures
+    lead25 = LEADS[2025]
+    assert figures["leads"][2025] == dict(total=lead25["total"], signed=lead25["signed_same_year"]), figures["leads"]
+    assert figures["near_misses"] == NEAR_MISSES, figures["near_misses"]
     # the model itself agrees
     c24 = model.signed_in(2024)
     assert len(c24) == 539 and sum(p.amount for p in c24) == TARGET_2024["amount"]
@@ -1125,8 +1356,9 @@ def write_header(ws, row: int, col: int, spec, st, depth: int | None = None) -> 
 WIDTH = {"seq": 6, "name": 42, "investor": 34, "origin": 14, "unit": 14, "chain": 14, "amount": 14,
          "signed": 14, "resp": 22, "leaders": 14, "remark": 26, "code": 26, "start": 13, "planned": 13,
          "funds": 13, "funds_year": 13, "started": 9, "progress": 26, "nature": 9, "contact": 20,
-         "count": 10}
-AMOUNT_FIELDS = {"amount", "planned", "funds", "funds_year"}
+         "count": 10, "intended": 14, "source": 13, "lead": 13, "status": 24, "negotiation": 14,
+         "problems": 20, "produced": 9, "production": 13}
+AMOUNT_FIELDS = {"amount", "planned", "funds", "funds_year", "intended"}
 
 
 def write_rows(ws, top: int, left: int, leaves, rows, st, *, formats: dict, date_format="yyyy/m/d",
@@ -1239,7 +1471,30 @@ COLUMNS = {
         ("产业链", "chain"), ("建设性质", "nature"), ("开工情况", "started"), ("实际开工时间", "start"),
         ("计划总投资（亿元）", "planned"), ("累计到位资金（万元）", "funds"),
         ("本年到位资金（万元）", "funds_year"), ("责任单位", "resp"), ("包联领导", "leaders"),
-        ("进展情况", "progress")],
+        ("进展情况", "progress"), ("是否投产", "produced"), ("投产时间", "production")],
+    "2024_lead": [("序号", "seq"), ("线索名称", "name"), ("投资方", "investor"), ("投资方所在地", "origin"),
+        ("所属县（市、区）", "unit"), ("所属产业链", "chain"), ("拟投资额（亿元）", "intended"),
+        ("线索来源", "source"), ("录入时间", "lead"), ("洽谈进展", "status"), ("责任单位", "resp"),
+        ("包联领导", "leaders")],
+    "2025_lead": [("序号", "seq"), ("项目名称", "name"), ("投资方", "investor"), ("客商来源地", "origin"),
+        ("县（市、区、开发区）", "unit"), ("产业链", "chain"), ("意向投资额", "intended"),
+        ("信息来源", "source"), ("线索录入时间", "lead"), ("洽谈进展", "status"), ("责任单位", "resp"),
+        ("包联领导", "leaders")],
+    "2024_negotiating": [("序号", "seq"), ("项目名称", "name"), ("投资方", "investor"),
+        ("投资方所在地", "origin"), ("县（市、区）", "unit"), ("产业链", "chain"),
+        ("意向投资额（亿元）", "intended"), ("首次洽谈时间", "negotiation"), ("洽谈进展", "status"),
+        ("存在问题", "problems"), ("责任单位", "resp"), ("包联领导", "leaders")],
+    "2025_negotiating": [("序号", "seq"), ("项目名称", "name"), ("投资方", "investor"),
+        ("投资方所在地", "origin"), ("所属县（市、区）", "unit"), ("所属产业链", "chain"),
+        ("意向投资额（万元）", "intended"), ("首次洽谈日期", "negotiation"), ("洽谈进展情况", "status"),
+        ("存在问题", "problems"), ("责任单位", "resp"), ("包联领导", "leaders")],
+}
+# title, line under it (None: none), date format, amount format of the lead and negotiation ledgers
+PIPELINE_LAYOUTS = {
+    "2024_lead": ("{city}2024年招商引资项目线索库台账", None, "yyyy-mm-dd", "0.00##"),
+    "2025_lead": ("{city}2025年1-9月招商引资项目线索库台账", "单位：万元", "yyyy-mm-dd", "#,##0"),
+    "2024_negotiating": ("{city}2024年招商引资洽谈项目台账", None, "yyyy/m/d", "0.00##"),
+    "2025_negotiating": ("{city}2025年1-9月招商引资洽谈项目台账（数据截至{as_of}）", None, "yyyy-mm-dd", "#,##0"),
 }
 
 
@@ -1473,6 +1728,28 @@ def write_2025_started(ledger: Ledger, model: Model, out: Path) -> None:
     save_xlsx(wb, out / ledger.filename)
 
 
+def write_pipeline(ledger: Ledger, model: Model, out: Path) -> None:
+    """A lead or negotiation ledger: title, optional unit line, one header row, the rows."""
+    from openpyxl import Workbook
+    st = _styles()
+    wb = Workbook()
+    ws = wb.active
+    sheet = ledger.sheets[0]
+    ws.title = sheet.name
+    leaves = COLUMNS[ledger.layout]
+    title, line, date_format, amount_format = PIPELINE_LAYOUTS[ledger.layout]
+    title_row(ws, 1, 1, len(leaves), title.format(city=model.ref.city_name, as_of=d_cn(sheet.as_of)), st)
+    top = 2
+    if line:
+        line_row(ws, 2, 1, len(leaves), line, st)
+        top = 3
+    write_header(ws, top, 1, leaves, st)
+    write_rows(ws, top + 1, 1, leaves, sheet.rows, st, formats={"intended": amount_format}, date_format=date_format)
+    set_widths(ws, 1, leaves)
+    ws.freeze_panes = f"C{top + 1}"
+    save_xlsx(wb, out / ledger.filename)
+
+
 WRITERS = {
     "2023_signed": write_2023_signed,
     "2023_started": write_2023_started,
@@ -1482,6 +1759,10 @@ WRITERS = {
     "2024_started": write_2024_started,
     "2025_signed": write_2025_signed,
     "2025_started": write_2025_started,
+    "2024_lead": write_pipeline,
+    "2025_lead": write_pipeline,
+    "2024_negotiating": write_pipeline,
+    "2025_negotiating": write_pipeline,
 }
 HEADER_AT = {  # where the table is, for README.md
     "2023_signed": "A1 title (merged), A2 “单位：万元”, header rows 3-4 (groups merged), row 5 合计, data from row 6",
@@ -1495,6 +1776,10 @@ HEADER_AT = {  # where the table is, for README.md
     "2024_started": "row 1 title, header rows 2-4 (three levels, merged), row 5 合计, data from row 6",
     "2025_signed": "row 1 title, row 2 “单位：万元”, header row 3, row 4 合计, data from row 5",
     "2025_started": "row 1 title (with 数据截至), header row 2, data from row 3, footer after one blank row",
+    "2024_lead": "row 1 title, header row 2, data from row 3",
+    "2025_lead": "row 1 title, row 2 “单位：万元”, header row 3, data from row 4",
+    "2024_negotiating": "row 1 title, header row 2, data from row 3",
+    "2025_negotiating": "row 1 title (with 数据截至), header row 2, data from row 3",
 }
 
 
@@ -1686,6 +1971,9 @@ def main(argv: list[str] | None = None) -> int:
         f = figures[year]
         print(f"{year}: {f['signed']} signed, {f['amount'] / 10000:.2f} 亿元, {f['started']} started, "
               f"planned {f['planned'] / 10000:.2f} 亿元, funds {f['funds'] / 10000:.2f} 亿元")
+    leads = figures["leads"]
+    print("leads: " + ", ".join(f"{y} {f['total']} ({f['signed']} signed)" for y, f in leads.items())
+          + f"; {figures['near_misses']} lead names left for the identity review")
     if args.check:
         return 0
 

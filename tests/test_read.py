@@ -117,6 +117,27 @@ def test_group_rows_give_the_unit_and_subtotals_are_skipped(tmp_path):
     assert problems(ledger) == []  # the 合计 of 3500 matches; 小计 rows are not totals to check
 
 
+def test_sub_groups_keep_the_county_of_their_group(tmp_path):
+    # Regression: "（一）新能源" reset the unit, so its projects had none (an error each).
+    ledger = read_ledger(wb.nested_groups_ledger(tmp_path))
+    assert table(ledger, ("excel_row", "project_name", "unit_id")) == [
+        (4, "光伏项目", "140802"), (6, "面粉项目", "140802"), (8, "苹果项目", "140821"),
+    ]
+    assert problems(ledger) == []
+
+
+def test_rows_before_any_group_row_need_a_unit(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        ["项目名称", "签约金额（万元）", "签约时间"],
+        ["无归属项目", 100, date(2024, 1, 1)],
+        ["一、盐湖区"],
+        ["光伏项目", 100, date(2024, 1, 1)],
+    ]})
+    assert [(p.row, p.column, p.header, p.message) for p in read_ledger(path).errors] == [
+        (2, None, "所属县（市、区）", "县（市、区）为空，请填写项目所属县（市、区）或开发区"),
+    ]
+
+
 # ---------------------------------------------------------------- 5. month sheets
 
 
@@ -220,6 +241,83 @@ def test_old_xls_with_unit_in_the_title(tmp_path):
         ("3月", 4, "中药材加工项目", "140826", D("3500"), date(2024, 3, 28)),
     ]
     assert problems(ledger) == []
+
+
+def test_county_named_only_in_the_title_of_an_xlsx(tmp_path):
+    path = wb.xlsx(tmp_path / "台账.xlsx", {"Sheet1": [
+        ["临猗县2024年1-3月招商引资签约项目台账"],
+        ["项目名称", "签约金额（万元）", "签约时间"],
+        ["苹果项目", 100, "2024-01-05"],
+    ]})
+    ledger = read_ledger(path)
+    assert ledger.period.label == "2024年1-3月"
+    assert table(ledger) == [("Sheet1", 3, "苹果项目", "140821", D("100"), date(2024, 1, 5))]
+    assert ledger.problems == []
+
+
+def test_xlsm_is_read_like_xlsx(tmp_path):
+    path = wb.title_row_ledger(tmp_path)
+    ledger = read_ledger(path.rename(path.with_suffix(".xlsm")))
+    assert ledger.ok and ledger.rows.height == 2
+
+
+def test_wrapped_and_spaced_headers_and_date_serials(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        ["项 目 名 称", "所属县\n（市、区）", "签约金额\n（亿元）", "签约\n时间"],
+        ["储能项目", "夏　县", 1.5, 45366],  # a date typed into a number cell
+        ["光伏项目", "运城市永济市", "2.5", "45366"],
+    ]})
+    ledger = read_ledger(path)
+    assert table(ledger, ("project_name", "unit_id", "signed_amount_wan", "signed_date")) == [
+        ("储能项目", "140828", D("15000"), date(2024, 3, 15)),
+        ("光伏项目", "140881", D("25000"), date(2024, 3, 15)),
+    ]
+    assert ledger.problems == []
+
+
+def test_other_columns_code_origin_chain_started_and_duplicates(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        ["项目名称", "项目代码", "县区", "签约金额（亿元）", "签约时间", "投资方所在地", "产业链", "是否开工", "开工时间"],
+        ["a项目", "2024-140821-30-03-012345", "临猗", 1, "2024-01-01", "浙江杭州", "光伏", "√", "2024-03-01"],
+        ["b项目", "YC-001", "临猗", 1, "2024-01-01", "深圳市", "区块链", "否", None],
+        ["a", None, "临猗县", 2, "2024-01-01", None, None, None, None],
+    ]})
+    ledger = read_ledger(path)
+    assert table(ledger, ("project_name", "project_code", "name_key", "origin_province", "chain", "chain_raw", "is_started", "start_date")) == [
+        ("a项目", "2024-140821-30-03-012345", "140821:a", "浙江", "新能源", "光伏", True, date(2024, 3, 1)),
+        ("b项目", None, "140821:b", "广东", "其他", "区块链", False, None),
+        ("a", None, "140821:a", None, "其他", None, None, None),
+    ]
+    assert problems(ledger) == [
+        ("warning", "Sheet1", "Sheet1!A4", "项目名称", "a", "与第2行项目重复，以本行为准"),
+        ("warning", "Sheet1", "Sheet1!B3", "项目代码", "YC-001", "项目代码不符合全国统一格式（YYYY-AAAAAA-NN-NN-NNNNNN），未用于识别项目"),
+        ("warning", "Sheet1", "Sheet1!G3", "产业链", "区块链", "未识别的产业链，已归入“其他”；如属重点产业链请按下拉选项填写"),
+    ]
+
+
+def test_dollar_amounts_and_signing_after_the_period(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年3月签约项目台账.xlsx", {"Sheet1": [
+        ["项目名称", "县区", "协议投资额（万美元）", "签约时间"],
+        ["外资项目", "河津", 100, "2024-04-02"],
+    ]})
+    ledger = read_ledger(path)
+    assert table(ledger, ("signed_amount_wan", "signed_date")) == [(D("710"), date(2024, 4, 2))]
+    assert problems(ledger) == [
+        ("warning", "Sheet1", "Sheet1!D2", "签约时间", "2024-04-02", "签约时间晚于报表期末（2024-03-31），请核实"),
+    ]
+
+
+def test_amount_without_any_unit_is_read_as_wan_with_a_warning(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        ["项目名称", "县区", "签约金额", "签约时间"],
+        ["甲项目", "河津", 100, "2024-04-02"],
+        ["乙项目", "河津", 200, "2024-04-03"],
+    ]})
+    ledger = read_ledger(path)
+    assert table(ledger, ("signed_amount_wan",)) == [(D("100"),), (D("200"),)]
+    assert problems(ledger) == [
+        ("warning", "Sheet1", "Sheet1!C1", "签约金额", None, "未注明金额单位，按“万元”处理；如为亿元请在表头写明“（亿元）”"),
+    ]
 
 
 def test_header_synonyms(tmp_path):
@@ -330,6 +428,14 @@ def test_error_text_names_file_sheet_row_column_and_value(tmp_path):
         "[错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」 第3行 E列「签约时间」 值「2024-02-30」："
         "日期无效（没有这一天），应为 2024-03-15、2024.3.15 或 2024年3月15日 等形式",
     ]
+
+
+def test_errors_of_every_sheet_are_reported_together(tmp_path):
+    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {
+        "1-3月": [wb.SIGNED_HEADER, [1, "铝材项目", "临猗县", "一百", date(2024, 1, 2)]],
+        "1-6月": [wb.SIGNED_HEADER, [1, "铝材项目", "临猗县", 100, "2024-13-01"]],
+    })
+    assert [(p.cell, p.value) for p in read_ledger(path).errors] == [("1-3月!D2", "一百"), ("1-6月!E2", "2024-13-01")]
 
 
 def test_missing_required_column_names_the_header_row_and_the_synonyms(tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import xlwt
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string
 from openpyxl.utils.cell import coordinate_from_string
 
 SIGNED_HEADER = ["序号", "项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间", "所属产业链"]
@@ -171,6 +171,20 @@ def group_rows_ledger(tmp_path: Path) -> Path:
         ["二、空港区", None, None, None],
         [1, "航空配餐项目", 500, date(2024, 1, 10)],
         ["小计", None, 500, None],
+    ]})
+
+
+def nested_groups_ledger(tmp_path: Path) -> Path:
+    """Habit 4: county groups "一、盐湖区" with chain sub-groups "（一）新能源" inside them."""
+    return xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        ["序号", "项目名称", "签约金额（万元）", "签约时间"],
+        ["一、盐湖区"],
+        ["（一）新能源"],
+        [1, "光伏项目", 100, date(2024, 1, 1)],
+        ["（二）食品加工"],
+        [2, "面粉项目", 200, date(2024, 1, 2)],
+        ["二、临猗县"],
+        [1, "苹果项目", 300, date(2024, 1, 3)],
     ]})
 
 
@@ -370,4 +384,26 @@ def zip_bomb_xlsx(tmp_path: Path, inflated: int = 1100 * 1024**2) -> Path:
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
             for start in range(0, inflated, len(chunk)):
                 member.write(chunk[: inflated - start])
+    return path
+
+
+def encrypted_xls(tmp_path: Path) -> Path:
+    """An .xls whose globals substream starts with a FILEPASS record, as an encrypted
+    97-2003 workbook does. Made from an xlwt file by retyping the record after BOF
+    (FILEPASS is always the first record after BOF); the body is not real RC4 data.
+    """
+    path = old_xls_ledger(tmp_path)
+    data = bytearray(path.read_bytes())
+    bof = data.find(b"\x09\x08\x10\x00\x00\x06\x05\x00")
+    struct.pack_into("<H", data, bof + 4 + 16, 0x002F)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def not_a_workbook_zip(tmp_path: Path) -> Path:
+    """A .docx (a zip without xl/workbook.xml) renamed to .xlsx."""
+    path = tmp_path / "签约项目台账.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
     return path

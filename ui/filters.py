@@ -12,6 +12,9 @@ from warehouse.queries import Filters
 from . import data
 
 
+FILTER_KEYS = ("year", "months", "units", "chains")
+
+
 def _ints(text: str | None) -> tuple[int, int] | None:
     try:
         a, b = (int(x) for x in (text or "").split("-", 1))
@@ -36,8 +39,13 @@ def sidebar_filters() -> Filters | None:
     chains = data.query("chains").get_column("chain").to_list()
     params = st.query_params
 
-    # Session state is seeded from the URL once; afterwards the widgets own the values.
-    if "f_year" not in st.session_state:
+    # Session state is seeded from the URL once; afterwards the widgets own the values. Each
+    # page draws its own widgets, which would start from their defaults after a page switch:
+    # writing the values back makes them the new widgets' values.
+    if "f_year" in st.session_state:
+        for key in ("f_year", "f_months", "f_units", "f_chains"):
+            st.session_state[key] = st.session_state[key]
+    else:
         year = int(params["year"]) if params.get("year", "").isdigit() and int(params["year"]) in year_list else year_list[0]
         st.session_state.f_year = year
         st.session_state.f_months = _ints(params.get("months")) or (1, latest_month[year])
@@ -50,7 +58,7 @@ def sidebar_filters() -> Filters | None:
     with st.sidebar:
         st.header("筛选")
         st.selectbox("年份", year_list, key="f_year", format_func=lambda y: f"{y}年", on_change=year_changed)
-        st.select_slider("月份", options=list(range(1, 13)), key="f_months", format_func=lambda m: f"{m}月")
+        st.select_slider("月份", options=list(range(1, 13)), value=(1, 12), key="f_months", format_func=lambda m: f"{m}月")
         st.multiselect("县（市、区）/开发区", list(unit_names), key="f_units", format_func=unit_names.get, placeholder="全部")
         st.multiselect("产业链", chains, key="f_chains", placeholder="全部")
         st.caption("筛选条件保存在网址中，复制链接即可分享当前视图。")
@@ -73,9 +81,11 @@ def _to_url(f: Filters) -> None:
         wanted["units"] = ",".join(f.units)
     if f.chains:
         wanted["chains"] = ",".join(f.chains)
-    current = {k: st.query_params.get(k) for k in ("year", "months", "units", "chains")}
-    if current != {k: wanted.get(k) for k in current}:
-        st.query_params.from_dict(wanted)
+    current = {k: st.query_params.get(k) for k in FILTER_KEYS}
+    if current != {k: wanted.get(k) for k in FILTER_KEYS}:
+        # other parameters (a page's own settings, the wall's token) stay as they are
+        others = {k: v for k, v in st.query_params.to_dict().items() if k not in FILTER_KEYS}
+        st.query_params.from_dict({**others, **wanted})
 
 
 def describe(f: Filters) -> str:

@@ -30,6 +30,7 @@ NO_VALUE = {False: (205, 205, 200), True: (70, 74, 82)}
 BORDER = {False: (255, 255, 255), True: (20, 24, 32)}
 ZONE_FILL = {False: (31, 78, 121), True: (90, 200, 250)}
 LABEL = {False: (40, 40, 40), True: (235, 235, 235)}
+LABEL_BACKGROUND = {False: (255, 255, 255), True: (14, 17, 23)}
 # CJK system fonts of Windows, macOS and Linux desktops; deck.gl rasterises them locally.
 FONT = '"Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 
@@ -88,6 +89,31 @@ def rank_change(current: int | None, previous: int | None) -> str:
     if places < 0:
         return f"↓{-places}"
     return "—"
+
+
+def compared(current: pl.DataFrame, previous: pl.DataFrame | None, value: str, rate: bool) -> pl.DataFrame:
+    """Add last year's value and rank of each unit (same unit_id), 同比 and the rank change.
+
+    Both frames carry `value` and `rank` (see `ranked`); with no previous year at all the
+    comparison columns are null.
+    """
+    before = {} if previous is None else {r["unit_id"]: r for r in previous.iter_rows(named=True)}
+    rows = []
+    for r in current.iter_rows(named=True):
+        last = before.get(r["unit_id"], {})
+        rows.append({
+            "previous_value": last.get(value),
+            "previous_rank": last.get("rank"),
+            "year_on_year": year_on_year(r[value], last.get(value), rate),
+            "rank_change": None if previous is None else rank_change(r["rank"], last.get("rank")),
+        })
+    schema = {
+        "previous_value": current.schema[value],
+        "previous_rank": pl.Int64,
+        "year_on_year": pl.Decimal(38, 2),
+        "rank_change": pl.String,
+    }
+    return pl.concat([current, pl.DataFrame(rows, schema=schema)], how="horizontal")
 
 
 def in_percent(fraction) -> Decimal | None:
@@ -159,7 +185,7 @@ def county_map(
     features = []
     for feature in geo["features"]:
         adcode = feature["properties"]["adcode"]
-        properties = {"name": feature["properties"]["name"], **counties.get(adcode, {})}
+        properties = {"adcode": adcode, "name": feature["properties"]["name"], **counties.get(adcode, {})}
         properties["fill"] = _colour(properties.get(metric), lo, hi, dark)
         features.append({"type": "Feature", "geometry": feature["geometry"], "properties": properties})
 
@@ -188,7 +214,7 @@ def county_map(
             # area proportional to the value; a small dot where there is none
             size = (float(value) / top) ** 0.5 if value is not None and top > 0 else 0.0
             point = {c: _json_value(r[c]) for c in frame.columns}
-            point["radius"] = 1200 + 4800 * size
+            point["radius"] = 800 + 3600 * size
             points.append(point)
         layers.append(
             pdk.Layer(
@@ -198,7 +224,6 @@ def county_map(
                 pickable=True,
                 get_position=["lon", "lat"],
                 get_radius="radius",
-                radius_units="meters",
                 get_fill_color=[*ZONE_FILL[dark], 210],
                 get_line_color=[*BORDER[dark], 255],
                 stroked=True,
@@ -216,11 +241,13 @@ def county_map(
                 get_text="name",
                 get_size=13,
                 get_color=[*LABEL[dark], 255],
-                font_family=FONT,
-                character_set="auto",
-                outline_width=2,
-                outline_color=[*BORDER[dark], 200],
-                font_settings={"sdf": True},
+                # pdk.types.String: pydeck would read a plain string as an expression
+                font_family=pdk.types.String(FONT),
+                character_set=pdk.types.String("auto"),
+                # a pill behind each name keeps it readable on any fill and over zone points
+                background=True,
+                get_background_color=[*LABEL_BACKGROUND[dark], 190],
+                background_padding=[3, 1],
             )
         )
 
@@ -234,7 +261,7 @@ def county_map(
     )
 
 
-def legend(low: str, high: str, *, title: str, zones: bool = True, dark: bool = False) -> None:
+def legend(low: str, high: str, *, title: str, no_value: str = "无数值", zones: bool = True, dark: bool = False) -> None:
     """The colour scale under a map: lowest and highest value, the grey of no value, zones."""
     text = "#e6e6e6" if dark else "#31333f"
     grey = "rgb{}".format(NO_VALUE[dark])
@@ -253,6 +280,6 @@ def legend(low: str, high: str, *, title: str, zones: bool = True, dark: bool = 
         f'<span style="flex:1;height:12px;border-radius:2px;background:{ramp_css()}"></span>'
         f"<span>{escape(high)}</span></div>"
         f'<div style="margin-top:4px"><span style="display:inline-block;width:14px;height:11px;background:{grey};'
-        f'vertical-align:middle;margin-right:4px"></span>无数值或未选{zone_key}</div>'
+        f'vertical-align:middle;margin-right:4px"></span>{escape(no_value)}{zone_key}</div>'
         "</div>"
     )

@@ -12,7 +12,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key: str | None = None, **dataframe_args) -> None:
     """Show the frame (cells are text, never HTML) and offer it as .xlsx."""
-    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_args)
+    # dates without the 00:00:00 a datetime column would show, unless the page says otherwise
+    config = {name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name, dtype in frame.schema.items() if dtype == pl.Date}
+    config.update(dataframe_args.pop("column_config", None) or {})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **dataframe_args)
     st.download_button(
         "下载 Excel",
         data=lambda: to_xlsx(frame, title=title),  # built only when clicked

@@ -112,6 +112,9 @@ def writer(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCon
     """
     live = db_path(path)
     with write_lock(live):
+        # holding the lock, any other temporary copy is a dead writer's leftover
+        for stale in live.parent.glob(f".{live.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
         tmp = live.with_name(f".{live.name}.{uuid.uuid4().hex}.tmp")
         try:
             if live.exists():

@@ -1,0 +1,1 @@
+"""Province-scale benchmarks: `python -m benchmarks [--quick] [--only PART]` (see README.md)."""

@@ -1,0 +1,62 @@
+"""`python -m benchmarks [--quick] [--only ingest|queries|browser|memory]`, then RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+PARTS = ("ingest", "queries", "browser", "memory")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="3 runs instead of 5 (data sizes unchanged)")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default 5, --quick 3)")
+    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from the saved results")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 5)
+    parts = args.only or list(PARTS)
+
+    from . import generate, report
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    if not args.report_only:
+        t0 = time.perf_counter()
+        log("data: making whatever is missing in benchmarks/data/ (the 1M warehouse takes a few minutes once)")
+        generate.ensure_reference()
+        if "ingest" in parts:
+            generate.ensure_ledger("200k")
+            generate.ensure_ledger("10k")
+            generate.ensure_warehouse("10k")
+        if "queries" in parts:
+            generate.ensure_warehouse("10k")
+        generate.ensure_warehouse("1m")
+        log(f"data ready in {time.perf_counter() - t0:.0f} s")
+        # heavy parts first would warm caches for the others; the order below is fixed
+        if "ingest" in parts:
+            from . import ingest
+
+            ingest.run(runs, log)
+        if "queries" in parts:
+            from . import queries
+
+            queries.run_part(runs, log)
+        if "browser" in parts:
+            from . import browser
+
+            browser.run_browser(runs, log)
+        if "memory" in parts:
+            from . import browser
+
+            browser.run_memory(log)
+    path = report.write()
+    log(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

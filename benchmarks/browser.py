@@ -1,0 +1,172 @@
+"""Browser and memory: every page in headless chromium against the 1,000,000-project warehouse.
+
+browser: for each run and page, a freshly started server (so the page's queries and
+  Streamlit's caches are cold) gets the page as its first visit, then the same page twice
+  more (new sessions: what st.cache_data serves). Pages are rotated between runs. The
+  server's VmHWM after those three visits is recorded too. A last server with a reference
+  directory whose geo_file does not exist shows what the map page does then.
+memory: one server, every page visited once (first visits, after the pages before it) and
+  then again; VmHWM / VmRSS of the streamlit process from /proc/<pid>/status at the end.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from . import generate
+from .common import DATA, app_pages, save, summary
+from .harness import COUNT_JS, AppServer, launch_browser, timed_visit
+
+FIRST_TARGET_S = 2.5
+SECOND_TARGET_S = 1.0
+RSS_TARGET_MB = 800
+SIZE = "1m"
+LOGS = DATA / "tmp" / "browser"
+SHOTS = DATA / "screenshots"
+
+
+class Outside:
+    """Requests to any host but the app's (the product must work offline)."""
+
+    def __init__(self):
+        self.urls: list[str] = []
+
+    def __call__(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if not request.url.startswith(("data:", "blob:", "about:")) and host not in ("127.0.0.1", "localhost"):
+            self.urls.append(request.url)
+
+
+def _env(geo: bool = True) -> dict[str, str]:
+    generate.ensure_reference()
+    return {
+        "WAREHOUSE_DB": str(generate.ensure_warehouse(SIZE)),
+        "REFERENCE_DIR": str(generate.reference_dir(geo)),
+    }
+
+
+def _new_page(browser, outside: Outside):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.on("request", outside)
+    return context, page
+
+
+def run_browser(runs: int, log=print) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    pages = app_pages()
+    env = _env()
+    first = {p["path"]: [] for p in pages}
+    second = {p["path"]: [] for p in pages}
+    hwm = {p["path"]: [] for p in pages}
+    startup: list[float] = []
+    seen: dict[str, dict] = {}
+    outside = Outside()
+    with sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        for r in range(runs):
+            order = pages[r % len(pages):] + pages[: r % len(pages)]
+            for p in order:
+                server = AppServer(env, LOGS / f"run{r}-{p['url_path']}.log")
+                startup.append(server.startup_s)
+                context, page = _new_page(browser, outside)
+                try:
+                    url = f"{server.url}/{p['path']}"
+                    t1 = timed_visit(page, url)
+                    seen[p["path"]] = page.evaluate(COUNT_JS)
+                    t2 = timed_visit(page, url)
+                    t3 = timed_visit(page, url)
+                    first[p["path"]].append(t1)
+                    second[p["path"]] += [t2, t3]
+                    hwm[p["path"]].append(server.memory_mb()["VmHWM"])
+                    log(f"  run {r + 1}/{runs} /{p['path']:<8} first {t1:6.2f} s  second {t2:5.2f} / {t3:5.2f} s  "
+                        f"VmHWM {hwm[p['path']][-1]:5.0f} MB")
+                except Exception as exc:  # a page that never finishes is a result, not a crash
+                    log(f"  run {r + 1}/{runs} /{p['path']}: {type(exc).__name__}: {str(exc)[:200]}")
+                    first[p["path"]].append(None)
+                finally:
+                    context.close()
+                    server.stop()
+
+        # the map page when the reference's geo_file does not exist
+        nogeo: dict = {}
+        server = AppServer(_env(geo=False), LOGS / "nogeo.log")
+        context, page = _new_page(browser, outside)
+        try:
+            nogeo["seconds"] = timed_visit(page, f"{server.url}/map")
+            nogeo.update(page.evaluate(COUNT_JS))
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "map-missing-geo.png"), full_page=True)
+        except Exception as exc:
+            nogeo["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        finally:
+            context.close()
+            server.stop()
+        log(f"  map page with a missing geo_file: {nogeo}")
+        browser.close()
+
+    result = {
+        "warehouse": SIZE,
+        "meta": generate.warehouse_meta(SIZE),
+        "runs": runs,
+        "pages": [p for p in pages],
+        "first": {k: summary(v) for k, v in first.items()},
+        "second": {k: summary(v) for k, v in second.items()},
+        "first_raw": first,
+        "second_raw": second,
+        "vmhwm_after_one_page_mb": {k: summary(v) for k, v in hwm.items()},
+        "server_startup": summary(startup),
+        "elements": seen,
+        "outside_requests": sorted(set(outside.urls)),
+        "map_missing_geo": nogeo,
+        "wall": next((p for p in pages if p["url_path"] == "wall"), None),
+        "targets": {"first_s": FIRST_TARGET_S, "second_s": SECOND_TARGET_S},
+    }
+    save("browser", result)
+    return result
+
+
+def run_memory(log=print) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    pages = app_pages()
+    env = _env()
+    outside = Outside()
+    timings: dict[str, dict] = {}
+    steps: list[dict] = []
+    with sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        server = AppServer(env, LOGS / "memory.log")
+        steps.append({"after": "server start", **server.memory_mb()})
+        context, page = _new_page(browser, outside)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        try:
+            for p in pages:
+                url = f"{server.url}/{p['path']}"
+                timings.setdefault(p["path"], {})["first_after_others"] = timed_visit(page, url)
+                page.screenshot(path=str(SHOTS / f"{p['url_path']}.png"), full_page=True)
+                steps.append({"after": f"first visit /{p['path']}", **server.memory_mb()})
+            for p in pages:
+                url = f"{server.url}/{p['path']}"
+                timings[p["path"]]["second"] = timed_visit(page, url)
+                steps.append({"after": f"second visit /{p['path']}", **server.memory_mb()})
+        finally:
+            context.close()
+            memory = server.memory_mb()
+            server.stop()
+            browser.close()
+    for s in steps:
+        log(f"  {s['after']:<28} VmRSS {s.get('VmRSS', 0):6.0f} MB  VmHWM {s.get('VmHWM', 0):6.0f} MB")
+    result = {
+        "warehouse": SIZE,
+        "meta": generate.warehouse_meta(SIZE),
+        "peak_rss_mb": memory.get("VmHWM"),
+        "rss_mb": memory.get("VmRSS"),
+        "steps": steps,
+        "timings": timings,
+        "target_mb": RSS_TARGET_MB,
+        "outside_requests": sorted(set(outside.urls)),
+    }
+    save("memory", result)
+    return result

@@ -1,0 +1,248 @@
+"""Write benchmarks/RESULTS.md from the latest result of each part (benchmarks/data/results/).
+
+Hand-written notes between the markers `<!-- notes -->` and `<!-- /notes -->` in the
+existing RESULTS.md are kept when the tables are written again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .common import load, machine, ms, sec
+
+RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+NOTES = re.compile(r"<!-- notes -->.*?<!-- /notes -->", re.S)
+
+
+def _mark(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def _range(s: dict, f=ms) -> str:
+    return "—" if not s or s.get("min") is None else f"{f(s['min'])}–{f(s['max'])}"
+
+
+def render() -> str:
+    ingest, queries, browser, memory = (load(p) for p in ("ingest", "queries", "browser", "memory"))
+    parts = [r for r in (ingest, queries, browser, memory) if r]
+    m = (parts[0]["machine"] if parts else machine())
+    out = ["# Benchmark results", ""]
+    out.append("Written by `python -m benchmarks` (see README.md); each part keeps its own date. "
+               "Times are medians of separate runs; ranges are min–max.")
+    out.append("")
+    out.append("## Machine")
+    out.append("")
+    out.append(f"- {m['nproc']} cores ({m['cpu']}), {m['memory']} memory, {m['os']}")
+    out.append(f"- Python {m['python']}, duckdb {m['duckdb']}, polars {m['polars']}, pyarrow {m['pyarrow']}, "
+               f"streamlit {m['streamlit']}, fastexcel {m['fastexcel']}, openpyxl {m['openpyxl']}, "
+               f"pandas {m['pandas']}, playwright {m['playwright']}, {m['chromium']}")
+    out.append("- dates: " + ", ".join(f"{r['part']} {r['date']}" for r in parts))
+    out.append("")
+    targets: list[tuple[str, bool | None, str]] = []
+
+    wh = (queries or {}).get("sizes", {})
+    metas = {k: v.get("meta") for k, v in wh.items() if v.get("meta")}
+    if browser and browser.get("meta"):
+        metas.setdefault("1m", browser["meta"])
+    if metas:
+        out += ["## Generated data", ""]
+        out.append("| warehouse | signed projects | started | ledger rows | file MB | record loads s | "
+                   "refresh (derive) s | one more load: snapshot + record + refresh + changes s | commit + checkpoint s |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for size, meta in metas.items():
+            t = meta["timings"]
+            one_more = sum(t.get(k, 0) for k in ("last_load_snapshot_s", "last_load_record_s",
+                                                  "last_load_refresh_s", "last_load_changes_s"))
+            out.append(
+                f"| {size} | {meta['signed_projects']:,} | {meta['started_projects']:,} "
+                f"({meta['started_projects'] / meta['signed_projects']:.0%}) | {meta['ledger_rows']:,} | "
+                f"{meta['file_mb']} | {sec(t['record_loads_s'])} | {sec(t['refresh_full_s'])} | "
+                f"{sec(one_more)} ({sec(t['last_load_snapshot_s'])} + {sec(t['last_load_record_s'])} + "
+                f"{sec(t['last_load_refresh_s'])} + {sec(t['last_load_changes_s'])}) | "
+                f"{sec(t['commit_checkpoint_publish_s'])} |"
+            )
+        out.append("")
+        out.append("Province reference: 120 reporting units (counties, districts, county-level cities, development "
+                   "zones) in 11 invented prefecture cities, chains and header synonyms of data/reference, "
+                   "2016–2025 with data date 2025-09-30.")
+        out.append("")
+
+    if ingest:
+        s, r = ingest["summary"], ingest["ratios"]
+        meta = ingest.get("ledger_meta", {})
+        out += ["## Ingest", ""]
+        out.append(f"`{ingest['ledger']}`: {meta.get('rows', 0):,} rows × 14 columns, {ingest['ledger_mb']} MB, "
+                   f"{meta.get('text_amounts', 0):,} amounts and {meta.get('text_dates', 0):,} dates as text; "
+                   f"each etl run loads into a fresh copy of the {ingest['base_warehouse']} warehouse. "
+                   f"{ingest['runs']} interleaved runs, each tool a separate process (start-up and imports included).")
+        out.append("")
+        out.append("| tool | median s | min–max s | peak RSS MB (median) |")
+        out.append("|---|---|---|---|")
+        for tool, label in (("etl", "`python -m etl load` (parse, validate, load)"),
+                            ("pandas", "`pandas.read_excel` (openpyxl)"),
+                            ("fastexcel", "bare `fastexcel` read to polars"),
+                            ("etl imports only", "`import etl.load, etl.read, warehouse.build` (start-up share)")):
+            out.append(f"| {label} | {sec(s[tool]['median'])} | {_range(s[tool], sec)} | "
+                       f"{ingest['rss_summary'][tool]['median']:,.0f} |")
+        out.append("")
+        ep, ef = r["etl/pandas"], r["etl/fastexcel"]
+        pe = r["pandas/etl"]
+        out.append(f"- etl / pandas: **{ep['ratio']:.3f}** (per run {ep['min']:.3f}–{ep['max']:.3f}) — "
+                   f"etl is {pe['ratio']:.1f}x faster than pandas (per run {pe['min']:.1f}–{pe['max']:.1f}x)"
+                   if ep["ratio"] else "- etl / pandas: —")
+        out.append(f"- etl / fastexcel: **{ef['ratio']:.2f}** (per run {ef['min']:.2f}–{ef['max']:.2f})"
+                   if ef["ratio"] else "- etl / fastexcel: —")
+        out.append("")
+        targets.append(("Ingest ≥ 10x faster than pandas.read_excel", (pe["ratio"] or 0) >= 10 if pe["ratio"] else None,
+                        f"{pe['ratio']:.1f}x" if pe["ratio"] else "—"))
+        targets.append(("Ingest ≤ 1.5x a bare fastexcel read", (ef["ratio"] or 99) <= 1.5 if ef["ratio"] else None,
+                        f"{ef['ratio']:.2f}x" if ef["ratio"] else "—"))
+        if ingest.get("phases"):
+            out.append("Where the etl time goes (one instrumented run, `benchmarks/phases.py`; seconds, "
+                       "nested phases overlap: the reader includes the grids):")
+            out.append("")
+            out.append("| phase | s |")
+            out.append("|---|---|")
+            for k, v in ingest["phases"].items():
+                out.append(f"| {k} | {sec(v)} |")
+            out.append("")
+        prov = ingest.get("province_load_10k_into_1m") or {}
+        if prov.get("phases"):
+            out.append(f"A monthly load at province scale: the 10,000-row ledger into a copy of the 1M warehouse "
+                       f"took **{sec(prov['seconds'])} s** (peak RSS {prov['max_rss_mb']:,.0f} MB):")
+            out.append("")
+            out.append("| phase | s |")
+            out.append("|---|---|")
+            for k, v in prov["phases"].items():
+                out.append(f"| {k} | {sec(v)} |")
+            out.append("")
+        if ingest.get("failures"):
+            out.append("Failures: " + "; ".join(f"`{f[:300]}`" for f in ingest["failures"]))
+            out.append("")
+
+    if queries:
+        target = queries["target_s"]
+        out += ["## Queries", ""]
+        out.append(f"Median of {queries['runs']} runs. Cold: a new read-only connection (as the app's Reader "
+                   "makes), each query of the page once; warm: the same connection, repeated. Each page's set "
+                   "includes the queries every page runs (headline, as_of, years, units, chains). "
+                   "Results fetched as polars frames (`warehouse.queries.run`). OS file cache warm.")
+        out.append("")
+        for size, res in queries["sizes"].items():
+            for variant, pages in res["pages"].items():
+                desc = res["variants"][variant]
+                conn = res.get("connect", {}).get(variant, {})
+                out.append(f"**{size} projects, {variant}** (`{desc}`; connect {ms(conn.get('median'))} ms):")
+                out.append("")
+                out.append("| page | queries | cold ms | cold min–max | warm ms | target (1M cold ≤ 150 ms) |")
+                out.append("|---|---|---|---|---|---|")
+                for page, v in pages.items():
+                    ok = v["cold"]["median"] <= target if size == "1m" else None
+                    out.append(f"| {page} | {len(v['queries'])} | {ms(v['cold']['median'])} | {_range(v['cold'])} | "
+                               f"{ms(v['warm']['median'])} | {_mark(ok) if size == '1m' else ''} |")
+                    if size == "1m":
+                        targets.append((f"Query set of page `{page}` ({variant}) ≤ 150 ms cold at 1M", ok,
+                                        f"{ms(v['cold']['median'])} ms"))
+                out.append("")
+        big = queries["sizes"].get("1m")
+        if big:
+            out.append("Per query at 1M (ms; rows returned):")
+            out.append("")
+            out.append("| query | params | latest cold | latest warm | filtered cold | filtered warm | rows |")
+            out.append("|---|---|---|---|---|---|---|")
+            lat, fil = big["queries"]["latest"], big["queries"]["filtered"]
+            for q in sorted(lat, key=lambda q: -(lat[q]["cold"]["median"] or 0)):
+                extra = ", ".join(p for p in lat[q]["params"] if p not in ("year", "month_from", "month_to", "units", "chains"))
+                out.append(f"| {q} | {extra} | {ms(lat[q]['cold']['median'])} | {ms(lat[q]['warm']['median'])} | "
+                           f"{ms(fil[q]['cold']['median'])} | {ms(fil[q]['warm']['median'])} | {lat[q]['rows']:,} |")
+            out.append("")
+        if queries.get("profiles"):
+            out.append("Profiled (queries of page sets over 150 ms cold at 1M; EXPLAIN ANALYZE text in "
+                       "benchmarks/data/profiles/; top operators by time from DuckDB's JSON profile):")
+            out.append("")
+            out.append("| query | variant | ms (profiled) | top operators |")
+            out.append("|---|---|---|---|")
+            for p in sorted(queries["profiles"].values(), key=lambda p: -p["seconds"]):
+                tops = "; ".join(f"{o['name']} {o['seconds'] * 1000:.0f} ms ({o['rows'] if o['rows'] is not None else '?'} rows)"
+                                 for o in p["top"][:3])
+                out.append(f"| {p['query']} | {p['variant']} | {ms(p['seconds'])} | {tops} |")
+            out.append("")
+
+    if browser:
+        out += ["## Browser", ""]
+        out.append(f"`streamlit run app.py` against the 1M warehouse, headless Debian chromium (playwright), "
+                   f"viewport 1440×900. Time from navigation until the script has finished "
+                   f"(`data-test-script-state` not initial/running/rerunRequested, no running indicator) and every "
+                   f"chart is drawn (plotly svg, deck.gl canvas, dataframe canvas). First visit: the page as the "
+                   f"first session of a freshly started server (cold caches, page modules imported); second: two "
+                   f"more visits of the same page (new sessions, st.cache_data warm). {browser['runs']} runs; "
+                   f"server start to healthy {sec(browser['server_startup']['median'])} s.")
+        out.append("")
+        out.append("| page | first visit s | min–max | second visit s | min–max | VmHWM after it MB | elements | target first ≤ 2.5 s | target second ≤ 1 s |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for p in browser["pages"]:
+            k = p["path"]
+            f, s = browser["first"][k], browser["second"][k]
+            e = browser["elements"].get(k, {})
+            elements = f"{e.get('plotly', 0)} plotly, {e.get('deck', 0)} map, {e.get('tables', 0)} tables" if e else "—"
+            okf = f["median"] <= browser["targets"]["first_s"] if f["median"] is not None else None
+            oks = s["median"] <= browser["targets"]["second_s"] if s["median"] is not None else None
+            out.append(f"| /{k} ({p['title']}) | {sec(f['median'])} | {_range(f, sec)} | {sec(s['median'])} | "
+                       f"{_range(s, sec)} | {browser['vmhwm_after_one_page_mb'][k]['median'] or 0:,.0f} | {elements} | "
+                       f"{_mark(okf)} | {_mark(oks)} |")
+            targets.append((f"/{k} first visit ≤ 2.5 s", okf, f"{sec(f['median'])} s"))
+            targets.append((f"/{k} second visit ≤ 1 s", oks, f"{sec(s['median'])} s"))
+        out.append("")
+        alerts = {k: e.get("alerts") for k, e in browser["elements"].items() if e.get("alerts")}
+        if alerts:
+            out.append("Alerts shown: " + "; ".join(f"/{k}: {v}" for k, v in alerts.items()))
+            out.append("")
+        if browser.get("wall") is None:
+            out.append("Wall display: app.py routes to no `wall` page yet, so its refresh was not measured.")
+            targets.append(("Wall display refresh ≤ 1 s", None, "no wall page yet"))
+            out.append("")
+        ng = browser.get("map_missing_geo") or {}
+        out.append(f"Map page with a reference whose `geo_file` does not exist: "
+                   + (f"finished in {sec(ng.get('seconds'))} s, {ng.get('deck', 0)} map(s) drawn, "
+                      f"alerts: {ng.get('alerts') or 'none'}" if "seconds" in ng else ng.get("error", "not run")))
+        out.append("")
+        if browser.get("outside_requests"):
+            out.append(f"Requests that left the machine: {browser['outside_requests']}")
+            out.append("")
+
+    if memory:
+        out += ["## Memory", ""]
+        peak = memory["peak_rss_mb"]
+        ok = peak is not None and peak < memory["target_mb"]
+        out.append(f"One streamlit server, every page visited once and then again (1M warehouse): "
+                   f"peak RSS (VmHWM) **{peak:,.0f} MB**, RSS at the end {memory['rss_mb']:,.0f} MB "
+                   f"(target < {memory['target_mb']} MB: {_mark(ok)}).")
+        out.append("")
+        out.append("| after | VmRSS MB | VmHWM MB | visit s |")
+        out.append("|---|---|---|---|")
+        for s in memory["steps"]:
+            page = s["after"].split("/", 1)[1] if "/" in s["after"] else None
+            kind = "first_after_others" if s["after"].startswith("first") else "second"
+            t = memory["timings"].get(page, {}).get(kind) if page is not None else None
+            out.append(f"| {s['after']} | {s.get('VmRSS', 0):,.0f} | {s.get('VmHWM', 0):,.0f} | {sec(t)} |")
+        out.append("")
+        targets.append(("App peak RSS < 800 MB at 1M", ok, f"{peak:,.0f} MB"))
+
+    out += ["## Targets (issue 6)", "", "| target | measured | result |", "|---|---|---|"]
+    for name, ok, value in targets:
+        out.append(f"| {name} | {value} | {_mark(ok)} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def write() -> Path:
+    text = render()
+    notes = ""
+    if RESULTS_MD.exists():
+        found = NOTES.search(RESULTS_MD.read_text(encoding="utf-8"))
+        notes = found.group(0) if found else ""
+    if not notes:
+        notes = "<!-- notes -->\n## Notes\n\n(Hand-written analysis goes here; kept when the tables are rewritten.)\n<!-- /notes -->"
+    RESULTS_MD.write_text(text + "\n" + notes + "\n", encoding="utf-8")
+    return RESULTS_MD

@@ -1,0 +1,189 @@
+"""包联: per liaison leader and per responsible unit — their projects, stages, warnings and what
+changed since the last bulletin; `?leader=名字` is a one-page print view for one leader."""
+
+from urllib.parse import quote
+
+import polars as pl
+import streamlit as st
+
+from ui import data, format as fmt
+from ui.filters import sidebar_filters
+from ui.table import table
+from warehouse import bulletins
+from warehouse.metrics import METRICS, yi
+from warehouse.queries import Filters
+
+DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
+AMOUNT = st.column_config.NumberColumn(format="%,.2f")
+CHANGE_TEXT = {"new": "新增预警", "persisting": "持续预警", "resolved": "已解除"}
+SUMMARY_HEADERS = {
+    "projects": "在库项目", "leads": "线索", "negotiating": "洽谈", "signed": "签约未开工", "started": "开工未投产",
+    "producing": "已投产", "red": "红色预警", "yellow": "黄色预警", "new": "较上期新增", "resolved": "较上期解除",
+}
+ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
+
+
+def card(column, key: str, value, label: str | None = None) -> None:
+    metric = METRICS[key]
+    column.metric(label or metric.label, f"{fmt.count(value)} 个", help=metric.definition, border=True)
+
+
+def summary_table(frame: pl.DataFrame, key: str, header: str) -> pl.DataFrame:
+    return frame.select(pl.col(key).alias(header), *(pl.col(c).alias(h) for c, h in SUMMARY_HEADERS.items()))
+
+
+def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """One leader's or unit's projects with Chinese headers, as on screen and in print."""
+    return frame.select(
+        pl.col("level").replace_strict(bulletins.LEVELS, default="").alias("预警"),
+        pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
+        pl.col("library_label").alias("所处阶段"),
+        pl.col("project_name").alias("项目名称"),
+        pl.col("unit_name").alias("县（市、区）"),
+        pl.col("stage_since").alias("进入阶段日期"),
+        pl.col("days").alias("停留天数"),
+        pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
+        pl.col("responsible_unit").alias("责任单位"),
+        pl.col("status").alias("最新进展"),
+    )
+
+
+def counts(projects: pl.DataFrame) -> dict:
+    level, change = projects.get_column("level"), projects.get_column("change")
+    return {
+        "active": projects.filter(pl.col("library") != "closed").height,
+        "red": (level == "red").sum(),
+        "yellow": (level == "yellow").sum(),
+        "new": (change == "new").sum(),
+        "resolved": (change == "resolved").sum(),
+    }
+
+
+def figures_row(c: dict, number: int | None) -> None:
+    columns = st.columns(5)
+    card(columns[0], "library_projects", c["active"], label="在库项目（未投产）")
+    card(columns[1], "pipeline_warning_red", c["red"])
+    card(columns[2], "pipeline_warning_yellow", c["yellow"])
+    suffix = f"（较第{number}期）" if number else "（尚无通报）"
+    card(columns[3], "bulletin_new", c["new"], label="新增预警" + suffix)
+    card(columns[4], "bulletin_resolved", c["resolved"], label="已解除" + suffix)
+
+
+def print_view(leader: str) -> None:
+    """One leader on one page: figures, then the warned, resolved and not-yet-started projects."""
+    as_of = data.query("as_of").item()
+    bulletin_list = data.query("pipeline_bulletins")
+    number = bulletin_list.item(0, "number") if bulletin_list.height else None
+    # all units and chains: a leader answers for every project of theirs
+    everywhere = Filters(year=as_of.year if as_of else 2000)
+    projects = data.query(
+        "liaison_projects", everywhere, as_of=as_of, leader=leader, responsible="", **bulletins.limits().params()
+    )
+    st.header("包联项目预警清单")
+    st.text(f"包联领导：{leader}")
+    st.caption(
+        f"{fmt.as_of(as_of)}" + (f" · 对照第{number}期预警通报" if number else " · 尚未生成预警通报")
+        + f" · 预警标准：{bulletins.limits().describe()}"
+    )
+    if projects.height == 0:
+        st.info("没有该包联领导的在库项目。请检查姓名是否与台账“包联领导”一致。")
+        return
+    figures_row(counts(projects), number)
+    # one page: warned and resolved projects, and those not yet started; quiet started ones are counted
+    listed = projects.filter(pl.col("level").is_not_null() | pl.col("change").is_not_null() | (pl.col("library") != "started"))
+    quiet = projects.height - listed.height
+    st.dataframe(
+        project_rows(listed).drop("责任单位"),
+        hide_index=True,
+        width="stretch",
+        height=ROW_HEIGHT * (listed.height + 1) + 3,
+        column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+    )
+    if quiet:
+        st.caption(f"另有 {quiet} 个已开工、未预警的项目未列出（见包联页面）。")
+
+
+leader = st.query_params.get("leader")
+if not data.available():
+    st.title("包联")
+    st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+    st.stop()
+if not data.query("pipeline_ready").item():
+    st.title("包联")
+    st.info("数据仓库需要更新后才能显示包联视图：请再导入一份台账，或运行 `python -m etl sample`。")
+    st.stop()
+if leader:
+    print_view(leader)
+    st.stop()
+
+st.title("包联：领导与责任单位")
+filters = sidebar_filters()
+if filters is None:
+    st.info("数据仓库中还没有签约项目，请先导入台账。")
+    st.stop()
+as_of = data.query("as_of").item()
+limit_params = bulletins.limits().params()
+bulletin_list = data.query("pipeline_bulletins")
+number = bulletin_list.item(0, "number") if bulletin_list.height else None
+st.caption(
+    f"{fmt.as_of(as_of)} · "
+    + (f"“较上期”对照第{number}期预警通报" if number else "尚未生成预警通报，预警均按新增计")
+    + " · 列出各库在库项目，不限签约年份：县（市、区）和产业链筛选适用，年份、月份不适用。"
+)
+
+tab_leaders, tab_units = st.tabs(["按包联领导", "按责任单位"])
+with tab_leaders:
+    leaders = data.query("liaison_leaders", filters, as_of=as_of, **limit_params)
+    query = st.text_input("搜索包联领导", key="leader_search")
+    shown = leaders.filter(pl.col("leader").str.contains(query.strip(), literal=True)) if query.strip() else leaders
+    table(
+        summary_table(shown, "leader", "包联领导").with_columns(
+            pl.col("包联领导").map_elements(lambda n: f"liaison?leader={quote(n)}", return_dtype=pl.String).alias("打印视图")
+        ),
+        f"包联领导汇总_{as_of}",
+        title=f"包联领导汇总（{fmt.as_of(as_of)}）",
+        key="download-leaders",
+        column_config={
+            "打印视图": st.column_config.LinkColumn(display_text="打印"),
+            "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
+            "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
+            "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
+        },
+    )
+    names = shown.get_column("leader").to_list()
+    if names:
+        chosen = st.selectbox("查看包联领导", names, key="leader")
+        mine = data.query("liaison_projects", filters, as_of=as_of, leader=chosen, responsible="", **limit_params)
+        figures_row(counts(mine), number)
+        table(
+            project_rows(mine), f"包联项目_{chosen}_{as_of}",
+            title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
+            column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+        )
+        st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
+
+with tab_units:
+    units = data.query("liaison_units", filters, as_of=as_of, **limit_params)
+    query = st.text_input("搜索责任单位", key="unit_search")
+    shown = units.filter(pl.col("responsible_unit").str.contains(query.strip(), literal=True)) if query.strip() else units
+    table(
+        summary_table(shown, "responsible_unit", "责任单位"),
+        f"责任单位汇总_{as_of}",
+        title=f"责任单位汇总（{fmt.as_of(as_of)}）",
+        key="download-units",
+        column_config={
+            "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
+            "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
+            "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
+        },
+    )
+    names = shown.get_column("responsible_unit").to_list()
+    if names:
+        chosen = st.selectbox("查看责任单位", names, key="responsible")
+        theirs = data.query("liaison_projects", filters, as_of=as_of, leader="", responsible=chosen, **limit_params)
+        figures_row(counts(theirs), number)
+        table(
+            project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
+            title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
+            column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+        )

@@ -1,0 +1,219 @@
+"""数据上传: staff drop ledgers, see how each was understood and every problem with its
+cell, correct what was misdetected, and load a clean file."""
+
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from etl.read import KIND_NAMES
+from etl.reference import load_reference
+from ui import upload
+from ui.auth import client_ip, require
+from ui.table import XLSX, table
+from ui.upload_report import error_report, report_name
+from warehouse.db import WarehouseBusy
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "templates"
+TEMPLATE_FILES = ("签约项目台账模板.xlsx", "开工项目台账模板.xlsx")
+MONEY_UNIT_LABELS = {None: "按表头识别", "万元": "全部按万元", "亿元": "全部按亿元"}
+DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
+AMOUNT = st.column_config.NumberColumn(format="localized")  # as read, without padding zeros
+
+st.title("数据上传")
+user = require("uploader")
+# an uploader may load rows of their own units only; rows of any other unit are errors
+allowed_units = None if user.can("admin") else set(user.units)
+unit_names = {u.unit_id: u.name for u in load_reference().units}
+st.caption(
+    "可上报：" + ("全部县（市、区）和开发区" if allowed_units is None else "、".join(unit_names.get(u, u) for u in user.units))
+    + "。每个文件要么全部导入，要么不导入；导入前先检查，有错误的文件不能导入。"
+)
+
+with st.expander("空白模板与文件要求", icon=":material/description:"):
+    st.write("按模板填写可避免大部分错误：表头写在一行，金额单位写在表头中，如“签约金额（万元）”。")
+    for column, name in zip(st.columns(len(TEMPLATE_FILES)), TEMPLATE_FILES):
+        column.download_button(
+            f"下载{name.removesuffix('.xlsx')}",
+            data=(TEMPLATES / name).read_bytes(),
+            file_name=name,
+            mime=XLSX,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"template-{name}",
+        )
+    st.write(upload.limits_text())
+
+uploads = st.file_uploader(
+    "选择或拖入台账文件（可一次选择多个）",
+    type=["xlsx", "xlsm", "xls", "csv"],
+    accept_multiple_files=True,
+    key="upload_files",
+    help="支持 Excel（.xlsx、.xls）和 WPS 另存的 CSV（UTF-8 或 GBK 编码）。" + upload.limits_text(),
+)
+if not uploads:
+    st.info("上传后会先显示识别结果和问题清单，确认无误再点击“导入数据仓库”。")
+    st.stop()
+
+AUTO = {"kind": None, "period": None, "money_unit": None}  # read as detected
+reads = st.session_state.setdefault("upload_reads", {})  # file id -> {read key: Ledger}
+results = st.session_state.setdefault("upload_results", {})  # (file id, read key) -> LoadResult
+# forget files taken off the uploader: a read ledger holds every row of its file
+current = {u.file_id for u in uploads}
+for gone in [f for f in reads if f not in current]:
+    del reads[gone]
+for gone in [k for k in results if k[0] not in current]:
+    del results[gone]
+
+
+def read_key(options: dict) -> tuple:
+    return tuple(sorted(options.items(), key=lambda kv: kv[0]))
+
+
+def read_once(file_id: str, name: str, data: bytes, options: dict, progress):
+    """Read with these options unless this session already did (reruns are frequent);
+    the progress of a read is drawn in `progress`, a fixed place above the corrections."""
+    key = read_key(options)
+    cached = reads.setdefault(file_id, {})
+    if key not in cached:
+        with progress, st.status(f"正在读取（{upload.size_text(len(data))}）…", expanded=True) as status:
+            st.write("1/3 检查文件格式和大小")
+            st.write("2/3 查找每个工作表的表头，逐行解析金额、日期和县（市、区）")
+            ledger = upload.read(name, data, allowed_units=allowed_units, **options)
+            st.write("3/3 检查必填项、合计行和重复项目")
+            status.update(
+                label=f"读取完成：{ledger.rows.height} 个项目行，{len(ledger.errors)} 处错误，{len(ledger.warnings)} 条警告",
+                state="error" if ledger.errors else "complete",
+                expanded=False,
+            )
+        cached[key] = ledger
+        # keep the detected reading and the latest correction only
+        for stale in [k for k in cached if k not in (key, read_key(AUTO))]:
+            del cached[stale]
+    return key, cached[key]
+
+
+def corrections(file_id: str, detected) -> dict:
+    """Widgets to override what was detected; returns read_ledger's override arguments."""
+    with st.expander("识别有误？更正台账类型、报表期间或金额单位", icon=":material/edit:", key=f"corrections-{file_id}"):
+        kind = st.selectbox(
+            "台账类型",
+            upload.KIND_CHOICES,
+            format_func=lambda k: f"自动识别（{upload.kind_label(detected.kind)}）" if k is None else f"{KIND_NAMES[k]}台账",
+            key=f"kind-{file_id}",
+        )
+        period = None
+        year, first, last = upload.months_of(detected.period)
+        if st.toggle(
+            "指定报表期间",
+            key=f"set-period-{file_id}",
+            help=f"自动识别为：{detected.period.label if detected.period else '未识别'}（取自文件名、标题或工作表名）",
+        ):
+            year = st.number_input("年份", min_value=2000, max_value=2100, value=year, step=1, key=f"year-{file_id}")
+            first, last = st.select_slider(
+                "月份（累计台账选 1 月到截止月）",
+                options=list(range(1, 13)),
+                value=(first, last),
+                format_func=lambda m: f"{m}月",
+                key=f"months-{file_id}",
+            )
+            period = upload.period_of(int(year), first, last)
+        money_unit = st.selectbox(
+            "金额单位",
+            upload.MONEY_UNIT_CHOICES,
+            format_func=MONEY_UNIT_LABELS.get,
+            key=f"unit-{file_id}",
+            help="表头未写单位时按万元处理；整张表都是亿元时可在此指定。",
+        )
+    return {"kind": kind, "period": period, "money_unit": money_unit}
+
+
+def show_file(uploaded) -> None:
+    file_id = uploaded.file_id
+    st.text(f"{uploaded.name}（{upload.size_text(uploaded.size)}）")
+    refusal = upload.too_large(uploaded.size)
+    if refusal:
+        st.error(refusal, icon=":material/block:")
+        return
+    data = uploaded.getvalue()
+    progress = st.empty()
+    _, detected = read_once(file_id, uploaded.name, data, AUTO, progress)
+    key, ledger = read_once(file_id, uploaded.name, data, corrections(file_id, detected), progress)
+
+    # a wrapping row: four across on a PC, two by two on a phone
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("台账类型", upload.kind_label(ledger.kind), width="content", help="由标题、工作表名、文件名或表头判断；可在上方更正。")
+        st.metric("报表期间", ledger.period.label if ledger.period else "未识别", width="content", help="取读取的工作表中最晚的期间；可在上方更正。")
+        st.metric("项目行数", f"{ledger.rows.height:,}", width="content", help="将导入的项目行数（不含表头、合计、小计、分组和表尾行）。")
+        st.metric(
+            "错误 / 警告", f"{len(ledger.errors)} / {len(ledger.warnings)}", width="content",
+            help="有错误的文件不能导入；警告不影响导入，但请核实。",
+        )
+
+    stem = Path(uploaded.name).stem
+    problems = upload.problems_frame(ledger)
+    tabs = st.tabs(
+        [f"问题清单（{problems.height}）", "工作表", "列对应", f"数据预览（{ledger.rows.height}）"], key=f"tabs-{file_id}"
+    )
+    with tabs[0]:
+        if ledger.errors:
+            st.error(f"发现 {len(ledger.errors)} 处错误，修正前不能导入。可下载错误报告，按标出的单元格修改后重新上传。")
+        elif ledger.warnings:
+            st.warning(f"没有错误，有 {len(ledger.warnings)} 条警告：可以导入，但请核实。")
+        else:
+            st.success("没有发现问题。")
+        if problems.height:
+            table(problems, f"{stem}_问题清单", title=f"{uploaded.name} 问题清单", key=f"problems-{file_id}")
+            st.download_button(
+                "下载错误报告（在原表中标出问题单元格）",
+                data=lambda: error_report(ledger, data),
+                file_name=report_name(uploaded.name),
+                mime=XLSX,
+                icon=":material/report:",
+                on_click="ignore",
+                key=f"report-{file_id}",
+            )
+    with tabs[1]:
+        table(upload.sheets_frame(ledger), f"{stem}_工作表", key=f"sheets-{file_id}")
+    with tabs[2]:
+        st.caption("每个表头被识别为哪个字段；金额统一换算为万元保存。")
+        table(upload.columns_frame(ledger), f"{stem}_列对应", key=f"columns-{file_id}")
+    with tabs[3]:
+        preview = upload.preview_frame(ledger)
+        table(
+            preview,
+            f"{stem}_预览",
+            title=f"{uploaded.name} 解析结果",
+            key=f"preview-{file_id}",
+            column_config={c: DATE if dtype == pl.Date else AMOUNT for c, dtype in preview.schema.items() if dtype == pl.Date or c.endswith("（万元）")},
+        )
+
+    result = results.get((file_id, key))
+    if st.button(
+        "导入数据仓库",
+        type="primary",
+        icon=":material/upload:",
+        disabled=bool(ledger.errors) or result is not None,
+        key=f"commit-{file_id}",
+        help="有错误时不能导入。" if ledger.errors else "整个文件一次导入；其他人同时导入时会排队，不会互相覆盖。",
+    ):
+        with st.status("正在导入…", expanded=True) as status:
+            st.write("等待其他导入完成（导入逐个进行）")
+            try:
+                result = upload.commit(ledger, data, user, client_ip())
+            except WarehouseBusy as busy:
+                status.update(label="未导入", state="error")
+                st.error(str(busy))
+                return
+            st.write("已写入并重新计算项目")
+            status.update(label="导入完成", state="complete", expanded=False)
+        results[(file_id, key)] = result
+        st.rerun()  # draw the page again with this file's button disabled and its result
+    if result is not None:
+        level, text = upload.result_message(result)
+        getattr(st, level)(text)
+
+
+for uploaded in uploads:
+    with st.container(border=True):
+        show_file(uploaded)

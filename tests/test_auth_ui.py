@@ -1,0 +1,208 @@
+"""The page guard (ui/auth.py) through AppTest on tests/apps/protected_page.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
+
+from ui import auth
+from warehouse import accounts
+from warehouse.accounts import AccountStore
+
+PAGE = str(Path(__file__).resolve().parent / "apps" / "protected_page.py")
+PASSWORD = "s3cret password"
+CONTENT = "受保护的内容"
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> AccountStore:
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    # cheap argon2id parameters for speed; the hashing itself is tested in test_accounts
+    monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+    return accounts.store()
+
+
+def page(role: str = "uploader", analyst: bool = False) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["required_role"] = role
+    at.session_state["analyst_page"] = analyst
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in (at.markdown, at.info, at.error, at.warning, at.subheader, at.caption) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def login(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input[0].input(name)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return at.run()
+
+
+# ---------------------------------------------------------------- no account yet
+
+
+def test_no_accounts_local_is_allowed_with_the_first_admin_hint(store):
+    at = page("admin")
+    assert not at.exception
+    assert CONTENT in texts(at) and "本机" in texts(at)
+    assert auth.FIRST_ADMIN_COMMAND in at.info[0].value
+    assert not store.path.exists(), "looking does not create the accounts database"
+
+
+def test_no_accounts_remote_is_refused_with_the_explanation(store, monkeypatch):
+    monkeypatch.setattr(auth, "_peer_ip", lambda: "192.0.2.50")
+    at = page("uploader")
+    assert CONTENT not in texts(at)
+    assert auth.FIRST_ADMIN_COMMAND in at.error[0].value and "本机" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    "peer, headers, local",
+    [
+        (None, {}, True),  # AppTest, or loopback (Streamlit reports 127.0.0.1 and ::1 as None)
+        (None, {"host": "localhost:8501"}, True),
+        (None, {"host": "127.0.0.1:8501"}, True),
+        (None, {"host": "[::1]:8501"}, True),
+        ("127.0.1.1", {"host": "127.0.1.1:8501"}, True),
+        ("192.0.2.50", {"host": "192.0.2.2:8501"}, False),
+        (None, {"host": "dashboard.example.org"}, False),  # reverse proxy or DNS rebinding
+        (None, {"host": "127.0.0.1:8501", "x-forwarded-for": "198.51.100.4"}, False),
+        (None, {"host": "127.0.0.1:8501", "x-real-ip": "198.51.100.4"}, False),
+        (None, {"host": "127.0.0.1:8501", "forwarded": 'for="[2001:db8::1]:4711"'}, False),
+        (None, {"host": "127.0.0.1:8501", "x-forwarded-for": "127.0.0.1"}, True),
+    ],
+)
+def test_what_counts_as_local(monkeypatch, peer, headers, local):
+    monkeypatch.setattr(auth, "_peer_ip", lambda: peer)
+    monkeypatch.setattr(auth, "_headers", lambda: headers)
+    assert auth.is_local_request() is local
+
+
+def test_client_ip_trusts_proxy_headers_only_from_a_local_peer(monkeypatch):
+    monkeypatch.setattr(auth, "_peer_ip", lambda: None)
+    monkeypatch.setattr(auth, "_headers", lambda: {"x-forwarded-for": "6.6.6.6, 198.51.100.4"})
+    assert auth.client_ip() == "198.51.100.4", "the address the nearest proxy saw"
+    monkeypatch.setattr(auth, "_peer_ip", lambda: "192.0.2.50")
+    assert auth.client_ip() == "192.0.2.50", "a remote peer cannot choose its address"
+
+
+# ---------------------------------------------------------------- accounts exist
+
+
+@pytest.fixture
+def staff(store) -> AccountStore:
+    store.add_user("管理员", "admin", PASSWORD)
+    store.add_user("张三", "uploader", PASSWORD, units=["临猗县"])
+    store.add_user("王五", "viewer", PASSWORD)
+    return store
+
+
+def test_accounts_exist_shows_the_login_form(staff):
+    at = page("uploader")
+    assert CONTENT not in texts(at)
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert at.text_input[1].proto.type == at.text_input[1].proto.PASSWORD
+    assert at.button[0].label == "登录"
+
+
+def test_wrong_password_is_refused_and_audited(staff):
+    at = login(page("uploader"), "张三", "wrong password")
+    assert "用户名或密码错误" in at.error[0].value
+    assert CONTENT not in texts(at)
+    failed = staff.audit_log(1)[0]
+    assert (failed.action, failed.user, failed.detail) == ("login_failed", "张三", "密码错误")
+
+
+def test_right_password_shows_the_content_and_logout_ends_it(staff):
+    at = login(page("uploader"), "张三", PASSWORD)
+    assert not at.exception
+    assert f"{CONTENT}：张三" in texts(at)
+    assert "已登录：张三（上传员）" in at.sidebar.caption[0].value
+    assert staff.audit_log(1)[0].action == "login"
+
+    logout = next(b for b in at.sidebar.button if b.label == "退出登录")
+    at = logout.click().run()
+    assert CONTENT not in texts(at) and "已退出登录" in texts(at)
+    assert staff.audit_log(1)[0].action == "logout" and staff.audit_log(1)[0].user == "张三"
+
+
+def test_viewer_on_an_uploader_page_sees_only_no_access(staff):
+    at = login(page("uploader"), "王五", PASSWORD)
+    assert "无权访问" in at.error[0].value
+    assert CONTENT not in texts(at)
+    assert not at.text_input, "no form, no content"
+
+
+def test_uploader_on_admin_page_and_admin_everywhere(staff):
+    assert "无权访问" in login(page("admin"), "张三", PASSWORD).error[0].value
+    at = login(page("admin"), "管理员", PASSWORD)
+    assert f"{CONTENT}：管理员" in texts(at) and not at.error
+
+
+def test_rate_limited_login_says_so(staff):
+    at = page("uploader")
+    for _ in range(5):
+        at = login(at, "张三", "wrong password")
+    at = login(at, "张三", PASSWORD)
+    assert "失败次数过多" in at.error[0].value
+    assert CONTENT not in texts(at)
+    assert staff.audit_log(1)[0].action == "login_blocked"
+
+
+def test_session_expires_after_inactivity(staff, monkeypatch):
+    now = [1_750_000_000.0]
+    monkeypatch.setattr(auth, "_now", lambda: now[0])
+    at = login(page("uploader"), "张三", PASSWORD)
+    now[0] += 479 * 60
+    at = at.run()
+    assert CONTENT in texts(at), "activity within the limit keeps the session"
+    now[0] += 479 * 60
+    at = at.run()
+    assert CONTENT in texts(at), "the limit counts from the last activity"
+    now[0] += 481 * 60
+    at = at.run()
+    assert CONTENT not in texts(at) and "登录已超时" in texts(at)
+    assert staff.audit_log(1)[0].action == "session_expired"
+
+
+def test_disabled_account_is_logged_out_at_its_next_rerun(staff):
+    at = login(page("uploader"), "张三", PASSWORD)
+    staff.disable_user("张三")
+    at = at.run()
+    assert CONTENT not in texts(at) and "已停用" in texts(at)
+
+
+# ---------------------------------------------------------------- analyst pages
+
+
+def test_analyst_pages_open_unless_configured(staff, monkeypatch):
+    at = page(analyst=True)
+    assert f"{CONTENT}：匿名" in texts(at)
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=True))
+    at = page(analyst=True)
+    assert CONTENT not in texts(at) and at.text_input
+    at = login(at, "王五", PASSWORD)
+    assert f"{CONTENT}：王五" in texts(at)
+
+
+def test_access_settings_from_city_toml(tmp_path):
+    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480)  # no file: defaults
+    (tmp_path / "city.toml").write_text('name = "x"\n[access]\nanalyst_login_required = true\nsession_minutes = 30\n', encoding="utf-8")
+    assert auth.access_settings(tmp_path) == auth.AccessSettings(True, 30)
+    (tmp_path / "city.toml").write_text('[access]\nanalyst_login_required = "yes"\nsession_minutes = -1\n', encoding="utf-8")
+    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480)
+
+
+def test_audit_export_records_user_and_file(staff):
+    at = login(page("uploader"), "张三", PASSWORD)
+    export = next(b for b in at.button if b.label == "导出")
+    export.click().run()
+    entry = staff.audit_log(1)[0]
+    assert (entry.action, entry.user) == ("export", "张三") and "签约项目.xlsx" in entry.detail

@@ -1,0 +1,137 @@
+"""Bad files are refused fast, whole, with one Chinese reason; read_ledger never raises."""
+
+import re
+import resource
+import zipfile
+from datetime import date
+
+import pytest
+
+import workbooks as wb
+from etl import files
+from etl.files import FileRefused, check_file
+from etl.read import read_ledger
+
+CORRUPT = "文件已损坏或不完整（无法解压），请重新导出或重新下载后上传"
+UNREADABLE = "文件无法按 Excel 格式读取（可能已损坏或不完整），请用 Excel/WPS 打开确认后重新另存上传"
+PASSWORD = "文件设置了打开密码，请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后另存再上传"
+
+
+def truncated_xls(tmp_path):
+    path = wb.old_xls_ledger(tmp_path)
+    path.write_bytes(path.read_bytes()[:1500])
+    return path
+
+
+def garbage_inside_zip(tmp_path):
+    path = tmp_path / "签约项目台账.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "not xml")
+        archive.writestr("xl/workbook.xml", "<<<")
+    return path
+
+
+def binary_csv(tmp_path):
+    path = tmp_path / "签约项目台账.csv"
+    path.write_bytes(b"\x00\x01\x02" + "项目".encode() + bytes(64))
+    return path
+
+
+def unknown_encoding_csv(tmp_path):
+    path = tmp_path / "签约项目台账.csv"
+    path.write_bytes("项目名称,签约金额\n".encode("utf-8") + b"\x80\x80,1\n")
+    return path
+
+
+def pdf_file(tmp_path):
+    path = tmp_path / "签约项目台账.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(1, 200)))
+    return path
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (wb.truncated_xlsx, CORRUPT),
+        (truncated_xls, UNREADABLE),
+        (garbage_inside_zip, UNREADABLE),
+        (wb.text_renamed_xlsx, "文件扩展名为 .xlsx，但内容不是 Excel 工作簿（可能已损坏或被改名），请用 Excel/WPS 重新另存为 .xlsx"),
+        (wb.not_a_workbook_zip, "压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件，请上传 Excel 导出的台账"),
+        (wb.empty_file, "文件为空（0 字节），请重新导出后上传"),
+        (wb.encrypted_xlsx, PASSWORD),
+        (wb.encrypted_xls, PASSWORD),  # regression: was reported as corrupt
+        (binary_csv, "不是可识别的表格文件，请上传 .xlsx、.xls 或 .csv 文件"),
+        (pdf_file, "不是可识别的表格文件，请上传 .xlsx、.xls 或 .csv 文件"),
+        (unknown_encoding_csv, "CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK），请在 WPS/Excel 中另存为 .xlsx"),
+    ],
+    ids=lambda v: getattr(v, "__name__", "")
+)
+def test_bad_file_is_one_error_naming_the_file(tmp_path, build, message):
+    path = build(tmp_path)
+    ledger = read_ledger(path)
+    assert [(p.level, p.file, p.sheet, p.row, p.message) for p in ledger.problems] == [
+        ("error", path.name, None, None, message),
+    ]
+    assert ledger.problems[0].text() == f"[错误] 文件「{path.name}」：{message}"
+    assert (ledger.ok, ledger.sheets, ledger.rows.height) == (False, [], 0)
+    assert ledger.size == path.stat().st_size
+
+
+def test_zip_bomb_is_refused_on_declared_sizes_before_inflating(tmp_path, monkeypatch):
+    path = wb.zip_bomb_xlsx(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        declared = sum(i.file_size for i in archive.infolist())
+    assert declared > files.MAX_UNZIPPED_BYTES and path.stat().st_size < 10 * 1024 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("a member was inflated or parsed")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", never)
+    monkeypatch.setattr(files.fastexcel, "read_excel", never)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    ledger = read_ledger(path)
+    peak_growth_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+
+    assert [p.message for p in ledger.problems] == ["文件解压后大小异常（1100 MB，上限 1024 MB），已拒绝读取"]
+    assert peak_growth_mib < 100, peak_growth_mib
+
+
+def test_large_file_is_refused_by_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1024 * 1024)
+    path = tmp_path / "签约项目台账.csv"
+    path.write_bytes(b"x" * 2 * 1024 * 1024)
+    with pytest.raises(FileRefused, match=re.escape("文件过大（2.0 MB），上限为 1 MB，请按月份拆分后上传")):
+        check_file(path, path.read_bytes())
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_too_many_rows_are_refused(tmp_path, monkeypatch, fmt):
+    monkeypatch.setattr(files, "MAX_ROWS", 3)
+    rows = [wb.SIGNED_HEADER, *wb.signed_rows(*[(f"项目{i}", "临猗县", 1, date(2024, 1, 1), None) for i in range(5)])]
+    if fmt == "xlsx":
+        path, message = wb.xlsx(tmp_path / "台账.xlsx", {"3月": rows}), "工作表「3月」超过 3 行，请拆分后上传"
+    else:
+        path, message = wb.csv_file(tmp_path / "台账.csv", rows), "CSV 文件超过 3 行，请拆分后上传"
+    assert [p.message for p in read_ledger(path).problems] == [message]
+
+
+@pytest.mark.parametrize(
+    "build, fmt",
+    [
+        (wb.title_row_ledger, "xlsx"),
+        (wb.old_xls_ledger, "xls"),  # an OLE2 file that is not encrypted
+        (wb.county_in_file_name_csv, "csv"),
+    ],
+)
+def test_good_files_pass_the_checks(tmp_path, build, fmt):
+    path = build(tmp_path)
+    assert check_file(path, path.read_bytes()) == fmt
+
+
+def test_hidden_sheets_are_reported_as_hidden(tmp_path):
+    path = wb.xlsx(tmp_path / "台账.xlsx", {
+        "3月": [wb.SIGNED_HEADER],
+        "旧表": wb.Sheet([wb.SIGNED_HEADER], hidden=True),
+    })
+    grids = files.read_grids(path, path.read_bytes(), "xlsx")
+    assert [(g.name, g.index, g.visible) for g in grids] == [("3月", 0, True), ("旧表", 1, False)]

@@ -1,0 +1,175 @@
+"""签约分析 (pages/signing.py) through AppTest on the sample warehouse."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from etl.sample import build_sample
+from warehouse.db import Reader
+from warehouse.metrics import SIZE_BANDS
+from warehouse.queries import Filters, headline
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "signing.py")
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    assert all(r.ok for r in build_sample(db))
+    return db
+
+
+@pytest.fixture(autouse=True)
+def warehouse(sample_db, monkeypatch) -> Path:
+    monkeypatch.setenv("WAREHOUSE_DB", str(sample_db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return sample_db
+
+
+def open_page(**params: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return run(at)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, at.error
+    return at
+
+
+def frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def projects(at: AppTest):
+    return frame_with(at, "项目名称")
+
+
+def breakdown(at: AppTest, header: str):
+    """The breakdown table whose first column is `header`."""
+    return next(d.value for d in at.dataframe if d.value.columns[0] == header)
+
+
+def figures(warehouse: Path, **filters) -> dict:
+    return headline(Reader(warehouse).cursor(), Filters(**filters))
+
+
+def month_chart(at: AppTest) -> dict[str, list]:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return {trace["name"]: trace["y"] for trace in spec["data"]}
+
+
+def test_renders_through_the_router():
+    at = run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    at.switch_page("pages/signing.py")
+    run(at)
+    assert at.title[0].value == "签约分析"
+    assert any("数据截至 2025年09月30日" in c.value for c in at.caption)
+
+
+def test_2024_cards_and_table_agree_with_the_headline(warehouse):
+    at = open_page(year="2024", months="1-12")
+    assert {m.label: m.value for m in at.metric} == {
+        "签约项目数": "539 个",
+        "签约金额": "3,126.95 亿元",
+        "亿元以上项目": f"{figures(warehouse, year=2024)['projects_over_1yi']} 个",
+    }
+    table = projects(at)
+    assert len(table) == 539
+    assert float(sum(table["签约金额（亿元）"].dropna())) == pytest.approx(3126.95, abs=0.01 * len(table))
+
+
+def test_unit_filter_narrows_cards_breakdowns_and_table(warehouse):
+    at = open_page(year="2024", months="4-9", units="140824,zone-jingkai")
+    expected = figures(warehouse, year=2024, month_from=4, month_to=9, units=("140824", "zone-jingkai"))
+    assert at.metric[0].value == f"{expected['signed_projects']} 个"
+    assert at.metric[1].value == f"{expected['signed_amount_yi']:,.2f} 亿元"
+    assert len(projects(at)) == expected["signed_projects"] < 539
+    assert set(projects(at)["县（市、区）/开发区"]) <= {"稷山县", "运城经济技术开发区"}
+    by_unit = breakdown(at, "县（市、区）/开发区")
+    assert dict(zip(by_unit["县（市、区）/开发区"], by_unit["签约项目数"])).keys() <= {"稷山县", "运城经济技术开发区"}
+    assert by_unit["签约项目数"].sum() == expected["signed_projects"]
+
+
+def test_changing_the_unit_filter_changes_the_numbers(warehouse):
+    at = open_page(year="2024", months="1-12")
+    at.multiselect(key="f_units").set_value(["140821"])
+    run(at)
+    expected = figures(warehouse, year=2024, units=("140821",))
+    assert at.metric[0].value == f"{expected['signed_projects']} 个"
+    assert len(projects(at)) == expected["signed_projects"]
+
+
+def test_breakdowns_add_up_to_the_period(warehouse):
+    at = open_page(year="2024", months="1-12")
+    total = figures(warehouse, year=2024)
+    for header in ("县（市、区）/开发区", "产业链", "投资方来源省份", "投资规模"):
+        frame = breakdown(at, header)
+        assert frame["签约项目数"].sum() == total["signed_projects"], header
+        assert float(sum(frame["签约金额（亿元）"])) == pytest.approx(float(total["signed_amount_yi"]), abs=0.01 * len(frame)), header
+        assert frame["金额占比（%）"].sum() == pytest.approx(100, abs=0.05), header
+        assert frame["上年同期项目数"].sum() == figures(warehouse, year=2023)["signed_projects"], header
+    sizes = breakdown(at, "投资规模")
+    assert list(sizes["投资规模"])[:4] == list(SIZE_BANDS)
+
+
+def test_size_bands_follow_the_definition(warehouse):
+    at = open_page(year="2024", months="1-12")
+    sizes = breakdown(at, "投资规模")
+    cur = Reader(warehouse).cursor()
+    over_50 = cur.execute(
+        "select count(*) from v_signed_projects where signed_year = 2024 and signed_amount_wan >= 500000"
+    ).fetchone()[0]
+    assert dict(zip(sizes["投资规模"], sizes["签约项目数"]))["50亿元及以上"] == over_50 > 0
+
+
+def test_month_bars_and_cumulative_line(warehouse):
+    at = open_page(year="2024", months="1-12")
+    chart = month_chart(at)
+    assert len(chart["当月"]) == 12
+    assert chart["累计"][-1] == pytest.approx(3126.95)
+    assert sum(chart["当月"]) == pytest.approx(3126.95, abs=0.06)
+    at.segmented_control(key="signing_measure").set_value("projects")
+    run(at)
+    chart = month_chart(at)
+    assert (sum(chart["当月"]), chart["累计"][-1]) == (539, 539)
+
+
+def test_search_narrows_the_table_to_name_or_investor(warehouse):
+    at = open_page(year="2024", months="1-12")
+    at.text_input(key="signing_search").input("储能")
+    run(at)
+    table = projects(at)
+    cur = Reader(warehouse).cursor()
+    expected = cur.execute(
+        "select count(*) from v_signed_projects where signed_year = 2024 "
+        "and (project_name like '%储能%' or investor like '%储能%')"
+    ).fetchone()[0]
+    assert 0 < len(table) == expected < 539
+    assert all("储能" in f"{name}{investor}" for name, investor in zip(table["项目名称"], table["投资方"]))
+    # the search is case-insensitive and ignores surrounding spaces
+    at.text_input(key="signing_search").input("  GWH ")
+    run(at)
+    assert 0 < len(projects(at)) < 539
+    assert all("gwh" in f"{n}{i}".lower() for n, i in zip(projects(at)["项目名称"], projects(at)["投资方"]))
+
+
+def test_amounts_in_the_table_are_yi_with_two_decimals(warehouse):
+    at = open_page(year="2024", months="1-12")
+    table = projects(at)
+    largest = Reader(warehouse).cursor().execute(
+        "select project_name, signed_amount_wan from v_signed_projects where signed_year = 2024 "
+        "order by signed_amount_wan desc limit 1"
+    ).fetchone()
+    assert (table["项目名称"].iloc[0], table["签约金额（亿元）"].iloc[0]) == (largest[0], (largest[1] / 10000).quantize(Decimal("0.01")))

@@ -1,0 +1,302 @@
+"""数据上传 (pages/upload.py) through AppTest: preview before writing, corrections,
+commit, duplicates, roles and limits; and two loads at the same moment."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
+
+import workbooks as wb
+from etl import files
+from etl.load import load_ledger
+from etl.read import read_ledger
+from ui import auth
+from ui import upload as upload_logic
+from warehouse import accounts, history
+from warehouse.accounts import AccountStore
+from warehouse.db import Reader, WarehouseBusy
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "upload.py")
+PASSWORD = "s3cret password"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def env(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    # cheap argon2 parameters: hashing itself is tested in test_accounts
+    monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+
+
+def signed(tmp_path, *projects, name="2024年1-6月签约项目台账.xlsx") -> Path:
+    return wb.xlsx(tmp_path / name, {"Sheet1": [wb.SIGNED_HEADER, *wb.signed_rows(*projects)]})
+
+
+GOOD = (
+    ("年产10万吨铝型材项目", "临猗县", 12000, date(2024, 3, 15), "铝镁精深加工"),
+    ("100MW储能电站项目", "临猗县", 56000.5, date(2024, 5, 20), "新能源"),
+)
+
+
+def page() -> AppTest:
+    return AppTest.from_file(PAGE, default_timeout=60).run()
+
+
+def upload(at: AppTest, *paths: Path) -> AppTest:
+    at.file_uploader(key="upload_files").set_value([(p.name, p.read_bytes(), XLSX) for p in paths])
+    return at.run()
+
+
+def login(at: AppTest, name: str) -> AppTest:
+    at.text_input[0].input(name)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click()
+    return at.run()
+
+
+def frame(at: AppTest, first_column: str):
+    """The shown table whose first column is `first_column`."""
+    return next(df.value for df in at.dataframe if df.value.columns[0] == first_column)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def commit_button(at: AppTest):
+    return next(b for b in at.button if b.label == "导入数据仓库")
+
+
+def messages(at: AppTest) -> str:
+    return "\n".join(e.value for kind in (at.success, at.info, at.warning, at.error) for e in kind)
+
+
+def projects(db) -> list[tuple]:
+    return Reader(db).cursor().sql(
+        "select project_name, unit_id, signed_amount_wan::double, signed_date from projects order by project_name"
+    ).fetchall()
+
+
+# ---------------------------------------------------------------- the flow
+
+
+def test_good_file_is_shown_before_anything_is_written_then_committed(db, tmp_path):
+    at = upload(page(), signed(tmp_path, *GOOD))
+    assert not at.exception
+    assert metrics(at) == {"台账类型": "签约台账", "报表期间": "2024年1-6月", "项目行数": "2", "错误 / 警告": "0 / 0"}
+    sheets = next(df.value for df in at.dataframe if "处理" in df.value.columns)
+    assert list(zip(sheets["工作表"], sheets["处理"], sheets["项目行数"])) == [("Sheet1", "读取", 2)]
+    mapping = next(df.value for df in at.dataframe if "识别为" in df.value.columns)
+    assert ("签约金额（万元）", "签约金额", "万元") in list(zip(mapping["表头（原文）"], mapping["识别为"], mapping["金额单位"]))
+    rows = next(df.value for df in at.dataframe if "项目名称" in df.value.columns)
+    assert rows["项目名称"].tolist() == ["年产10万吨铝型材项目", "100MW储能电站项目"]
+    assert rows["县（市、区）/开发区"].tolist() == ["临猗县", "临猗县"]
+    assert [float(v) for v in rows["签约金额（万元）"]] == [12000.0, 56000.5]
+    assert not db.exists(), "reading wrote nothing"
+
+    button = commit_button(at)
+    assert not button.disabled
+    button.click()
+    at.run()
+    assert not at.exception
+    assert "已导入：第 1 次导入，2 个项目行" in messages(at)
+    assert projects(db) == [
+        ("100MW储能电站项目", "140821", 56000.5, date(2024, 5, 20)),
+        ("年产10万吨铝型材项目", "140821", 12000.0, date(2024, 3, 15)),
+    ]
+    assert Reader(db).cursor().sql("select loaded_by, period_label from loads").fetchall() == [("本机", "2024年1-6月")]
+    (entry,) = accounts.audit_log(action=accounts.UPLOAD)
+    assert entry.user == "本机" and '"status": "loaded"' in entry.detail and '"load_id": 1' in entry.detail
+    assert commit_button(at).disabled, "a loaded file cannot be committed twice from the same page"
+
+
+def test_errors_are_listed_with_their_cells_and_block_the_commit(db, tmp_path):
+    path = signed(
+        tmp_path,
+        ("铝型材项目", "临猗县", 12000, date(2024, 3, 15), "铝镁精深加工"),
+        ("储能电站项目", "临猗县", "约五千万", date(2024, 2, 1), "新能源"),
+        ("果品加工项目", "临猗县", 3000, None, "食品加工"),
+    )
+    at = upload(page(), path)
+    problems = frame(at, "级别")
+    assert list(problems.columns) == ["级别", "位置", "列", "值", "问题"]
+    listed = list(zip(problems["级别"], problems["位置"], problems["列"], problems["值"].fillna("")))
+    assert ("错误", "Sheet1!D3", "签约金额（万元）", "约五千万") in listed
+    assert ("错误", "Sheet1!E4", "签约时间", "") in listed
+    assert metrics(at)["错误 / 警告"] == "2 / 0"
+    assert commit_button(at).disabled
+    assert any("错误报告" in b.label for b in at.download_button)
+    assert not db.exists()
+
+
+def test_corrected_kind_period_and_unit_are_read_again(db, tmp_path):
+    # no period or kind in the name, no unit in the amount header
+    path = wb.xlsx(tmp_path / "台账.xlsx", {"Sheet1": [
+        ["项目名称", "所属县（市、区）", "签约金额", "签约时间", "开工时间"],
+        ["风电项目", "万荣县", 8, date(2024, 2, 1), date(2024, 5, 1)],
+    ]})
+    at = upload(page(), path)
+    assert metrics(at)["台账类型"] == "签约台账" and metrics(at)["报表期间"] == "未识别"
+    assert next(df.value for df in at.dataframe if "项目名称" in df.value.columns)["签约金额（万元）"].tolist() == [8]
+
+    next(s for s in at.selectbox if s.label == "金额单位").set_value("亿元")
+    at.toggle[0].set_value(True)
+    at.run()
+    next(n for n in at.number_input if n.label == "年份").set_value(2024)
+    next(s for s in at.select_slider if s.label.startswith("月份")).set_value((1, 6))
+    next(s for s in at.selectbox if s.label == "台账类型").set_value("started")
+    at.run()
+    assert not at.exception
+    shown = metrics(at)
+    assert (shown["台账类型"], shown["报表期间"]) == ("开工台账", "2024年1-6月")
+    preview = next(df.value for df in at.dataframe if "项目名称" in df.value.columns)
+    # on a started ledger the plain total is the planned investment; 8 亿元 = 80000 万元
+    assert [float(v) for v in preview["计划总投资（万元）"]] == [80000.0]
+    assert preview["开工时间"].tolist()[0].date() == date(2024, 5, 1)
+
+    commit_button(at).click()
+    at.run()
+    assert Reader(db).cursor().sql("select kind, period_label, period_end from loads").fetchall() == [
+        ("started", "2024年1-6月", date(2024, 6, 30))
+    ]
+
+
+def test_a_file_loaded_before_is_reported_as_a_duplicate(db, tmp_path):
+    path = signed(tmp_path, *GOOD)
+    at = upload(page(), path)
+    commit_button(at).click()
+    at.run()
+
+    st.cache_resource.clear()
+    again = upload(page(), path)  # a new session uploading the same bytes
+    commit_button(again).click()
+    again.run()
+    assert "已导入过" in messages(again) and "第 1 次导入" in messages(again)
+    assert Reader(db).cursor().sql("select count(*) from loads").fetchall() == [(1,)]
+
+
+def test_several_files_are_checked_and_committed_one_by_one(db, tmp_path):
+    first = signed(tmp_path, GOOD[0], name="2024年1-3月签约项目台账.xlsx")
+    second = signed(tmp_path, GOOD[1], name="2024年4月签约项目台账.xlsx")
+    at = upload(page(), first, second)
+    assert [m.value for m in at.metric if m.label == "报表期间"] == ["2024年1-3月", "2024年4月"]
+    for i in range(2):
+        [b for b in at.button if b.label == "导入数据仓库"][i].click()
+        at.run()
+    assert len(projects(db)) == 2
+
+
+def test_a_busy_warehouse_is_reported_and_nothing_is_lost(db, tmp_path, monkeypatch):
+    def busy(*args, **kwargs):
+        raise WarehouseBusy("数据仓库正被其他导入占用超过 600 秒，请稍后再试")
+
+    monkeypatch.setattr(upload_logic, "load_ledger", busy)
+    at = upload(page(), signed(tmp_path, *GOOD))
+    commit_button(at).click()
+    at.run()
+    assert not at.exception
+    assert "请稍后再试" in at.error[0].value
+    assert not commit_button(at).disabled, "the file can be committed again"
+
+
+# ---------------------------------------------------------------- roles and limits
+
+
+def test_an_uploader_cannot_load_rows_of_another_unit(db, tmp_path):
+    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    at = login(page(), "临猗上传员")
+    assert "临猗县" in at.caption[0].value
+    at = upload(at, signed(
+        tmp_path,
+        ("铝型材项目", "临猗县", 12000, date(2024, 3, 15), "铝镁精深加工"),
+        ("储能电站项目", "盐湖区", 5000, date(2024, 2, 1), "新能源"),
+    ))
+    problems = frame(at, "级别")
+    errors = [(where, value, text) for level, where, value, text in zip(problems["级别"], problems["位置"], problems["值"], problems["问题"]) if level == "错误"]
+    assert errors == [("Sheet1!C3", "盐湖区", "当前账号无权上报“盐湖区”的项目，请删除该行或由对应单位上报")]
+    assert commit_button(at).disabled
+    assert not db.exists()
+
+
+def test_viewers_do_not_reach_the_upload(tmp_path):
+    accounts.add_user("查看者", "viewer", PASSWORD)
+    at = login(page(), "查看者")
+    assert "无权访问" in at.error[0].value
+    assert len(at.file_uploader) == 0
+
+
+def test_login_is_required_once_accounts_exist(tmp_path):
+    accounts.add_user("管理员", "admin", PASSWORD)
+    at = page()
+    assert len(at.file_uploader) == 0 and at.text_input[0].label == "用户名"
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1024)
+    path = signed(tmp_path, *GOOD)
+    assert path.stat().st_size > 1024
+    at = upload(page(), path)
+    assert at.error[0].value.startswith("文件过大") and "上限为 1 KB" in at.error[0].value
+    assert not at.metric and not [b for b in at.button if b.label == "导入数据仓库"]
+    assert not db.exists()
+
+
+def test_blank_templates_are_offered(tmp_path):
+    at = page()
+    assert {b.label for b in at.download_button} >= {"下载签约项目台账模板", "下载开工项目台账模板"}
+
+
+# ---------------------------------------------------------------- two uploads at once
+
+
+def test_two_uploads_at_the_same_moment_both_land(db, tmp_path, monkeypatch):
+    """The writer lock serialises them: neither load overwrites the other's copy."""
+    inside: list[tuple[float, float]] = []
+    original = history.before_change
+
+    def slow_before_change(con):
+        start = time.monotonic()
+        original(con)
+        time.sleep(0.3)  # hold the lock long enough for the other thread to arrive
+        inside.append((start, time.monotonic()))
+
+    monkeypatch.setattr(history, "before_change", slow_before_change)
+    ledgers = [
+        read_ledger(signed(tmp_path, GOOD[0], name="2024年1-3月临猗签约台账.xlsx")),
+        read_ledger(signed(tmp_path, GOOD[1], name="2024年4-6月临猗签约台账.xlsx")),
+    ]
+    data = [(tmp_path / name).read_bytes() for name in ("2024年1-3月临猗签约台账.xlsx", "2024年4-6月临猗签约台账.xlsx")]
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(i):
+        barrier.wait()
+        results[i] = load_ledger(ledgers[i], data[i], db, user=f"user{i}")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    assert [r.status for r in results] == ["loaded", "loaded"]
+    assert sorted(r.load_id for r in results) == [1, 2]
+    (a_start, a_end), (b_start, b_end) = sorted(inside)
+    assert a_end <= b_start, "the second write started only after the first was done"
+    assert [name for name, *_ in projects(db)] == ["100MW储能电站项目", "年产10万吨铝型材项目"]

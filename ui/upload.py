@@ -1,0 +1,226 @@
+"""The upload page's logic: read a file as staff corrected it, lay the result out as
+tables, and load it through the same code as `python -m etl load`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from etl import files
+from etl.load import LoadResult, load_ledger
+from etl.parse import Period, parse_period
+from etl.problems import LEVEL_NAMES
+from etl.read import KIND_NAMES, KINDS, Ledger, read_ledger
+from etl.reference import load_reference
+from warehouse import accounts
+
+KIND_CHOICES = (None, *KINDS)  # None: as detected
+MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
+MB = 1024 * 1024
+
+# Chinese names of the parsed fields (mapping table) and of the preview's columns
+FIELD_LABELS = {
+    "project_name": "项目名称",
+    "project_code": "项目代码",
+    "unit": "所属县（市、区）",
+    "chain": "所属产业链",
+    "investor": "投资方",
+    "investor_origin": "投资方所在地",
+    "signed_amount": "签约金额",
+    "signed_date": "签约时间",
+    "started": "是否开工",
+    "start_date": "开工时间",
+    "planned_start_date": "计划开工时间",
+    "planned_investment": "计划总投资",
+    "funds_in_place": "累计到位资金",
+    "funds_in_place_period": "本期到位资金",
+    "intended_amount": "意向投资额",
+    "responsible_unit": "责任单位",
+    "liaison_leader": "包联领导",
+    "progress": "项目进展",
+    "problems": "存在问题",
+    "remarks": "备注",
+    "produced": "是否投产",
+    "production_date": "投产时间",
+    "lead_source": "线索来源",
+    "lead_date": "线索录入时间",
+    "negotiation_date": "洽谈时间",
+    "negotiation_progress": "洽谈进展",
+}
+PREVIEW = {
+    "sheet": "工作表",
+    "excel_row": "行号",
+    "project_name": "项目名称",
+    "project_code": "项目代码",
+    "unit_name": "县（市、区）/开发区",
+    "chain": "产业链",
+    "investor": "投资方",
+    "investor_origin": "投资方所在地",
+    "signed_amount_wan": "签约金额（万元）",
+    "signed_date": "签约时间",
+    "is_started": "是否开工",
+    "start_date": "开工时间",
+    "planned_start_date": "计划开工时间",
+    "planned_investment_wan": "计划总投资（万元）",
+    "funds_in_place_wan": "累计到位资金（万元）",
+    "funds_in_place_period_wan": "本期到位资金（万元）",
+    "intended_amount_wan": "意向投资额（万元）",
+    "is_produced": "是否投产",
+    "production_date": "投产时间",
+    "lead_source": "线索来源",
+    "lead_date": "线索录入时间",
+    "negotiation_date": "洽谈时间",
+    "negotiation_progress": "洽谈进展",
+    "responsible_unit": "责任单位",
+    "liaison_leader": "包联领导",
+    "progress": "项目进展",
+    "problems": "存在问题",
+    "remarks": "备注",
+}
+ALWAYS_SHOWN = ("sheet", "excel_row", "project_name", "unit_name")
+
+
+def size_limit() -> int:
+    """Bytes one file may have: the loader's limit, or the server's upload limit if lower."""
+    server = st.get_option("server.maxUploadSize") * MB
+    return min(files.MAX_FILE_BYTES, server)
+
+
+def size_text(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.0f} KB"
+
+
+def limits_text() -> str:
+    return (
+        f"单个文件不超过 {size_text(size_limit())}；.xlsx 解压后不超过 {size_text(files.MAX_UNZIPPED_BYTES)}；"
+        f"每个工作表不超过 {files.MAX_ROWS:,} 行。"
+    )
+
+
+def too_large(size: int) -> str | None:
+    """Why a file of `size` bytes is refused before it is read, or None."""
+    limit = size_limit()
+    if size <= limit:
+        return None
+    return f"文件过大（{size_text(size)}），上限为 {size_text(limit)}，未读取。请按月份或县（市、区）拆分后分别上传。"
+
+
+def period_of(year: int, month_from: int, month_to: int) -> Period:
+    """The period staff chose, labelled exactly as the reader labels a detected one."""
+    return parse_period(f"{year}年{month_from}-{month_to}月" if month_from != month_to else f"{year}年{month_from}月")
+
+
+def months_of(period: Period | None) -> tuple[int, int, int]:
+    """(year, first month, last month) to preset the period inputs."""
+    if period is None:
+        return date.today().year, 1, 12
+    return period.start.year, period.start.month, period.end.month
+
+
+def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None) -> Ledger:
+    return read_ledger(
+        name, kind, data=data, display_name=name, period=period, money_unit=money_unit, allowed_units=allowed_units
+    )
+
+
+def kind_label(kind: str | None) -> str:
+    return f"{KIND_NAMES[kind]}台账" if kind else "未识别"
+
+
+def sheets_frame(ledger: Ledger) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "工作表": [s.name for s in ledger.sheets],
+            "处理": ["读取" if s.used else "跳过" for s in ledger.sheets],
+            "说明": [s.reason or "" for s in ledger.sheets],
+            "报表期间": [s.period.label if s.period else "" for s in ledger.sheets],
+            "表头所在行": [f"{s.header_rows[0]}-{s.header_rows[1]}" if s.header_rows else "" for s in ledger.sheets],
+            "项目行数": [s.rows_used for s in ledger.sheets],
+        },
+        schema={"工作表": pl.String, "处理": pl.String, "说明": pl.String, "报表期间": pl.String, "表头所在行": pl.String, "项目行数": pl.Int64},
+    )
+
+
+def columns_frame(ledger: Ledger) -> pl.DataFrame:
+    """Which header became which field, with the unit its amounts were read in."""
+    records = [
+        {
+            "工作表": s.name,
+            "列": c.letter,
+            "表头（原文）": c.header,
+            "识别为": FIELD_LABELS.get(c.field, c.field),
+            "金额单位": c.money_unit or "",
+        }
+        for s in ledger.sheets
+        for c in s.columns
+    ]
+    return pl.DataFrame(records, schema={k: pl.String for k in ("工作表", "列", "表头（原文）", "识别为", "金额单位")})
+
+
+def preview_frame(ledger: Ledger) -> pl.DataFrame:
+    """The parsed rows under Chinese headers; columns the file does not fill are left out."""
+    names = {u.unit_id: u.name for u in load_reference().units}
+    rows = ledger.rows.with_columns(
+        pl.col("unit_id").replace_strict(names, default=pl.col("unit_id"), return_dtype=pl.String).alias("unit_name"),
+        *(
+            pl.col(flag).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.String)
+            for flag in ("is_started", "is_produced")
+        ),
+    )
+    keep = [c for c in PREVIEW if c in ALWAYS_SHOWN or rows.get_column(c).null_count() < rows.height]
+    return rows.select(pl.col(c).alias(PREVIEW[c]) for c in keep)
+
+
+def problems_frame(ledger: Ledger) -> pl.DataFrame:
+    """Every error, warning and note with the cell a person must look at."""
+    return pl.DataFrame(
+        {
+            "级别": [LEVEL_NAMES.get(p.level, p.level) for p in ledger.problems],
+            "位置": [p.cell or p.sheet or "整个文件" for p in ledger.problems],
+            "列": [p.header for p in ledger.problems],
+            "值": [p.value for p in ledger.problems],
+            "问题": [p.message for p in ledger.problems],
+        },
+        schema={k: pl.String for k in ("级别", "位置", "列", "值", "问题")},
+    )
+
+
+def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = None) -> LoadResult:
+    """Load the ledger (waiting for any other load to finish) and audit the attempt."""
+    result = load_ledger(ledger, data, user=user.name)
+    accounts.audit(
+        accounts.UPLOAD,
+        user,
+        ip,
+        {
+            "file": ledger.file_name,
+            "sha256": ledger.sha256,
+            "status": result.status,
+            "load_id": result.load_id,
+            "kind": ledger.kind,
+            "period": ledger.period.label if ledger.period else None,
+            "rows": ledger.rows.height,
+            "errors": len(ledger.errors),
+            "warnings": len(ledger.warnings),
+        },
+    )
+    return result
+
+
+def result_message(result: LoadResult) -> tuple[str, str]:
+    """(level, text) of a commit's outcome: success | info | error."""
+    ledger = result.ledger
+    if result.status == "loaded":
+        used = "、".join(s.name for s in ledger.sheets if s.used)
+        return "success", (
+            f"已导入：第 {result.load_id} 次导入，{ledger.rows.height} 个项目行（工作表 {used}），"
+            f"警告 {len(ledger.warnings)} 条。本次导入改变了哪些项目，可在「数据管理」中查看。"
+        )
+    if result.status == "duplicate":
+        return "info", (
+            f"此文件与第 {result.load_id} 次导入的文件内容完全相同，已导入过，未做改动。"
+            f"如需重新导入，请先在「数据管理」中撤销第 {result.load_id} 次导入。"
+        )
+    return "error", f"未导入：文件中有 {len(ledger.errors)} 处错误，请按问题清单修正后重新上传。"

@@ -1,0 +1,555 @@
+"""Accounts, roles and the audit log, in a small SQLite database beside the warehouse.
+
+Logins and audit entries are frequent small writes; the DuckDB warehouse is published by
+copy-and-rename (see db.py), so they live here instead: stdlib sqlite3 in WAL mode with a
+busy timeout, at $ACCOUNTS_DB or data/accounts.sqlite, created with its schema on first
+write. Every call opens its own short-lived connection, so the app's threads and the
+command line may use the file at the same time (SQLite serialises the writers).
+
+Passwords are hashed with argon2id (argon2-cffi's PasswordHasher: salted, slow, memory
+hard) and never stored, logged or put into an exception message.
+
+Rate limiting: five failed logins for one name, or from one IP address, within fifteen
+minutes lock that name (or address) for fifteen minutes after the fifth failure, even
+for the right password. An attempt is counted before its password is checked, so
+parallel guesses cannot slip past the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import time
+import unicodedata
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ACCOUNTS_DB = ROOT / "data" / "accounts.sqlite"
+
+ROLES = ("viewer", "uploader", "admin")  # each role includes the ones before it
+ROLE_LABELS = {"viewer": "查看者", "uploader": "上传员", "admin": "管理员"}
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+MAX_NAME_LENGTH = 64
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = 15 * 60  # seconds in which MAX_FAILURES failures lock a name or address
+LOCKOUT = 15 * 60  # seconds the lock lasts after the failure that triggered it
+
+# Audit actions (the `action` column).
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+LOGIN_BLOCKED = "login_blocked"
+LOGOUT = "logout"
+SESSION_EXPIRED = "session_expired"
+USER_ADD = "user_add"
+USER_PASSWD = "user_passwd"
+USER_DISABLE = "user_disable"
+USER_ENABLE = "user_enable"
+EXPORT = "export"
+UPLOAD = "upload"
+ROLLBACK = "rollback"
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+create table if not exists users (
+    id integer primary key,
+    name text not null unique collate nocase,
+    role text not null check (role in ('viewer', 'uploader', 'admin')),
+    units text not null default '[]',          -- JSON array of unit ids (uploaders)
+    password_hash text not null,
+    disabled integer not null default 0,
+    created_at text not null,
+    updated_at text not null
+);
+create table if not exists login_failures (
+    id integer primary key,
+    ts real not null,                           -- unix seconds
+    name_key text not null,                     -- casefolded name as typed
+    ip text
+);
+create index if not exists login_failures_name on login_failures (name_key, ts);
+create index if not exists login_failures_ip on login_failures (ip, ts);
+create table if not exists audit (
+    id integer primary key,
+    ts text not null,                           -- ISO 8601, local time with offset
+    user text,
+    ip text,
+    action text not null,
+    detail text
+);
+create index if not exists audit_ts on audit (ts);
+"""
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is Chinese and safe to show."""
+
+
+class RateLimited(AccountError):
+    """Too many failed logins: no password is checked until `retry_after` seconds pass."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    units: tuple[str, ...] = ()  # unit ids an uploader may load; empty for other roles
+    disabled: bool = False
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def can(self, role: str) -> bool:
+        """Whether this user has `role` or more: admin ⊇ uploader ⊇ viewer."""
+        return not self.disabled and ROLES.index(self.role) >= ROLES.index(check_role(role))
+
+    def may_load_unit(self, unit_id: str) -> bool:
+        """Whether rows of this reporting unit may be loaded by this user."""
+        if self.disabled:
+            return False
+        return self.role == "admin" or (self.role == "uploader" and unit_id in self.units)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    ts: datetime
+    user: str | None
+    ip: str | None
+    action: str
+    detail: str | None
+
+
+# ---------------------------------------------------------------- validation
+
+
+def accounts_path(path: str | os.PathLike | None = None) -> Path:
+    """The accounts database: the argument, else $ACCOUNTS_DB, else data/accounts.sqlite."""
+    return Path(path or os.environ.get("ACCOUNTS_DB") or DEFAULT_ACCOUNTS_DB)
+
+
+_ROLE_ALIASES = {**{r: r for r in ROLES}, **{label: r for r, label in ROLE_LABELS.items()}}
+
+
+def check_role(role: str) -> str:
+    """'uploader' or its label '上传员' -> 'uploader'; anything else is an AccountError."""
+    found = _ROLE_ALIASES.get(str(role).strip().lower()) if role is not None else None
+    if found is None:
+        raise AccountError(f"未知的角色「{role}」，应为 viewer（查看者）、uploader（上传员）或 admin（管理员）")
+    return found
+
+
+def clean_name(name: str) -> str:
+    """The stored form of a user name: NFKC, surrounding whitespace removed."""
+    text = unicodedata.normalize("NFKC", str(name or "")).strip()
+    if not text:
+        raise AccountError("用户名不能为空")
+    if len(text) > MAX_NAME_LENGTH:
+        raise AccountError(f"用户名过长（最多 {MAX_NAME_LENGTH} 个字符）")
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise AccountError("用户名不能包含控制字符")
+    return text
+
+
+def _name_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", str(name or "")).strip().casefold()
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"密码过长（最多 {MAX_PASSWORD_LENGTH} 个字符）")
+    if password != password.strip("\r\n"):
+        raise AccountError("密码不能以换行符开头或结尾")
+    return password
+
+
+def resolve_units(units: Iterable[str], reference=None) -> tuple[str, ...]:
+    """Unit names, aliases or ids -> unit ids (order kept, duplicates dropped)."""
+    units = [u for u in units if str(u).strip()]
+    if not units:
+        return ()
+    from etl.parse import resolve_unit, suggest_unit
+    from etl.reference import load_reference
+
+    reference = reference or load_reference()
+    by_id = {u.unit_id: u for u in reference.units}
+    resolved: list[str] = []
+    for text in units:
+        text = str(text).strip()
+        unit = by_id.get(text) or resolve_unit(text, reference)
+        if unit is None:
+            hint = suggest_unit(text, reference)
+            message = f"未知的填报单位「{text}」"
+            if hint:
+                message += f"，是否为「{hint}」？"
+            names = "、".join(u.name for u in reference.units)
+            raise AccountError(f"{message}\n可用的填报单位：{names}")
+        if unit.unit_id not in resolved:
+            resolved.append(unit.unit_id)
+    return tuple(resolved)
+
+
+def unit_names(unit_ids: Iterable[str], reference=None) -> list[str]:
+    """Unit ids -> names for display (an id no longer in the reference is shown as is)."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    from etl.reference import load_reference
+
+    reference = reference or load_reference()
+    names = {u.unit_id: u.name for u in reference.units}
+    return [names.get(i, i) for i in unit_ids]
+
+
+# ---------------------------------------------------------------- the store
+
+
+class AccountStore:
+    """Accounts and audit log in one SQLite file. `clock` returns unix seconds (tests inject it)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        hasher: PasswordHasher | None = None,
+        reference=None,
+    ):
+        self.path = accounts_path(path)
+        self.clock = clock
+        self.hasher = hasher or PasswordHasher()  # argon2id, random 16-byte salt per hash
+        self.reference = reference
+        self._dummy_hash: str | None = None
+
+    # -- connections
+
+    def _connect(self) -> sqlite3.Connection:
+        new = not self.path.exists()
+        if new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Password hashes inside: readable by the owner only (SQLite gives the -wal
+            # and -shm files the permissions of the database file).
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        con.execute("pragma busy_timeout = 10000")
+        if con.execute("pragma user_version").fetchone()[0] < SCHEMA_VERSION:
+            con.execute("pragma journal_mode = wal")
+            con.execute("begin immediate")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute(f"pragma user_version = {SCHEMA_VERSION}")
+            con.execute("commit")
+        con.execute("pragma synchronous = normal")
+        return con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: takes the write lock up front)."""
+        with closing(self._connect()) as con:
+            con.execute("begin immediate")
+            try:
+                yield con
+            except BaseException:
+                con.execute("rollback")
+                raise
+            con.execute("commit")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with closing(self._connect()) as con:
+            yield con
+
+    def _stamp(self, ts: float | None = None) -> str:
+        return datetime.fromtimestamp(self.clock() if ts is None else ts).astimezone().isoformat(timespec="seconds")
+
+    def _audit(self, con, action: str, user, ip, detail) -> None:
+        if isinstance(user, User):
+            user = user.name
+        if isinstance(detail, (dict, list, tuple)):
+            detail = json.dumps(detail, ensure_ascii=False, default=str)
+        con.execute(
+            "insert into audit (ts, user, ip, action, detail) values (?, ?, ?, ?, ?)",
+            (self._stamp(), user, ip or None, action, detail),
+        )
+
+    # -- accounts
+
+    def any_accounts(self) -> bool:
+        """Whether any account (disabled ones included) exists; never creates the file."""
+        if not self.path.exists():
+            return False
+        with self._read() as con:
+            return con.execute("select exists (select 1 from users)").fetchone()[0] == 1
+
+    def get_user(self, name: str) -> User | None:
+        if not self.path.exists():
+            return None
+        with self._read() as con:
+            row = con.execute(_USER_SELECT + " where name = ?", (_lookup(name),)).fetchone()
+        return _user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        if not self.path.exists():
+            return []
+        with self._read() as con:
+            return [_user(r) for r in con.execute(_USER_SELECT + " order by name")]
+
+    def add_user(
+        self, name: str, role: str, password: str, units: Iterable[str] = (), *, actor: str | None = None, ip: str | None = None
+    ) -> User:
+        name = clean_name(name)
+        role = check_role(role)
+        check_password(password)
+        unit_ids = resolve_units(units, self.reference)
+        if role == "uploader" and not unit_ids:
+            raise AccountError("上传员必须指定至少一个填报单位（--unit 单位名称）")
+        if role != "uploader" and unit_ids:
+            raise AccountError(f"只有上传员（uploader）需要指定填报单位；{ROLE_LABELS[role]}可以访问所有单位的数据")
+        digest = self.hasher.hash(password)
+        now = self._stamp()
+        with self._write() as con:
+            if con.execute("select 1 from users where name = ?", (name,)).fetchone():
+                raise AccountError(f"用户「{name}」已存在")
+            con.execute(
+                "insert into users (name, role, units, password_hash, disabled, created_at, updated_at) "
+                "values (?, ?, ?, ?, 0, ?, ?)",
+                (name, role, json.dumps(list(unit_ids), ensure_ascii=False), digest, now, now),
+            )
+            self._audit(con, USER_ADD, actor, ip, {"name": name, "role": role, "units": list(unit_ids)})
+        return User(name, role, unit_ids, False, now, now)
+
+    def set_password(self, name: str, password: str, *, actor: str | None = None, ip: str | None = None) -> None:
+        check_password(password)
+        digest = self.hasher.hash(password)
+        with self._write() as con:
+            stored = self._require(con, name)
+            con.execute(
+                "update users set password_hash = ?, updated_at = ? where name = ?", (digest, self._stamp(), stored)
+            )
+            # A new password lifts the lock of the name (not of any address).
+            con.execute("delete from login_failures where name_key = ?", (_name_key(stored),))
+            self._audit(con, USER_PASSWD, actor, ip, {"name": stored})
+
+    def disable_user(self, name: str, *, actor: str | None = None, ip: str | None = None) -> None:
+        self._set_disabled(name, True, USER_DISABLE, actor, ip)
+
+    def enable_user(self, name: str, *, actor: str | None = None, ip: str | None = None) -> None:
+        self._set_disabled(name, False, USER_ENABLE, actor, ip)
+
+    def _set_disabled(self, name, disabled: bool, action: str, actor, ip) -> None:
+        with self._write() as con:
+            stored = self._require(con, name)
+            con.execute(
+                "update users set disabled = ?, updated_at = ? where name = ?", (int(disabled), self._stamp(), stored)
+            )
+            self._audit(con, action, actor, ip, {"name": stored})
+
+    def _require(self, con, name: str) -> str:
+        row = con.execute("select name from users where name = ?", (_lookup(name),)).fetchone()
+        if row is None:
+            raise AccountError(f"用户「{str(name).strip()}」不存在")
+        return row[0]
+
+    # -- logins
+
+    def authenticate(self, name: str, password: str, ip: str | None = None) -> User | None:
+        """The user for the right name and password; None otherwise (also for a disabled
+        account). Raises RateLimited while the name or the address is locked: then the
+        password is not even checked. Every outcome is audited; the password never is."""
+        key = _name_key(name)
+        shown = unicodedata.normalize("NFKC", str(name or "")).strip()[:MAX_NAME_LENGTH] or None
+        ip = ip or None
+        now = self.clock()
+        with self._write() as con:
+            con.execute("delete from login_failures where ts < ?", (now - FAILURE_WINDOW - LOCKOUT - 86400,))
+            blocked = self._blocked(con, "name_key", key, now, "该账号")
+            if blocked is None and ip:
+                blocked = self._blocked(con, "ip", ip, now, "来自该地址的")
+            if blocked is not None:
+                self._audit(con, LOGIN_BLOCKED, shown, ip, blocked.args[0])
+            else:
+                # Counted before checking, so that parallel guesses all count; removed on success.
+                attempt = con.execute(
+                    "insert into login_failures (ts, name_key, ip) values (?, ?, ?)", (now, key, ip)
+                ).lastrowid
+                row = con.execute(
+                    "select name, role, units, disabled, created_at, updated_at, password_hash from users where name = ?",
+                    (_lookup(name),),
+                ).fetchone()
+        if blocked is not None:
+            raise blocked  # after the commit, so that the audit entry stays
+
+        ok = self._verify(row[6] if row else None, password)
+        reason = None
+        if row is None:
+            reason = "用户不存在"
+        elif not ok:
+            reason = "密码错误"
+        elif row[3]:
+            reason = "账号已停用"
+
+        # Hashes made with weaker parameters are upgraded (hashing outside the transaction).
+        rehashed = self.hasher.hash(password) if reason is None and self.hasher.check_needs_rehash(row[6]) else None
+        with self._write() as con:
+            if reason is not None:
+                self._audit(con, LOGIN_FAILED, shown, ip, reason)
+                return None
+            user = _user(row[:6])
+            con.execute("delete from login_failures where id = ? or name_key = ?", (attempt, key))
+            if rehashed:
+                con.execute(
+                    "update users set password_hash = ? where name = ? and password_hash = ?", (rehashed, user.name, row[6])
+                )
+            self._audit(con, LOGIN, user.name, ip, None)
+            return user
+
+    def _verify(self, digest: str | None, password: str) -> bool:
+        if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD_LENGTH:
+            password = "\0"  # still spend the time of a verification
+        if digest is None:
+            # Unknown name: spend the same time as for a known one (no user enumeration).
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hasher.hash("dummy password for timing")
+            digest = self._dummy_hash
+            try:
+                self.hasher.verify(digest, password + "\0")
+            except (VerificationError, InvalidHashError):
+                pass
+            return False
+        try:
+            return self.hasher.verify(digest, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def _blocked(self, con, column: str, value: str, now: float, who: str) -> RateLimited | None:
+        times = [
+            ts
+            for (ts,) in con.execute(
+                f"select ts from login_failures where {column} = ? and ts > ? order by ts",
+                (value, now - FAILURE_WINDOW - LOCKOUT),
+            )
+        ]
+        until = None
+        for i in range(MAX_FAILURES - 1, len(times)):
+            # times[i] is the MAX_FAILURES-th failure within the window: it starts a lock.
+            if times[i] - times[i - MAX_FAILURES + 1] < FAILURE_WINDOW and times[i] + LOCKOUT > now:
+                until = max(until or 0.0, times[i] + LOCKOUT)
+        if until is None:
+            return None
+        wait = until - now
+        minutes = max(1, math.ceil(wait / 60))
+        return RateLimited(
+            f"{who}登录失败次数过多（{FAILURE_WINDOW // 60} 分钟内 {MAX_FAILURES} 次），"
+            f"已暂停登录，请 {minutes} 分钟后再试",
+            wait,
+        )
+
+    # -- audit
+
+    def audit(self, action: str, user: "str | User | None", ip: str | None = None, detail=None) -> None:
+        """Record an event. `detail` is text, or a dict/list stored as JSON."""
+        with self._write() as con:
+            self._audit(con, action, user, ip, detail)
+
+    def audit_log(
+        self, limit: int = 100, *, action: str | None = None, user: str | None = None
+    ) -> list[AuditEntry]:
+        """The newest entries first."""
+        if not self.path.exists():
+            return []
+        where, params = [], []
+        if action:
+            where.append("action = ?")
+            params.append(action)
+        if user:
+            where.append("user = ?")
+            params.append(user)
+        sql = "select id, ts, user, ip, action, detail from audit"
+        if where:
+            sql += " where " + " and ".join(where)
+        sql += " order by id desc limit ?"
+        with self._read() as con:
+            rows = con.execute(sql, (*params, int(limit))).fetchall()
+        return [AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+
+_USER_SELECT = "select name, role, units, disabled, created_at, updated_at from users"
+
+
+def _lookup(name: str) -> str:
+    return unicodedata.normalize("NFKC", str(name or "")).strip()
+
+
+def _user(row) -> User:
+    name, role, units, disabled, created, updated = row
+    return User(name, role, tuple(json.loads(units or "[]")), bool(disabled), created, updated)
+
+
+# ---------------------------------------------------------------- module-level API
+# The default store follows $ACCOUNTS_DB at each call, so tests and the CLI can point it
+# elsewhere with the environment.
+
+
+def store() -> AccountStore:
+    return AccountStore()
+
+
+def any_accounts() -> bool:
+    return store().any_accounts()
+
+
+def get_user(name: str) -> User | None:
+    return store().get_user(name)
+
+
+def list_users() -> list[User]:
+    return store().list_users()
+
+
+def add_user(name: str, role: str, password: str, units: Iterable[str] = (), *, actor: str | None = None, ip: str | None = None) -> User:
+    return store().add_user(name, role, password, units, actor=actor, ip=ip)
+
+
+def set_password(name: str, password: str, *, actor: str | None = None, ip: str | None = None) -> None:
+    store().set_password(name, password, actor=actor, ip=ip)
+
+
+def disable_user(name: str, *, actor: str | None = None, ip: str | None = None) -> None:
+    store().disable_user(name, actor=actor, ip=ip)
+
+
+def enable_user(name: str, *, actor: str | None = None, ip: str | None = None) -> None:
+    store().enable_user(name, actor=actor, ip=ip)
+
+
+def authenticate(name: str, password: str, ip: str | None = None) -> User | None:
+    return store().authenticate(name, password, ip)
+
+
+def audit(action: str, user: "str | User | None", ip: str | None = None, detail=None) -> None:
+    store().audit(action, user, ip, detail)
+
+
+def audit_log(limit: int = 100, *, action: str | None = None, user: str | None = None) -> list[AuditEntry]:
+    return store().audit_log(limit, action=action, user=user)

@@ -1,0 +1,39 @@
+-- 四库预警 on $as_of under the unit and chain filters: projects longer in their stage than
+-- its limit, with what changed since the latest bulletin (new or persisting); red first,
+-- longest wait first.
+with warned as (
+    select *
+    from pipeline_warnings_at(
+        $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
+        $signed_yellow, $signed_red, $started_yellow, $started_red
+    )
+    where (len($units) = 0 or list_contains($units::varchar[], unit_id))
+      and (len($chains) = 0 or list_contains($chains::varchar[], chain))
+),
+
+changes as (
+    select project_key, stage, change
+    from pipeline_changes_at(
+        $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
+        $signed_yellow, $signed_red, $started_yellow, $started_red
+    )
+)
+
+select
+    w.level,
+    w.stage,
+    stage_label(w.stage) as stage_label,
+    w.unit_name,
+    w.project_name,
+    w.chain,
+    w.stage_since,
+    w.days,
+    w.yellow_days,
+    w.red_days,
+    w.responsible_unit,
+    w.liaison_leader,
+    c.change,
+    w.project_key
+from warned w
+left join changes c using (project_key, stage)
+order by w.level = 'red' desc, w.days desc, w.unit_order, w.project_name;
