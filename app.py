@@ -14,6 +14,14 @@ PAGES = {
         st.Page("pages/chains.py", title="产业链集聚", icon=":material/hub:", url_path="chains"),
         st.Page("pages/map.py", title="县区排名", icon=":material/map:", url_path="map"),
     ],
+    "项目管理": [
+        st.Page("pages/pipeline.py", title="四库", icon=":material/filter_alt:", url_path="pipeline"),
+        st.Page("pages/liaison.py", title="包联", icon=":material/group:", url_path="liaison"),
+    ],
+    "数据": [
+        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
+        st.Page("pages/data.py", title="数据管理", icon=":material/database:", url_path="data"),
+    ],
 }
 
 page = st.navigation(PAGES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = args.only or list(PARTS)
 
     from . import generate, report
+    from .common import begin
 
     def log(message: str) -> None:
         print(message, flush=True)
@@ -40,18 +42,26 @@ def main(argv: list[str] | None = None) -> int:
         if "ingest" in parts:
             from . import ingest
 
+            begin("ingest")
+            log(f"ingest: load average {os.getloadavg()[0]:.1f}")
             ingest.run(runs, log)
         if "queries" in parts:
             from . import queries
 
+            begin("queries")
+            log(f"queries: load average {os.getloadavg()[0]:.1f}")
             queries.run_part(runs, log)
         if "browser" in parts:
             from . import browser
 
+            begin("browser")
+            log(f"browser: load average {os.getloadavg()[0]:.1f}")
             browser.run_browser(runs, log)
         if "memory" in parts:
             from . import browser
 
+            begin("memory")
+            log(f"memory: load average {os.getloadavg()[0]:.1f}")
             browser.run_memory(log)
     path = report.write()
     log(f"wrote {path}")

@@ -49,6 +49,7 @@ def paired_ratio(a: list[float], b: list[float]) -> dict:
 class Measured:
     seconds: float
     max_rss_mb: float
+    cpu_seconds: float
     returncode: int
     stdout: str
     stderr: str
@@ -73,7 +74,8 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = ROOT, time
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(seconds, usage.ru_maxrss / 1024, process.returncode, out.read(), err.read())
+        return Measured(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, process.returncode,
+                        out.read(), err.read())
 
 
 def _version(module: str) -> str:
@@ -123,9 +125,18 @@ def machine() -> dict:
     }
 
 
+_STARTED: dict[str, tuple[float, ...]] = {}
+
+
+def begin(part: str) -> None:
+    """Note the machine's load average when a part starts (other work on the machine skews times)."""
+    _STARTED[part] = os.getloadavg()
+
+
 def save(part: str, result: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"part": part, "date": datetime.now().isoformat(timespec="seconds"), "machine": machine(), **result}
+    result = {"part": part, "date": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+              "loadavg_start": _STARTED.get(part), "loadavg_end": os.getloadavg(), **result}
     path = RESULTS / f"{part}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     return path

@@ -47,6 +47,7 @@ def run(runs: int, log=print) -> dict:
     work = DATA / "tmp" / "ingest"
     times: dict[str, list[float]] = {t: [] for t in TOOLS}
     rss: dict[str, list[float]] = {t: [] for t in TOOLS}
+    cpu: dict[str, list[float]] = {t: [] for t in TOOLS}
     failures: list[str] = []
     log(f"ingest: {ledger.name} ({ledger.stat().st_size / 2**20:.1f} MB), {runs} interleaved runs")
     for r in range(runs):
@@ -59,7 +60,8 @@ def run(runs: int, log=print) -> dict:
                 failures.append(f"{tool} run {r}: exit {m.returncode}: {(m.stderr or m.stdout)[-800:]}")
             times[tool].append(m.seconds if ok else None)
             rss[tool].append(m.max_rss_mb)
-            log(f"  run {r + 1}/{runs} {tool:<17} {m.seconds:7.2f} s  peak RSS {m.max_rss_mb:6.0f} MB" + ("" if ok else "  FAILED"))
+            cpu[tool].append(m.cpu_seconds if ok else None)
+            log(f"  run {r + 1}/{runs} {tool:<17} {m.seconds:7.2f} s  cpu {m.cpu_seconds:7.2f} s  peak RSS {m.max_rss_mb:6.0f} MB" + ("" if ok else "  FAILED"))
     shutil.rmtree(work, ignore_errors=True)
 
     # one instrumented run: where the etl time goes
@@ -98,6 +100,12 @@ def run(runs: int, log=print) -> dict:
         "rss_mb": rss,
         "summary": {t: summary(v) for t, v in times.items()},
         "rss_summary": {t: summary(v) for t, v in rss.items()},
+        "cpu": cpu,
+        "cpu_summary": {t: summary(v) for t, v in cpu.items()},
+        "cpu_ratios": {
+            "etl/pandas": paired_ratio(cpu["etl"], cpu["pandas"]),
+            "etl/fastexcel": paired_ratio(cpu["etl"], cpu["fastexcel"]),
+        },
         "ratios": {
             "etl/pandas": paired_ratio(times["etl"], times["pandas"]),
             "etl/fastexcel": paired_ratio(times["etl"], times["fastexcel"]),

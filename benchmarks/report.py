@@ -19,6 +19,10 @@ def _mark(ok: bool | None) -> str:
     return "—" if ok is None else ("met" if ok else "**missed**")
 
 
+def _load(avg) -> str:
+    return "—" if not avg else f"{avg[0]:.1f}"
+
+
 def _range(s: dict, f=ms) -> str:
     return "—" if not s or s.get("min") is None else f"{f(s['min'])}–{f(s['max'])}"
 
@@ -38,6 +42,9 @@ def render() -> str:
                f"streamlit {m['streamlit']}, fastexcel {m['fastexcel']}, openpyxl {m['openpyxl']}, "
                f"pandas {m['pandas']}, playwright {m['playwright']}, {m['chromium']}")
     out.append("- dates: " + ", ".join(f"{r['part']} {r['date']}" for r in parts))
+    out.append("- 1-minute load average at the start and end of each part (2 cores; above ~2 means other "
+               "work was competing for the CPU): " + ", ".join(
+                   f"{r['part']} {_load(r.get('loadavg_start'))} → {_load(r.get('loadavg_end'))}" for r in parts))
     out.append("")
     targets: list[tuple[str, bool | None, str]] = []
 
@@ -77,13 +84,14 @@ def render() -> str:
                    f"each etl run loads into a fresh copy of the {ingest['base_warehouse']} warehouse. "
                    f"{ingest['runs']} interleaved runs, each tool a separate process (start-up and imports included).")
         out.append("")
-        out.append("| tool | median s | min–max s | peak RSS MB (median) |")
-        out.append("|---|---|---|---|")
+        out.append("| tool | median s | min–max s | CPU s (user+sys, median) | peak RSS MB (median) |")
+        out.append("|---|---|---|---|---|")
         for tool, label in (("etl", "`python -m etl load` (parse, validate, load)"),
                             ("pandas", "`pandas.read_excel` (openpyxl)"),
                             ("fastexcel", "bare `fastexcel` read to polars"),
                             ("etl imports only", "`import etl.load, etl.read, warehouse.build` (start-up share)")):
-            out.append(f"| {label} | {sec(s[tool]['median'])} | {_range(s[tool], sec)} | "
+            cpu = ingest.get("cpu_summary", {}).get(tool, {})
+            out.append(f"| {label} | {sec(s[tool]['median'])} | {_range(s[tool], sec)} | {sec(cpu.get('median'))} | "
                        f"{ingest['rss_summary'][tool]['median']:,.0f} |")
         out.append("")
         ep, ef = r["etl/pandas"], r["etl/fastexcel"]
@@ -93,6 +101,11 @@ def render() -> str:
                    if ep["ratio"] else "- etl / pandas: —")
         out.append(f"- etl / fastexcel: **{ef['ratio']:.2f}** (per run {ef['min']:.2f}–{ef['max']:.2f})"
                    if ef["ratio"] else "- etl / fastexcel: —")
+        cr = ingest.get("cpu_ratios")
+        if cr and cr["etl/fastexcel"]["ratio"]:
+            out.append(f"- on CPU time: etl / pandas {cr['etl/pandas']['ratio']:.3f}, "
+                       f"etl / fastexcel {cr['etl/fastexcel']['ratio']:.2f} "
+                       f"(per run {cr['etl/fastexcel']['min']:.2f}–{cr['etl/fastexcel']['max']:.2f})")
         out.append("")
         targets.append(("Ingest ≥ 10x faster than pandas.read_excel", (pe["ratio"] or 0) >= 10 if pe["ratio"] else None,
                         f"{pe['ratio']:.1f}x" if pe["ratio"] else "—"))

@@ -75,7 +75,6 @@ def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user:
         if previous:
             return LoadResult(ledger.file_name, "duplicate", ledger, previous[0])
         archived = _archive(live, ledger, data)
-        history.before_change(con)
         load_id = record_load(
             con,
             ledger.rows,
@@ -90,7 +89,7 @@ def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user:
             sheets_used=[s.name for s in ledger.sheets if s.used],
             sheets_skipped=[f"{s.name}: {s.reason}" for s in ledger.sheets if not s.used],
         )
-        build.refresh(con)
+        build.refresh(con, [load_id])
         history.record_changes(con, load_id, "load", user)
     return LoadResult(ledger.file_name, "loaded", ledger, load_id)
 

@@ -1,6 +1,7 @@
 """数据管理: every load, what it changed and where each figure came from; undo a load
 (administrators); the data-quality list to send back to each reporting unit."""
 
+import re
 from decimal import Decimal
 
 import polars as pl
@@ -57,8 +58,9 @@ def shown_value(field: str | None, value: str | None) -> str:
 def status_text(load: dict) -> str:
     if load["status"] == "active":
         return "有效"
-    when = f"{load['rolled_back_at']:%Y-%m-%d %H:%M}" if load["rolled_back_at"] else ""
-    return f"已撤销（{when} {load['rolled_back_by'] or ''}）".replace(" ）", "）")
+    when = f"{load['rolled_back_at']:%Y-%m-%d %H:%M}" if load["rolled_back_at"] else None
+    details = " ".join(part for part in (when, load["rolled_back_by"]) if part)
+    return f"已撤销（{details}）" if details else "已撤销"
 
 
 st.title("数据管理")
@@ -299,7 +301,8 @@ with trace_tab:
                     pl.col("planned_investment_wan").alias("计划总投资（万元）"),
                     pl.col("funds_in_place_wan").alias("累计到位资金（万元）"),
                 ),
-                f"项目溯源_{by_key[project_key]['project_name']}",
+                # a project name may hold characters no file name can (20MW/40MWh)
+                "项目溯源_" + re.sub(r'[\\/:*?"<>|\s]+', "_", by_key[project_key]["project_name"])[:40],
                 title=f"项目溯源：{by_key[project_key]['project_name']}",
                 key="download-trace",
                 column_config={

@@ -14,6 +14,13 @@ SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
 SCOPES = {"county": "县（市、区）", "zone": "开发区"}
 
 
+def label(key: str) -> str:
+    """The metric's name here: target completion on this page is that of the signed-amount target."""
+    if key == "target_completion":
+        return METRICS["signed_amount_yi"].label + METRICS[key].label
+    return METRICS[key].label
+
+
 def shown(key: str, value) -> str:
     unit = METRICS[key].unit
     return SHOW[unit](value) + ("" if unit == "%" or value is None else f" {unit}")
@@ -88,17 +95,18 @@ from_url("metric", RANKABLE)
 key = st.selectbox(
     "指标",
     RANKABLE,
-    format_func=lambda k: METRICS[k].label,
+    format_func=label,
     key="map_metric",
     help="地图着色和排名所用的指标；口径见图例下方和表头的说明。",
 )
 to_url("metric", key)
 metric = METRICS[key]
+metric_name = label(key)
 current = figures(filters, key)
 with_targets = current.get_column("target_wan").is_not_null().any()
 if key == "target_completion" and not with_targets:
     st.info(
-        f"{filters.year}年没有为所选县（市、区）或开发区设定签约金额目标，无法计算{metric.label}。"
+        f"{filters.year}年没有为所选县（市、区）或开发区设定签约金额目标，无法计算{metric_name}。"
         "目标在参考数据 targets.csv 中按单位名称设定；全市目标的完成情况见“总览”。"
     )
     st.stop()
@@ -109,7 +117,7 @@ current = geo.compared(current, previous, "value", rate)
 
 on_map = current.with_columns(
     pl.col("kind").replace_strict({"county": "县（市、区）（含所辖开发区）", "zone": "开发区"}).alias("scope"),
-    pl.lit(f"{metric.label}排名").alias("metric_label"),
+    pl.lit(f"{metric_name}排名").alias("metric_label"),
     *[
         pl.when(pl.col("selected"))
         .then(pl.col(k).map_elements(lambda v, k=k: shown(k, v), return_dtype=pl.String).fill_null("—"))
@@ -127,7 +135,7 @@ if span:
     geo.legend(
         shown(key, span[0]),
         shown(key, span[1]),
-        title=f"{metric.label}（{period}）",
+        title=f"{metric_name}（{period}）",
         no_value="未设目标或未选" if key == "target_completion" else "无签约项目或未选",
     )
 st.caption(
@@ -136,7 +144,7 @@ st.caption(
     help=metric.definition,
 )
 
-st.subheader(f"{metric.label}排名")
+st.subheader(f"{metric_name}排名")
 from_url("scope", tuple(SCOPES))
 scope = st.segmented_control("排名范围", list(SCOPES), format_func=SCOPES.get, required=True, key="map_scope")
 to_url("scope", scope)
@@ -146,7 +154,7 @@ st.caption(
 )
 
 county_names = dict(current.filter(pl.col("kind") == "county").select("host_adcode", "name").iter_rows())
-value_header = f"{metric.label}（{metric.unit}）"
+value_header = f"{metric_name}（{metric.unit}）"
 last_year_header = f"{filters.year - 1}年同期（{metric.unit}）"
 change_header = "同比（百分点）" if rate else "同比增长（%）"
 
@@ -178,8 +186,8 @@ rows = (
 number = "%d" if metric.unit == "个" else "%,.2f"
 table(
     rows,
-    f"{SCOPES[scope]}{metric.label}排名_{period}",
-    title=f"{SCOPES[scope]}{metric.label}排名（{period}，{as_of}）",
+    f"{SCOPES[scope]}{metric_name}排名_{period}",
+    title=f"{SCOPES[scope]}{metric_name}排名（{period}，{as_of}）",
     height="content",
     placeholder="—",
     column_config={

@@ -120,16 +120,17 @@ st.caption(
 st.subheader("四库概况")
 entries = data.query("pipeline_entries", filters).row(0, named=True)
 previous_entries = data.query("pipeline_entries", filters.previous_year()).row(0, named=True)
-columns = st.columns(5)
-for column, (key, field) in zip(
-    columns,
-    (("new_leads", "new_leads"), ("new_negotiations", "new_negotiations"), ("signed_projects", "new_signed"),
-     ("new_starts", "new_started"), ("new_production", "new_producing")),
-):
-    card(column, key, entries[field], previous_entries[field], label=None if key != "signed_projects" else "新增签约")
+ENTRIES = (
+    ("new_leads", "new_leads", None), ("new_negotiations", "new_negotiations", None),
+    ("signed_projects", "new_signed", "新增签约"), ("new_starts", "new_started", None),
+    ("new_production", "new_producing", None),
+)
+for row in (ENTRIES[:3], ENTRIES[3:]):
+    for column, (key, field, label) in zip(st.columns(3), row):
+        card(column, key, entries[field], previous_entries[field], label=label)
 
 libraries = data.query("pipeline_libraries", filters)
-left, right = st.columns([3, 2])
+left, right = st.columns(2)
 with left:
     fig = go.Figure(
         go.Bar(
@@ -177,7 +178,7 @@ else:
         "按线索批次：所选期间录入的线索，截至数据日期走到了哪一步。签约、开工、投产只计已签约的项目，"
         "每一步都是上一步的子集。"
     )
-    columns = st.columns(6)
+    columns = [c for _ in range(2) for c in st.columns(3)]
     card(columns[0], "new_leads", flow["leads"], previous_flow["leads"], label="线索数")
     for column, (key, numerator, denominator) in zip(columns[1:], RATES):
         previous = ratio(previous_flow[numerator], previous_flow[denominator]) if previous_flow["leads"] else None

@@ -40,7 +40,7 @@ def add_load(db: Path, frame: pl.DataFrame, kind: str, name: str | None = None) 
             con, frame, file_name=name, kind=kind, user="test",
             sha256=hashlib.sha256(frame.write_csv().encode() + name.encode()).hexdigest(),
         )
-        build.refresh(con)
+        build.refresh(con, [load_id])
     return load_id
 
 

@@ -12,9 +12,8 @@ from warehouse.db import Reader, writer
 
 def load(db, frame, kind, name, period=None):
     with writer(db) as con:
-        history.before_change(con)
         load_id = record_load(con, frame, file_name=name, sha256=name, kind=kind, user="t", period=period)
-        build.refresh(con)
+        build.refresh(con, [load_id])
         history.record_changes(con, load_id, "load", "t")
     return load_id
 

@@ -15,7 +15,6 @@ from streamlit.testing.v1 import AppTest
 import workbooks as wb
 from conftest import rows
 from etl.load import load_ledger, record_load
-from etl.parse import Period
 from etl.problems import Problem
 from etl.read import read_ledger
 from ui import auth
@@ -189,9 +188,8 @@ def test_viewers_do_not_reach_data_management(db, two_loads):
 
 def add(db, frame, kind, name, problems=()):
     with writer(db) as con:
-        history.before_change(con)
         load_id = record_load(con, frame, file_name=name, sha256=name, kind=kind, user="t", problems=problems)
-        build.refresh(con)
+        build.refresh(con, [load_id])
         history.record_changes(con, load_id, "load", "t")
     return load_id
 

@@ -9,8 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import add_load, rows
+from conftest import ROOT, add_load, rows
 from etl.reference import load_reference
+from etl.sample import build_sample
 from ui import geo
 from warehouse.db import Reader, writer
 from warehouse.metrics import yi
@@ -53,7 +54,7 @@ def warehouse(db, monkeypatch):
 
 
 def page(**params) -> AppTest:
-    at = AppTest.from_file("pages/map.py", default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "map.py"), default_timeout=60)
     for k, v in {"year": "2024", **params}.items():
         at.query_params[k] = v
     return at.run()
@@ -107,7 +108,7 @@ def test_switching_the_metric_changes_the_table(warehouse):
     counts = column(table, "县（市、区）", "签约项目数（个）")
     assert (counts["盐湖区"], counts["临猗县"], counts["万荣县"], counts["夏县"]) == (4, 3, 1, None)
     assert table.get_column("县（市、区）").head(2).to_list() == ["盐湖区", "临猗县"]
-    assert at.query_params["metric"] == ["signed_projects"]
+    assert at.query_params["metric"] == "signed_projects"
 
     at.selectbox(key="map_metric").select("start_rate").run()
     rates = column(shown_table(at), "县（市、区）", "签约项目开工率（%）")
@@ -142,6 +143,25 @@ def test_target_completion_where_units_have_targets(warehouse):
     # 盐湖区: its own 3 亿 against its target; its zones have no target of their own
     assert (completion["盐湖区"], completion["临猗县"], completion["夏县"]) == (Decimal("50.00"), Decimal("75.00"), None)
     assert table.get_column("县（市、区）").head(2).to_list() == ["临猗县", "盐湖区"]
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    assert all(r.ok for r in build_sample(db))
+    return db
+
+
+def test_sample_rankings_add_up_to_the_city_figures(sample_db, monkeypatch):
+    """DOMAIN.md: 539 projects signed in 2024, 3126.95 亿元; every one counted once, in one county."""
+    monkeypatch.setenv("WAREHOUSE_DB", str(sample_db))
+    at = page(metric="signed_projects")
+    assert not at.error
+    assert sum(shown_table(at).get_column("签约项目数（个）").drop_nulls()) == 539
+    amounts = shown_table(page()).get_column("签约金额（亿元）").drop_nulls()
+    assert len(amounts) == len(COUNTIES)
+    # each county is rounded to 0.01 亿元 on its own
+    assert abs(Decimal(str(amounts.sum())) - Decimal("3126.95")) <= Decimal("0.005") * len(COUNTIES)
 
 
 def test_rank_change():

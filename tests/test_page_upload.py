@@ -15,11 +15,12 @@ from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
 from etl import files
+from etl import load as load_module
 from etl.load import load_ledger
 from etl.read import read_ledger
 from ui import auth
 from ui import upload as upload_logic
-from warehouse import accounts, history
+from warehouse import accounts
 from warehouse.accounts import AccountStore
 from warehouse.db import Reader, WarehouseBusy
 
@@ -257,6 +258,19 @@ def test_an_oversized_file_is_refused_before_it_is_read(db, tmp_path, monkeypatc
     assert not db.exists()
 
 
+@pytest.mark.parametrize("limit, value, message", [
+    ("MAX_UNZIPPED_BYTES", 1000, "文件解压后大小异常"),
+    ("MAX_ROWS", 2, "超过 2 行"),
+])
+def test_decompressed_size_and_rows_are_limited_with_a_clear_message(db, tmp_path, monkeypatch, limit, value, message):
+    monkeypatch.setattr(files, limit, value)
+    at = upload(page(), signed(tmp_path, *GOOD))
+    problems = frame(at, "级别")
+    assert (problems["级别"][0], problems["位置"][0]) == ("错误", "整个文件") and message in problems["问题"][0]
+    assert commit_button(at).disabled
+    assert not db.exists()
+
+
 def test_blank_templates_are_offered(tmp_path):
     at = page()
     assert {b.label for b in at.download_button} >= {"下载签约项目台账模板", "下载开工项目台账模板"}
@@ -268,15 +282,16 @@ def test_blank_templates_are_offered(tmp_path):
 def test_two_uploads_at_the_same_moment_both_land(db, tmp_path, monkeypatch):
     """The writer lock serialises them: neither load overwrites the other's copy."""
     inside: list[tuple[float, float]] = []
-    original = history.before_change
+    original = load_module.record_load
 
-    def slow_before_change(con):
+    def slow_record_load(con, *args, **kwargs):
         start = time.monotonic()
-        original(con)
+        load_id = original(con, *args, **kwargs)
         time.sleep(0.3)  # hold the lock long enough for the other thread to arrive
         inside.append((start, time.monotonic()))
+        return load_id
 
-    monkeypatch.setattr(history, "before_change", slow_before_change)
+    monkeypatch.setattr(load_module, "record_load", slow_record_load)
     ledgers = [
         read_ledger(signed(tmp_path, GOOD[0], name="2024年1-3月临猗签约台账.xlsx")),
         read_ledger(signed(tmp_path, GOOD[1], name="2024年4-6月临猗签约台账.xlsx")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import polars as pl
 
@@ -40,9 +42,26 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
         con.unregister("frame")
 
 
-def refresh(con: duckdb.DuckDBPyConnection, reference: Reference | None = None) -> None:
-    """Reference tables, then derived tables, then views, in file order."""
+def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = None,
+            reference: Reference | None = None) -> None:
+    """Reference tables, then the projects the changed loads touch, then the views.
+
+    With no changed_loads (or when the derivation itself changed) everything is derived
+    again. Leaves temp tables affected_keys and projects_before for the change record.
+    """
     refresh_reference(con, reference or load_reference())
-    for folder in ("derive", "views"):
-        for file in sorted((SQL_DIR / folder).glob("*.sql")):
-            con.execute(file.read_text(encoding="utf-8"))
+    derive = sorted((SQL_DIR / "derive").glob("*.sql"))
+    fingerprint = hashlib.sha256(b"".join(f.read_bytes() for f in derive)).hexdigest()
+    stored = con.execute("select fingerprint from derive_state").fetchone()
+    full = changed_loads is None or stored is None or stored[0] != fingerprint
+    con.execute("create or replace temp table changed_loads (load_id integer)")
+    if changed_loads:
+        con.executemany("insert into changed_loads values (?)", [[i] for i in changed_loads])
+    for file in derive:
+        # $full is the only parameter; a literal, because a script of several statements
+        # cannot be prepared with parameters
+        con.execute(file.read_text(encoding="utf-8").replace("$full", "true" if full else "false"))
+    con.execute("delete from derive_state")
+    con.execute("insert into derive_state values (?)", [fingerprint])
+    for file in sorted((SQL_DIR / "views").glob("*.sql")):
+        con.execute(file.read_text(encoding="utf-8"))

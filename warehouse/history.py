@@ -11,14 +11,8 @@ from . import build
 from .db import read_sql, writer
 
 
-def before_change(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep the derived projects as they are, to compare after the write."""
-    if not con.execute("select 1 from duckdb_tables() where table_name = 'projects'").fetchone():
-        build.refresh(con)  # a new warehouse: derive the (empty) tables first
-    con.execute("create or replace temp table projects_before as select * from projects")
-
-
 def record_changes(con: duckdb.DuckDBPyConnection, load_id: int, action: str, user: str, note: str | None = None) -> None:
+    """After build.refresh: store what the load changed, and the load event."""
     con.execute(read_sql("changes/load_changes.sql"), {"load_id": load_id})
     con.execute("insert into load_events values (?, ?, ?, ?, ?)", [datetime.now(), load_id, action, user, note])
     con.execute("drop table projects_before")
@@ -40,5 +34,5 @@ def rollback(db: str | Path | None, load_id: int, user: str, note: str | None = 
         if status[0] != "active":
             raise RollbackRefused(f"第 {load_id} 次导入已经撤销过")
         con.execute("update loads set status = 'rolled_back' where load_id = ?", [load_id])
-        build.refresh(con)
+        build.refresh(con, [load_id])
         con.execute("insert into load_events values (?, ?, 'rollback', ?, ?)", [datetime.now(), load_id, user, note])

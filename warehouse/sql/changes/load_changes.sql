@@ -1,8 +1,10 @@
--- What load $load_id changed: projects_before (a temp copy taken before the refresh)
--- against projects now. Fields compared are the ones a figure depends on.
+-- What load $load_id changed: the projects the write touched (affected_keys), as they
+-- were (projects_before, kept by sql/derive) against now. Fields compared are the ones a
+-- figure depends on.
 insert into load_changes
 with after as (
     select * from projects
+    where project_key in (select project_key from affected_keys)
 ),
 
 added as (

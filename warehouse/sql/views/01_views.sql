@@ -2,6 +2,12 @@
 -- recreated after every write. The metric definitions of DOMAIN.md live here and in
 -- warehouse/metrics.py, nowhere else.
 
+-- every row of an active load with the project it belongs to (seq: later updates earlier)
+create or replace view project_rows as
+select k.project_key, k.seq, r.*
+from row_keys k
+join ledger_rows r using (load_id, sheet, excel_row);
+
 -- the data date: the latest period end of an active load, else the latest date in the data
 create or replace view v_as_of as
 select coalesce(

@@ -1,7 +1,17 @@
--- The current state of each project: for every field, the latest value reported.
+-- The current state of each affected project: for every field, the latest value reported.
 -- Signing facts come from signed ledgers only; start, funds and progress from any ledger.
-create or replace table projects as
-with latest as (
+delete from projects
+where project_key in (select project_key from affected_keys);
+
+insert into projects by name
+with affected_rows as (
+    select k.project_key, k.seq, r.*
+    from row_keys k
+    join ledger_rows r using (load_id, sheet, excel_row)
+    where k.project_key in (select project_key from affected_keys)
+),
+
+latest as (
     select
         project_key,
         arg_max(project_code, seq) filter (where project_code is not null) as project_code,
@@ -43,7 +53,7 @@ with latest as (
         arg_max(struct_pack(load_id, sheet, excel_row), seq) filter (where kind = 'signed') as signed_source,
         arg_max(struct_pack(load_id, sheet, excel_row), seq) filter (where start_date is not null) as start_source,
         count(*) as row_count
-    from project_rows
+    from affected_rows
     group by project_key
 )
 

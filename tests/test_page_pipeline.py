@@ -1,0 +1,134 @@
+"""四库 (pages/pipeline.py) through AppTest on the hand-checked lead cohort and on the sample."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from test_pipeline import cohort, lead, load, sample, signing  # noqa: F401 (fixtures)
+from warehouse.bulletins import Limits, create_bulletin
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "pipeline.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def warehouse(cohort, monkeypatch) -> Path:
+    monkeypatch.setenv("WAREHOUSE_DB", str(cohort))
+    return cohort
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def page(**params) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return run(at)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def frame_with(at: AppTest, *columns: str):
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+def test_cohort_figures_are_the_hand_checked_ones(warehouse):
+    at = page(year="2025", months="1-9")
+    assert metric(at, "线索数") == "10 个"
+    assert metric(at, "线索转洽谈率") == "60.00%"
+    assert metric(at, "洽谈转签约率") == "66.67%"
+    assert metric(at, "线索签约率") == "40.00%"
+    assert metric(at, "签约转开工率") == "50.00%"
+    assert metric(at, "开工转投产率") == "50.00%"
+    assert metric(at, "新增签约") == "5 个"
+    libraries = frame_with(at, "库", "在库项目数")
+    assert dict(zip(libraries["库"], libraries["在库项目数"])) == {
+        "线索": 3, "洽谈": 1, "签约": 3, "开工": 1, "投产": 1, "已终止": 2
+    }
+    months = frame_with(at, "录入月份")
+    assert list(months["录入月份"]) == ["1月", "2月", "3月"]
+    assert list(months["线索签约率（%）"]) == [100.0, 33.33, 0.0]
+    # every figure carries its definition
+    assert all(m.help for m in at.metric)
+
+
+def test_filters_change_the_cohort(warehouse):
+    at = page(year="2025", months="1-9")
+    at.multiselect(key="f_units").set_value(["140821"])
+    run(at)
+    assert metric(at, "线索数") == "7 个"
+    assert metric(at, "线索签约率") == "42.86%"
+    at.select_slider(key="f_months").set_value((1, 1))
+    run(at)
+    assert metric(at, "线索数") == "2 个"
+    assert metric(at, "线索签约率") == "100.00%"
+
+
+def test_warnings_on_the_data_date_and_search(warehouse):
+    at = page(year="2025", months="1-9")
+    assert metric(at, "红色预警") == "6 个"
+    assert metric(at, "黄色预警") == "1 个"
+    warned = frame_with(at, "预警等级", "停留天数")
+    assert dict(zip(warned["项目名称"], warned["预警等级"])) == {
+        "O1": "红", "W1": "红", "W2": "红", "L4": "红", "L6": "红", "W3": "红", "L3": "黄"
+    }
+    at.text_input(key="warning_search").input("W")
+    run(at)
+    assert sorted(frame_with(at, "预警等级", "停留天数")["项目名称"]) == ["W1", "W2", "W3"]
+    assert any("尚未生成预警通报" in i.value for i in at.info)
+
+
+def test_bulletin_section_after_the_first_bulletin(warehouse):
+    create_bulletin(warehouse, rules=Limits(), by="test")
+    at = page(year="2025", months="1-9")
+    assert at.selectbox(key="bulletin_number").value == 1
+    assert metric(at, "新增预警") == "7 个"
+    assert metric(at, "已解除预警") == "0 个"
+    units = frame_with(at, "县（市、区）", "红色预警", "已解除")
+    assert dict(zip(units["县（市、区）"], units["红色预警"])) == {"临猗县": 3, "万荣县": 3}
+    assert metric(at, "较第1期新增") == "0 个"
+    assert not any("尚未生成预警通报" in i.value for i in at.info)
+
+
+def test_identity_review_lists_the_near_miss(warehouse):
+    load(warehouse, [lead("恒锐铝业有限公司年产5万吨铝型材项目", "140821", date(2025, 1, 6))], "lead", name="more.xlsx")
+    load(warehouse, [signing("恒锐铝业年产5万吨铝型材项目", "140821", date(2025, 3, 1))], "signed", name="more-signed.xlsx")
+    at = page(year="2025", months="1-9")
+    review = frame_with(at, "项目名称甲", "项目名称乙")
+    assert review.shape[0] == 1
+    assert {review["项目名称甲"][0], review["项目名称乙"][0]} == {
+        "恒锐铝业有限公司年产5万吨铝型材项目", "恒锐铝业年产5万吨铝型材项目"
+    }
+    assert review["名称相似度（%）"][0] == 100.0
+
+
+def test_page_renders_through_the_router(warehouse):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/pipeline.py")
+    run(at)
+    assert at.title[0].value.startswith("四库")
+
+
+def test_sample_2025_calibration_on_the_page(sample, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_DB", str(sample))
+    at = page(year="2025", months="1-9")
+    assert metric(at, "线索数") == "586 个"
+    assert metric(at, "线索签约率") == "19.11%"
