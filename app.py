@@ -13,6 +13,7 @@ PAGES = {
         st.Page("pages/starts.py", title="开工分析", icon=":material/construction:", url_path="starts"),
         st.Page("pages/chains.py", title="产业链集聚", icon=":material/hub:", url_path="chains"),
         st.Page("pages/map.py", title="县区排名", icon=":material/map:", url_path="map"),
+        st.Page("pages/wall.py", title="数据大屏", icon=":material/tv:", url_path="wall"),
     ],
     "项目管理": [
         st.Page("pages/pipeline.py", title="四库", icon=":material/filter_alt:", url_path="pipeline"),
@@ -24,7 +25,9 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
+# the wall display (数据大屏) is a meeting-room screen: no navigation on it
+on_wall = (st.context.url or "").rstrip("/").endswith("/wall")
+page = st.navigation(PAGES, position="hidden" if on_wall else "sidebar")
 try:
     page.run()
 except Exception as exc:

@@ -20,12 +20,15 @@ SUMMARY_HEADERS = {
     "projects": "在库项目", "leads": "线索", "negotiating": "洽谈", "signed": "签约未开工", "started": "开工未投产",
     "producing": "已投产", "red": "红色预警", "yellow": "黄色预警", "new": "较上期新增", "resolved": "较上期解除",
 }
-ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
+LIBRARIES = ("lead", "negotiating", "signed", "started")  # the four libraries: before production
+PRINT_ROW_HEIGHT = 26  # pixels: denser than on screen, so that a leader's list fits on A4
+HEADER_HEIGHT = 36  # st.dataframe's header row keeps its height
+PRINT_ROWS = 18  # rows of the print view's table that still fit on one A4 page
 
 
 def card(column, key: str, value, label: str | None = None) -> None:
     metric = METRICS[key]
-    column.metric(label or metric.label, f"{fmt.count(value)} 个", help=metric.definition, border=True)
+    column.metric(label or metric.label, f"{fmt.count(value)} 个", help=metric.definition)
 
 
 def summary_table(frame: pl.DataFrame, key: str, header: str) -> pl.DataFrame:
@@ -44,14 +47,14 @@ def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("days").alias("停留天数"),
         pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
         pl.col("responsible_unit").alias("责任单位"),
-        pl.col("status").alias("最新进展"),
+        pl.col("status").fill_null("").alias("最新进展"),
     )
 
 
 def counts(projects: pl.DataFrame) -> dict:
     level, change = projects.get_column("level"), projects.get_column("change")
     return {
-        "active": projects.filter(pl.col("library") != "closed").height,
+        "active": projects.filter(pl.col("library").is_in(LIBRARIES)).height,
         "red": (level == "red").sum(),
         "yellow": (level == "yellow").sum(),
         "new": (change == "new").sum(),
@@ -59,18 +62,20 @@ def counts(projects: pl.DataFrame) -> dict:
     }
 
 
-def figures_row(c: dict, number: int | None) -> None:
+def figures_row(c: dict) -> None:
+    """Projects, warnings, and the changes against the latest bulletin (named in the caption)."""
     columns = st.columns(5)
-    card(columns[0], "library_projects", c["active"], label="在库项目（未投产）")
+    card(columns[0], "library_projects", c["active"], label="在库项目")
     card(columns[1], "pipeline_warning_red", c["red"])
     card(columns[2], "pipeline_warning_yellow", c["yellow"])
-    suffix = f"（较第{number}期）" if number else "（尚无通报）"
-    card(columns[3], "bulletin_new", c["new"], label="新增预警" + suffix)
-    card(columns[4], "bulletin_resolved", c["resolved"], label="已解除" + suffix)
+    card(columns[3], "bulletin_new", c["new"])
+    card(columns[4], "bulletin_resolved", c["resolved"])
 
 
 def print_view(leader: str) -> None:
     """One leader on one page: figures, then the warned, resolved and not-yet-started projects."""
+    # A4 portrait: the narrow layout and no sidebar when the link opens the page
+    st.set_page_config(layout="centered", initial_sidebar_state="collapsed")
     as_of = data.query("as_of").item()
     bulletin_list = data.query("pipeline_bulletins")
     number = bulletin_list.item(0, "number") if bulletin_list.height else None
@@ -82,25 +87,44 @@ def print_view(leader: str) -> None:
     st.header("包联项目预警清单")
     st.text(f"包联领导：{leader}")
     st.caption(
-        f"{fmt.as_of(as_of)}" + (f" · 对照第{number}期预警通报" if number else " · 尚未生成预警通报")
+        f"{fmt.as_of(as_of)}" + (f" · 新增、已解除：较第{number}期预警通报" if number else " · 尚未生成预警通报")
         + f" · 预警标准：{bulletins.limits().describe()}"
     )
     if projects.height == 0:
         st.info("没有该包联领导的在库项目。请检查姓名是否与台账“包联领导”一致。")
         return
-    figures_row(counts(projects), number)
-    # one page: warned and resolved projects, and those not yet started; quiet started ones are counted
-    listed = projects.filter(pl.col("level").is_not_null() | pl.col("change").is_not_null() | (pl.col("library") != "started"))
-    quiet = projects.height - listed.height
+    figures_row(counts(projects))
+    # one page: every warned or resolved project, then those not yet started while room is left;
+    # the rest (mostly started projects without a warning) are counted
+    flagged = pl.col("level").is_not_null() | pl.col("change").is_not_null()
+    must = projects.filter(flagged)
+    others = projects.filter(~flagged & pl.col("library").is_in(("lead", "negotiating", "signed")))
+    listed = pl.concat([must, others.head(max(0, PRINT_ROWS - must.height))])
+    rest = projects.height - listed.height
+    # every row drawn (no scrolling on paper); the columns a leader acts on, sized for A4
     st.dataframe(
-        project_rows(listed).drop("责任单位"),
+        project_rows(listed).select(
+            "预警",
+            pl.col("较上期通报").str.replace("预警", "").alias("较上期"),
+            pl.col("所处阶段").alias("阶段"),
+            "项目名称", "县（市、区）", "停留天数", "最新进展",
+        ),
         hide_index=True,
         width="stretch",
-        height=ROW_HEIGHT * (listed.height + 1) + 3,
-        column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+        height=HEADER_HEIGHT + PRINT_ROW_HEIGHT * listed.height + 3,
+        row_height=PRINT_ROW_HEIGHT,
+        column_config={
+            "预警": st.column_config.TextColumn(width=40),
+            "较上期": st.column_config.TextColumn(width=56),
+            "阶段": st.column_config.TextColumn(width=48),
+            "项目名称": st.column_config.TextColumn(width=250),
+            "县（市、区）": st.column_config.TextColumn(width=76),
+            "停留天数": st.column_config.NumberColumn(width=64),
+            "最新进展": st.column_config.TextColumn(width=150),
+        },
     )
-    if quiet:
-        st.caption(f"另有 {quiet} 个已开工、未预警的项目未列出（见包联页面）。")
+    if rest:
+        st.caption(f"另有 {rest} 个未预警的项目未列出（多为已开工项目），完整清单见包联页面。")
 
 
 leader = st.query_params.get("leader")
@@ -127,7 +151,7 @@ bulletin_list = data.query("pipeline_bulletins")
 number = bulletin_list.item(0, "number") if bulletin_list.height else None
 st.caption(
     f"{fmt.as_of(as_of)} · "
-    + (f"“较上期”对照第{number}期预警通报" if number else "尚未生成预警通报，预警均按新增计")
+    + (f"新增、已解除和“较上期”对照第{number}期预警通报" if number else "尚未生成预警通报，预警均按新增计")
     + " · 列出各库在库项目，不限签约年份：县（市、区）和产业链筛选适用，年份、月份不适用。"
 )
 
@@ -154,7 +178,7 @@ with tab_leaders:
     if names:
         chosen = st.selectbox("查看包联领导", names, key="leader")
         mine = data.query("liaison_projects", filters, as_of=as_of, leader=chosen, responsible="", **limit_params)
-        figures_row(counts(mine), number)
+        figures_row(counts(mine))
         table(
             project_rows(mine), f"包联项目_{chosen}_{as_of}",
             title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
@@ -181,7 +205,7 @@ with tab_units:
     if names:
         chosen = st.selectbox("查看责任单位", names, key="responsible")
         theirs = data.query("liaison_projects", filters, as_of=as_of, leader="", responsible=chosen, **limit_params)
-        figures_row(counts(theirs), number)
+        figures_row(counts(theirs))
         table(
             project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
             title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",

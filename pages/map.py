@@ -26,6 +26,11 @@ def shown(key: str, value) -> str:
     return SHOW[unit](value) + ("" if unit == "%" or value is None else f" {unit}")
 
 
+def as_shown(column: str, rate: bool) -> pl.Expr:
+    """Table cells: rates as percentage numbers (82.19), amounts and counts as they are."""
+    return pl.col(column).map_elements(geo.in_percent, return_dtype=pl.Decimal(38, 2)) if rate else pl.col(column)
+
+
 def figures(scope: Filters, key: str) -> pl.DataFrame:
     """Per-territory figures, `value` = the chosen metric, ranked within counties and within zones.
 
@@ -158,12 +163,6 @@ value_header = f"{metric_name}（{metric.unit}）"
 last_year_header = f"{filters.year - 1}年同期（{metric.unit}）"
 change_header = "同比（百分点）" if rate else "同比增长（%）"
 
-
-def as_shown(column: str) -> pl.Expr:
-    """Rates as percentage numbers (82.19), amounts and counts as they are."""
-    return pl.col(column).map_elements(geo.in_percent, return_dtype=pl.Decimal(38, 2)) if rate else pl.col(column)
-
-
 rows = (
     current.filter(pl.col("kind") == scope, pl.col("selected"))
     .sort("rank", nulls_last=True, maintain_order=True)
@@ -171,10 +170,10 @@ rows = (
         pl.col("rank").alias("排名"),
         pl.col("name").alias(SCOPES[scope]),
         *([pl.col("host_adcode").replace_strict(county_names).alias("所在县（市、区）")] if scope == "zone" else []),
-        as_shown("value").alias(value_header),
+        as_shown("value", rate).alias(value_header),
         *(
             [
-                as_shown("previous_value").alias(last_year_header),
+                as_shown("previous_value", rate).alias(last_year_header),
                 pl.col("year_on_year").alias(change_header),
                 pl.col("rank_change").alias("排名变化"),
             ]

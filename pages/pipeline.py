@@ -64,7 +64,7 @@ def search(frame: pl.DataFrame, text: str, columns: list[str]) -> pl.DataFrame:
 
 def sankey(flow: dict) -> go.Figure:
     """Where the period's leads went: on to the next stage, still waiting, or dropped."""
-    nodes = ["线索", "洽谈", "签约", "开工", "投产", "仍为线索", "线索终止", "仍在洽谈", "洽谈终止", "签约未开工", "开工未投产"]
+    names = ["线索", "洽谈", "签约", "开工", "投产", "仍为线索", "线索终止", "仍在洽谈", "洽谈终止", "签约未开工", "开工未投产"]
     links = [
         (0, 1, flow["negotiated"]), (0, 5, flow["still_lead"]), (0, 6, flow["dropped_as_lead"]),
         (1, 2, flow["signed"]), (1, 7, flow["still_negotiating"]), (1, 8, flow["dropped_in_negotiation"]),
@@ -72,6 +72,8 @@ def sankey(flow: dict) -> go.Figure:
         (3, 4, flow["producing"]), (3, 10, flow["started"] - flow["producing"]),
     ]
     links = [link for link in links if link[2] > 0]
+    sizes = [flow["leads"]] + [sum(v for _, t, v in links if t == i) for i in range(1, len(names))]
+    nodes = [f"{name} {size}" for name, size in zip(names, sizes)]
     main = "#2f6db5"
     colors = [main] * 5 + ["#b0b7c3", "#d9822b", "#b0b7c3", "#d9822b", "#b0b7c3", "#b0b7c3"]
     fig = go.Figure(
@@ -156,7 +158,6 @@ with right:
             pl.col("label").alias("库"),
             pl.col("projects").alias("在库项目数"),
             pl.col("amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("在库金额（亿元）"),
-            pl.col("with_amount").alias("填报金额的项目数"),
         ),
         f"四库在库项目_{as_of}",
         title=f"四库在库项目（{as_of_text}）",
@@ -333,7 +334,10 @@ else:
     table(
         search(changes, change_query, ["project_name", "unit_name", "responsible_unit", "liaison_leader"]).select(
             pl.col("change").replace_strict(bulletins.CHANGES).alias("较上期"),
-            pl.col("level").replace_strict(bulletins.LEVELS, default=None).alias("预警等级"),
+            pl.when(pl.col("level").is_null())
+            .then(pl.lit("原") + pl.col("previous_level").replace_strict(bulletins.LEVELS, default=""))
+            .otherwise(pl.col("level").replace_strict(bulletins.LEVELS, default=""))
+            .alias("预警等级"),
             pl.col("stage_label").alias("阶段"),
             pl.col("unit_name").alias("县（市、区）"),
             pl.col("project_name").alias("项目名称"),

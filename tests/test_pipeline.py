@@ -33,7 +33,7 @@ def load(db: Path, records: list[dict], kind: str, as_of: date = AS_OF, name: st
             sha256=hashlib.sha256(frame.write_csv().encode() + name.encode()).hexdigest(),
             period=Period(date(as_of.year, 1, 1), as_of, f"{as_of.year}年1-{as_of.month}月", True),
         )
-        build.refresh(con)
+        build.refresh(con, [load_id])
     return load_id
 
 

@@ -8,9 +8,9 @@ tiles, and labels are drawn with the browser's system fonts.
 from __future__ import annotations
 
 import json
-from html import escape
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 import polars as pl
@@ -173,7 +173,8 @@ def county_map(
     `frame` has one row per territory with columns kind ('county' | 'zone'), host_adcode
     (a county's own adcode, a zone's host county), name, lon/lat (zones) and `metric`
     (null: no value, drawn grey). Every column becomes a property the tooltip can show
-    as {column}; `tooltip` is its HTML template (Streamlit escapes the values).
+    as {column}; `tooltip` is its HTML template (Streamlit escapes the values), else the
+    name alone. `dark` selects the wall display's dark basemap and colours.
     """
     geo = counties_geojson()
     lo, hi = value_range(frame, metric) or (0, 0)

@@ -33,7 +33,7 @@ LEVELS = {"red": "红", "yellow": "黄"}
 CHANGES = {"new": "新增", "persisting": "持续", "resolved": "已解除"}
 # what "too long" means in each stage, for the limits written on pages and notices
 WAITING_FOR = {
-    "lead": "录入后未转入洽谈",
+    "lead": "线索录入后未转入洽谈",
     "negotiating": "首次洽谈后未签约",
     "signed": "签约后未开工",
     "started": "开工后未投产",
@@ -120,7 +120,8 @@ def create_bulletin(
     rules = rules or limits()
     with writer(db) as con:
         # the views of this code version, also in a warehouse written before they existed
-        build.refresh(con)
+        # (no load changed: nothing is derived again unless the derivation itself changed)
+        build.refresh(con, [])
         data_date = con.execute("select as_of from v_as_of").fetchall()[0][0]
         if data_date is None:
             raise BulletinError("数据仓库中还没有项目，无法生成预警通报")

@@ -142,7 +142,8 @@ def wait_until_done(page, timeout: float = 30_000) -> None:
             const state = app && app.getAttribute('data-test-script-state');
             return app && !['initial', 'running', 'rerunRequested'].includes(state)
                 && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')
-                && document.querySelector('[data-testid="stMain"]');
+                && document.querySelector('[data-testid="stMain"]')
+                && !document.querySelector('[data-testid="stSkeleton"]');
         }""",
         timeout=timeout,
     )
@@ -159,3 +160,5 @@ def assert_no_exception(page) -> None:
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, boxes.first.inner_text()
     assert "Traceback" not in page.content()
+    # app.py's guard turns a failing page into this message; for a test it is a failure
+    assert page.get_by_text("页面暂时无法显示").count() == 0

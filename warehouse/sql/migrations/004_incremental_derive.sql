@@ -15,7 +15,7 @@ create table row_keys (
 );
 
 create table projects (
-    project_key varchar primary key,
+    project_key varchar not null,
     project_code varchar,
     project_name varchar,
     unit_id varchar,

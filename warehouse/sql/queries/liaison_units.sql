@@ -1,6 +1,6 @@
--- Per responsible unit (责任单位; a cell naming several counts for each of them): projects in
--- each library now (dropped ones left out), warnings on $as_of, and the changes since the
--- latest bulletin (new and resolved warnings); most red warnings first.
+-- Per responsible unit (责任单位; a cell naming several counts for each of them): projects in the four
+-- libraries now and how many produce (dropped ones left out), warnings on $as_of, and the
+-- changes since the latest bulletin (new and resolved warnings); most red warnings first.
 with projects as (
     select *
     from pipeline_in($units, $chains)
@@ -22,7 +22,7 @@ changes as (
 per_unit as (
     select
         l.responsible_unit,
-        count(*) filter (where p.library <> 'closed') as projects,
+        count(*) filter (where p.library in ('lead', 'negotiating', 'signed', 'started')) as projects,
         count(*) filter (where p.library = 'lead') as leads,
         count(*) filter (where p.library = 'negotiating') as negotiating,
         count(*) filter (where p.library = 'signed') as signed,
@@ -53,5 +53,5 @@ select
     coalesce(w.resolved, 0) as resolved
 from per_unit p
 left join warnings w using (responsible_unit)
-where p.projects > 0 or w.resolved > 0
+where p.projects > 0 or p.producing > 0 or w.resolved > 0
 order by red desc, yellow desc, p.projects desc, p.responsible_unit;

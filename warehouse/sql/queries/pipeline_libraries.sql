@@ -11,8 +11,7 @@ counted as (
     select
         library,
         count(*) as projects,
-        sum(library_amount_wan) as amount_wan,
-        count(library_amount_wan) as with_amount
+        sum(library_amount_wan) as amount_wan
     from pipeline_in($units, $chains)
     group by library
 )
@@ -21,8 +20,7 @@ select
     l.library,
     stage_label(l.library) as label,
     coalesce(c.projects, 0) as projects,
-    coalesce(c.amount_wan, 0) as amount_wan,
-    coalesce(c.with_amount, 0) as with_amount
+    coalesce(c.amount_wan, 0) as amount_wan
 from libraries l
 left join counted c using (library)
 order by l.position;

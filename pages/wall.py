@@ -1,0 +1,155 @@
+"""数据大屏: the city's picture on the meeting-room wall — refreshes itself, never shows an error.
+
+Everything time-dependent (this year, the clock, 数据截至, the figures) is worked out again
+at every refresh inside the fragment; a load appears within one interval because ui.data
+caches by warehouse file version. No sidebar, no menu, no link to upload or data pages.
+"""
+
+from collections import Counter
+
+import polars as pl
+import streamlit as st
+
+from etl.reference import load_reference
+from ui import auth, data, format as fmt, geo, wall
+from warehouse.queries import Filters
+
+CARDS = (
+    "signed_projects",
+    "signed_amount_yi",
+    "started_projects",
+    "start_rate",
+    "started_planned_investment_yi",
+    "funds_in_place_yi",
+)
+# fits the city's counties into the map panel of a 1080p wall; larger walls scale the panel (wall.css)
+MAP_ZOOM = 7.75
+
+
+def allowed() -> bool:
+    """A configured token must be in the URL (?token=…); a logged-in session may look too.
+
+    Without a token the wall is open, as are the analyst pages whose aggregated figures it
+    shows; where those require a login ([access] analyst_login_required), so does the wall.
+    """
+    if auth.current_user() is not None:
+        return True
+    expected = wall.configured_token()
+    if expected is not None:
+        return wall.token_matches(st.query_params.get("token"), expected)
+    return not auth.access_settings().analyst_login_required
+
+
+def warned_by_unit(warnings: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """Warnings per (unit_id, level): a zone's count also goes to its host county, as on the map."""
+    units = data.query("units")
+    by_name = {r["name"]: r for r in units.iter_rows(named=True)}
+    county = {r["adcode"]: r["unit_id"] for r in units.iter_rows(named=True) if r["kind"] == "county"}
+    counts: Counter = Counter()
+    for name, level in warnings.select("unit_name", "level").iter_rows():
+        unit = by_name[name]
+        counts[(county[unit["host_adcode"]], level)] += 1
+        if unit["kind"] == "zone":
+            counts[(unit["unit_id"], level)] += 1
+    return dict(counts)
+
+
+def build(config: wall.WallSettings, today) -> wall.View:
+    """Read every figure of the wall and lay it out; raises when the warehouse cannot answer."""
+    if not data.available():
+        raise wall.NoData("数据仓库尚未建立")
+    years = data.query("years")
+    as_of = data.query("as_of").item()
+    filters = wall.period(years, as_of, today)
+    if filters is None:
+        raise wall.NoData("数据仓库中还没有签约项目")
+    has_previous = filters.year - 1 in years.get_column("year").to_list()
+
+    figures = data.headline(filters)
+    previous = data.headline(filters.previous_year()) if has_previous else None
+    targets = data.query("overview_targets", filters)
+    city_targets = {m: t for m, t in targets.filter(pl.col("unit_id").is_null()).select("metric", "target").iter_rows()}
+    cards = [wall.Card(k, figures[k], previous[k] if previous else None, city_targets.get(k)) for k in CARDS]
+
+    # the whole of last year as the yardstick; this year up to the data date
+    monthly = data.query("overview_monthly_cumulative", Filters(filters.year, 1, 12))
+
+    units = geo.territory_figures(data.query("map_units", filters))
+    on_map = units.with_columns(
+        pl.when(pl.col("signed_projects") > 0).then(pl.col("signed_amount_yi")).alias("value")
+    ).select("kind", "host_adcode", "name", "lon", "lat", "value")
+    span = geo.value_range(on_map, "value")
+
+    days = load_reference().warning_days
+    yellow_days = int(days.get("signed_not_started_yellow_days", 90))
+    red_days = int(days.get("signed_not_started_red_days", 180))
+    warnings = data.query(
+        "starts_warnings", filters,
+        yellow_days=yellow_days, red_days=red_days, include_earlier=config.warnings_include_earlier,
+    )
+    level = warnings.get_column("level")
+    scope = fmt.plain(f"{filters.year}年签约" + ("及往年签约" if config.warnings_include_earlier else ""))
+
+    return wall.View(
+        scope=f"{filters.year}年1-{filters.month_to}月" if filters.month_to > 1 else f"{filters.year}年1月",
+        as_of=fmt.as_of(as_of),
+        kpis=wall.kpis_html(cards),
+        curve=wall.panel(
+            "累计签约金额（亿元）",
+            wall.curve_svg(monthly, filters.year, has_previous),
+            wall.curve_legend(filters.year, has_previous),
+        ),
+        warnings=wall.panel(
+            "开工预警", wall.warnings_html(int((level == "红").sum()), int((level == "黄").sum()), yellow_days, red_days),
+            f"<small>{scope}、截至数据日期未开工</small>",
+        ),
+        chains=wall.panel("产业链签约金额（亿元）", wall.chains_html(data.query("chains_summary", filters), config.chains)),
+        signings=wall.panel(
+            "最新签约项目",
+            wall.signings_html(data.query("wall_latest_signings", filters, limit=config.latest_signings)),
+            css="wall-latest",
+        ),
+        legend=wall.legend_html(
+            *(f"{fmt.yi(v)} 亿元" for v in span) if span else ("—", "—"), geo.ramp_css()
+        ),
+        units=wall.units_html(units, warned_by_unit(warnings)),
+        deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM),
+        figures={k: figures[k] for k in CARDS} | {"year": filters.year, "month_to": filters.month_to},
+    )
+
+
+config = wall.settings()
+st.html(wall.CSS)
+
+
+@st.fragment(run_every=wall.run_every(config))
+def show() -> None:
+    moment = wall.now(st.context.timezone)
+    if not allowed():
+        st.html(wall.notice_html("请使用管理员提供的大屏链接"))
+        return
+    settings = wall.settings()
+    shown = wall.last_good(lambda: build(settings, moment.date()), moment)
+    if shown is None:
+        st.html(wall.notice_html("大屏数据准备中", "导入台账或数据仓库可用后，本页会自动显示。"))
+        return
+    view = shown.view
+    stale = wall.stale_mark(shown, moment) if shown.stale else None
+    st.html(wall.header_html(load_reference().city_name, view.scope, view.as_of, moment, stale))
+    st.html(view.kpis)
+    if wall.panel_at(settings, moment) == "units":
+        st.html(wall.panel("县（市、区）与开发区签约排名", view.units, css="wall-units-body"))
+        return
+    left, middle, right = st.columns([1, 1.12, 1], gap="small")
+    with left:
+        st.html(view.curve)
+        st.html(view.warnings)
+    with middle, st.container(key="wall-map"):
+        st.html(wall.panel("县（市、区）签约金额分布", view.legend, css="wall-map-title"))
+        st.pydeck_chart(view.deck, height=560, key="wall-deck")
+    with right:
+        st.html(view.chains)
+        st.html(view.signings)
+
+
+show()
