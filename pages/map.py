@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from ui import data, format as fmt, geo
-from ui.filters import describe, sidebar_filters
+from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS
 from warehouse.queries import Filters
@@ -81,14 +81,7 @@ def tooltip(with_targets: bool, with_previous: bool) -> str:
 
 
 st.title("县区排名")
-if not data.available():
-    st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
-    st.stop()
-
-filters = sidebar_filters()
-if filters is None:
-    st.info("数据仓库中还没有签约项目，请先导入签约项目台账。")
-    st.stop()
+filters = page_filters()
 
 period = describe(filters)
 as_of = fmt.as_of(data.query("as_of").item())

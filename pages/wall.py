@@ -23,7 +23,7 @@ CARDS = (
     "funds_in_place_yi",
 )
 # fits the city's counties into the map panel of a 1080p wall; larger walls scale the panel (wall.css)
-MAP_ZOOM = 7.75
+MAP_ZOOM = 7.8
 
 
 def allowed() -> bool:

@@ -104,7 +104,7 @@ def test_changes_since_the_last_bulletin(warehouse):
     mine = frame_with(at, "较上期通报", "项目名称")
     assert dict(zip(mine["项目名称"], mine["较上期通报"])) == {"P2": "新增预警", "P1": "已解除"}
     assert metric(at, "新增预警") == "1 个"
-    assert "较第1期预警通报" in at.caption[0].value
+    assert "对照第1期预警通报" in at.caption[0].value
 
 
 def test_print_view_for_one_leader(warehouse):

@@ -92,3 +92,18 @@ def describe(f: Filters) -> str:
     """The filters in words, for captions and export file names."""
     months = f"{f.month_from}月" if f.month_from == f.month_to else f"{f.month_from}-{f.month_to}月"
     return f"{f.year}年{months}"
+
+
+def page_filters() -> Filters:
+    """An analyst page's start: access check, then the filters; a notice and stop when empty."""
+    from .auth import require_analyst
+
+    require_analyst()
+    if not data.available():
+        st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+        st.stop()
+    filters = sidebar_filters()
+    if filters is None:
+        st.info("数据仓库中还没有签约项目，请先导入签约项目台账。")
+        st.stop()
+    return filters

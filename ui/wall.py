@@ -257,11 +257,12 @@ def kpi_html(card: Card) -> str:
     if progress is None:
         target = '<div class="wall-target wall-target-none"></div>'
     else:
-        goal = f"{card.target:,.2f}%" if metric.unit == "%" else f"{SHOW[metric.unit](card.target)} {metric.unit}"
+        # targets are round policy numbers: 3,200 亿元 rather than 3,200.00
+        goal = f"{card.target.normalize():,f}{metric.unit}" if metric.unit == "%" else f"{card.target.normalize():,f} {metric.unit}"
         target = (
             '<div class="wall-target">'
             f'<div class="wall-bar"><i style="width:{min(float(progress), 1) * 100:.1f}%"></i></div>'
-            f"<span>年度目标 {escape(goal)} · 完成 {fmt.pct(progress)}</span></div>"
+            f"<span>目标 {escape(goal)} · 完成 {fmt.pct(progress)}</span></div>"
         )
     return (
         f'<div class="wall-kpi" data-metric="{card.key}" title="{escape(metric.definition, quote=True)}">'
@@ -304,20 +305,20 @@ def _nice_step(top: float, ticks: int = 4) -> float:
 # text included, and styles itself because the page's CSS does not reach into an image.
 CURVE_STYLE = (
     ".grid{stroke:#1b2d52;stroke-width:1}"
-    ".axis{fill:#8b9bbd;font-size:17px;font-family:Bahnschrift,'DIN Alternate','Liberation Sans Narrow',Arial,sans-serif}"
-    ".month{fill:#8b9bbd;font-size:17px;font-family:'Microsoft YaHei','PingFang SC','Noto Sans CJK SC',sans-serif}"
+    ".axis{fill:#8b9bbd;font-size:20px;font-family:Bahnschrift,'DIN Alternate','Liberation Sans Narrow',Arial,sans-serif}"
+    ".month{fill:#8b9bbd;font-size:18px;font-family:'Microsoft YaHei','PingFang SC','Noto Sans CJK SC',sans-serif}"
     ".before{fill:none;stroke:#8b95a7;stroke-width:3;stroke-dasharray:2 7;stroke-linecap:round}"
     ".now{fill:none;stroke:#39c5ff;stroke-width:4.5;stroke-linejoin:round;stroke-linecap:round}"
     "circle.now{fill:#39c5ff;stroke:#fff;stroke-width:2}"
     ".area{fill:rgba(57,197,255,.14)}"
-    ".end{fill:#fff;font-size:26px;font-weight:700;font-family:Bahnschrift,'DIN Alternate','Liberation Sans Narrow',Arial,sans-serif}"
+    ".end{fill:#fff;font-size:30px;font-weight:700;font-family:Bahnschrift,'DIN Alternate','Liberation Sans Narrow',Arial,sans-serif}"
 )
 
 
 def curve_svg(monthly: pl.DataFrame, year: int, with_previous: bool) -> str:
     """Cumulative signed amount by month (亿元) as an <img>: this year solid, last year dotted."""
-    width, height = 600, 330
-    left, right, top, bottom = 62, 22, 28, 40
+    width, height = 600, 460
+    left, right, top, bottom = 70, 24, 40, 44
     lines = {}
     for y in ([year - 1] if with_previous else []) + [year]:
         part = monthly.filter(pl.col("year") == y).sort("month")
