@@ -281,20 +281,31 @@ def top_operators(json_path: Path, n: int = 5) -> list[dict]:
     ops: list[dict] = []
 
     def walk(node):
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+            return
         name = node.get("operator_name") or node.get("name")
         timing = node.get("operator_timing", node.get("timing"))
         if name and timing is not None:
             info = node.get("extra_info") or {}
             detail = ""
             if isinstance(info, dict):
-                detail = "; ".join(f"{k}: {str(v)[:80]}" for k, v in list(info.items())[:3])
-            ops.append({"name": name.strip(), "seconds": float(timing),
-                        "rows": node.get("operator_cardinality", node.get("cardinality")), "detail": detail})
-        for child in node.get("children", []):
+                detail = "; ".join(f"{k}: {str(v)[:80]}" for k, v in info.items()
+                                   if k not in ("Estimated Cardinality", "Projections"))[:200]
+            rows = node.get("operator_cardinality", node.get("intermediate_rows", node.get("cardinality")))
+            ops.append({"name": name.strip(), "seconds": float(timing), "rows": rows, "detail": detail})
+        for child in node.get("children", []) + node.get("operator", []):
             walk(child)
 
     walk(tree)
     return sorted(ops, key=lambda o: -o["seconds"])[:n]
+
+
+def retop(result: dict) -> None:
+    """Recompute the top operators of saved profiles (after a change to top_operators)."""
+    for key, p in result.get("profiles", {}).items():
+        p["top"] = top_operators(PROFILES / f"1m-{p['variant']}-{p['query']}.json")
 
 
 def run_part(runs: int, log=print) -> dict:

@@ -151,7 +151,8 @@ def record_load(
 
 
 def _latest_date(rows: pl.DataFrame):
-    dates = [rows.get_column(c).max() for c in ("signed_date", "start_date") if rows.height]
+    columns = ("signed_date", "start_date", "lead_date", "negotiation_date", "production_date")
+    dates = [rows.get_column(c).max() for c in columns if rows.height]
     dates = [d for d in dates if d is not None]
     return max(dates) if dates else None
 

@@ -265,15 +265,32 @@ _STARTED = {
 }
 
 
-def parse_started(value) -> bool | None:
-    """Yes/no cell of 是否开工."""
+def _yes_no(value, words: dict[str, bool], message: str) -> bool | None:
     text = clean_text(value)
     if text is None or text in PLACEHOLDERS:
         return None
-    started = _STARTED.get(_compact(text).lower())
-    if started is None:
-        raise ParseError("无法识别的开工情况，应为 是/否、√/× 或 已开工/未开工")
-    return started
+    answer = words.get(_compact(text).lower())
+    if answer is None:
+        raise ParseError(message)
+    return answer
+
+
+def parse_started(value) -> bool | None:
+    """Yes/no cell of 是否开工."""
+    return _yes_no(value, _STARTED, "无法识别的开工情况，应为 是/否、√/× 或 已开工/未开工")
+
+
+_PRODUCED = {
+    **dict.fromkeys(["是", "√", "✓", "✔", "☑", "已投产", "投产", "已达产", "部分投产",
+                     "y", "yes", "1", "true"], True),
+    **dict.fromkeys(["否", "×", "✗", "✘", "x", "未投产", "未", "待投产",
+                     "n", "no", "0", "false"], False),
+}
+
+
+def parse_produced(value) -> bool | None:
+    """Yes/no cell of 是否投产 / 投产情况."""
+    return _yes_no(value, _PRODUCED, "无法识别的投产情况，应为 是/否、√/× 或 已投产/未投产")
 
 
 # ---------------------------------------------------------------- reporting units

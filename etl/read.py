@@ -541,9 +541,11 @@ class _Reader:
                     month_only = cells.is_in(cells.filter(values.is_not_null()).filter(precision == "month").to_list()) & values.is_not_null()
                 self.warn_rows("日期只精确到月，按当月1日计", fld, month_only, cells)
                 out[fld] = values
-        for fld, target in (("started", "is_started"), ("produced", "is_produced")):
+        for fld, target, convert in (
+            ("started", "is_started", parse.parse_started), ("produced", "is_produced", parse.parse_produced)
+        ):
             if fld in by_field:
-                values, errors = columns_mod.map_unique(rows.get_column(fld), parse.parse_started, pl.Boolean)
+                values, errors = columns_mod.map_unique(rows.get_column(fld), convert, pl.Boolean)
                 self.error_rows(fld, errors)
                 out[target] = values
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from etl.reference import load_reference
 from ui import auth, data, format as fmt, geo, wall
+from ui.filters import describe
 from warehouse.queries import Filters
 
 CARDS = (
@@ -88,10 +89,11 @@ def build(config: wall.WallSettings, today) -> wall.View:
         yellow_days=yellow_days, red_days=red_days, include_earlier=config.warnings_include_earlier,
     )
     level = warnings.get_column("level")
-    scope = fmt.plain(f"{filters.year}年签约" + ("及往年签约" if config.warnings_include_earlier else ""))
+    scope = f"{filters.year}年签约" + ("及往年签约" if config.warnings_include_earlier else "")
 
     return wall.View(
-        scope=f"{filters.year}年1-{filters.month_to}月" if filters.month_to > 1 else f"{filters.year}年1月",
+        city=load_reference().city_name,
+        period=describe(filters),
         as_of=fmt.as_of(as_of),
         kpis=wall.kpis_html(cards),
         curve=wall.panel(
@@ -112,9 +114,11 @@ def build(config: wall.WallSettings, today) -> wall.View:
         legend=wall.legend_html(
             *(f"{fmt.yi(v)} 亿元" for v in span) if span else ("—", "—"), geo.ramp_css()
         ),
-        units=wall.units_html(units, warned_by_unit(warnings)),
+        units=wall.panel(
+            "县（市、区）与开发区签约排名", wall.units_html(units, warned_by_unit(warnings)),
+            "<small>金额单位：亿元；县（市、区）含所辖开发区</small>", css="wall-units-body",
+        ),
         deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM),
-        figures={k: figures[k] for k in CARDS} | {"year": filters.year, "month_to": filters.month_to},
     )
 
 
@@ -125,7 +129,12 @@ st.html(wall.CSS)
 @st.fragment(run_every=wall.run_every(config))
 def show() -> None:
     moment = wall.now(st.context.timezone)
-    if not allowed():
+    try:
+        admitted = allowed()
+    except Exception:
+        wall.log.exception("wall: access check failed; showing the notice")
+        admitted = False
+    if not admitted:
         st.html(wall.notice_html("请使用管理员提供的大屏链接"))
         return
     settings = wall.settings()
@@ -135,10 +144,10 @@ def show() -> None:
         return
     view = shown.view
     stale = wall.stale_mark(shown, moment) if shown.stale else None
-    st.html(wall.header_html(load_reference().city_name, view.scope, view.as_of, moment, stale))
+    st.html(wall.header_html(view.city, view.period, view.as_of, moment, stale))
     st.html(view.kpis)
     if wall.panel_at(settings, moment) == "units":
-        st.html(wall.panel("县（市、区）与开发区签约排名", view.units, css="wall-units-body"))
+        st.html(view.units)
         return
     left, middle, right = st.columns([1, 1.12, 1], gap="small")
     with left:
@@ -146,7 +155,7 @@ def show() -> None:
         st.html(view.warnings)
     with middle, st.container(key="wall-map"):
         st.html(wall.panel("县（市、区）签约金额分布", view.legend, css="wall-map-title"))
-        st.pydeck_chart(view.deck, height=560, key="wall-deck")
+        st.pydeck_chart(view.deck, height="stretch", key="wall-deck")
     with right:
         st.html(view.chains)
         st.html(view.signings)

@@ -6,7 +6,8 @@
     .venv/bin/python scripts/make_sample.py --sample-dir /tmp/s --templates-dir /tmp/t
 
 One in-memory model of projects (signed in 2023, 2024 and January-September 2025, their
-starts, planned investment and funds in place), written out in the layouts staff really send
+starts, planned investment and funds in place, and their 四库 history: leads and negotiations
+before the signings, leads that never progress, production), written out in the layouts staff really send
 (see data/sample/README.md, written by this script). Before anything is written, the city's
 2024 headline figures are recomputed from the cells exactly as they will be written (name
 variants, unit short forms, amounts in 亿元 or as text, dates as text) with the loader's identity
@@ -1908,6 +1909,14 @@ in any signed ledger (unmatched, counted nowhere).
 The generator recomputes these from the written cells with the identity rules below and
 refuses to write files if they do not hold.
 
+四库 (lead and negotiation libraries): {leads24} leads entered in 2024 ({signed24} of them signed by the
+data date) and, the city's 2025 calibration, **{leads25}** leads entered in January-September 2025,
+**{signed25}** of them signed. Signed projects appear first as leads and/or negotiations with earlier
+dates; most other leads are dropped (洽谈进展 “已终止…”), some are still open. {near_misses} 2024 leads are
+written under a slightly different name than the signed project (有限公司, 生产线 or （一期） added): they
+stay separate projects and show up in the identity review list. The 2025 started ledger
+reports 是否投产 and 投产时间.
+
 Identity: project code (YYYY-AAAAAA-NN-NN-NNNNNN; AAAAAA = county adcode, host county for
 zones) when present, else normalised name + reporting unit (whitespace removed, full-width
 folded to half-width, trailing 项目 dropped). A project is re-listed with deliberate variants:
@@ -1925,8 +1934,12 @@ def header_text(spec) -> str:
 
 
 def write_readme(ledgers: list[Ledger], figures: dict, out: Path) -> None:
+    leads = figures["leads"]
     text = README_HEAD.format(seed=SEED, as_of=AS_OF.isoformat(), unmatched=figures["unmatched_rows"],
-                              unmatched_projects=figures["unmatched_projects"])
+                              unmatched_projects=figures["unmatched_projects"],
+                              leads24=leads[2024]["total"], signed24=leads[2024]["signed"],
+                              leads25=leads[2025]["total"], signed25=leads[2025]["signed"],
+                              near_misses=figures["near_misses"])
     for lg in ledgers:
         sheets = "、".join(f"{s.name}（{len(s.rows)}行）" if s.kind != "other" else s.name for s in lg.sheets)
         text += f"| `{lg.filename}` | {sheets} | {lg.habit} |\n"

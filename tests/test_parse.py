@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from etl.parse import (
+    parse_produced,
     PLACEHOLDERS,
     USD_CNY,
     ParseError,
@@ -618,3 +619,17 @@ def test_placeholders_survive_clean_text():
 def test_parse_does_not_import_streamlit():
     code = "import sys, etl.parse; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REFERENCE_DIR.parent.parent).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("已投产", True), ("√", True), ("部分投产", True), ("未投产", False), ("否", False), ("", None), ("—", None)],
+)
+def test_parse_produced(value, expected):
+    assert parse_produced(value) is expected
+
+
+def test_parse_produced_rejects_start_words():
+    # a 投产情况 cell is not a 开工情况 cell: "已开工" says nothing about production
+    with pytest.raises(ParseError, match="投产情况"):
+        parse_produced("已开工")

@@ -17,7 +17,7 @@ import logging
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape
@@ -70,7 +70,8 @@ def settings(directory: Path | None = None) -> WallSettings:
     """[wall] of data/reference/city.toml, defaults for what is missing or wrong.
 
     WALL_REFRESH_SECONDS in the environment overrides refresh_seconds (tests use 2–3 s).
-    Read at every refresh: an edited file takes effect without a restart.
+    Read at every refresh, so an edit takes effect without a restart; the interval itself
+    when the wall is opened.
     """
     path = Path(directory or _reference.REFERENCE_DIR) / "city.toml"
     try:
@@ -273,12 +274,12 @@ def kpi_html(card: Card) -> str:
     )
 
 
-def header_html(city: str, scope: str, as_of: str, moment: datetime, stale: str | None) -> str:
+def header_html(city: str, period: str, as_of: str, moment: datetime, stale: str | None) -> str:
     mark = f'<div class="wall-stale">{escape(stale)}</div>' if stale else ""
     return (
         '<div class="wall-head">'
         f'<div class="wall-title">{escape(city)}招商引资数据大屏</div>'
-        f'<div class="wall-scope"><span>{escape(scope)}</span><span>{escape(as_of)}</span></div>'
+        f'<div class="wall-period"><span>{escape(period)}</span><span>{escape(as_of)}</span></div>'
         f'<div class="wall-clock"><span>{clock(moment)}</span><b>{moment:%H:%M}</b>{mark}</div>'
         "</div>"
     )
@@ -389,8 +390,8 @@ def chains_html(chains: pl.DataFrame, limit: int) -> str:
     return '<div class="wall-ranks">' + "".join(rows) + "</div>"
 
 
-def signings_html(latest: pl.DataFrame, visible: int = 6) -> str:
-    """The latest signings; more than fit scroll slowly upward in a loop (CSS only, no script)."""
+def signings_html(latest: pl.DataFrame, visible: int = 5) -> str:
+    """The latest signings; when more than fit, they roll upward in a loop (CSS only, no script)."""
     if latest.is_empty():
         return '<div class="wall-empty">暂无签约项目</div>'
     items = []
@@ -405,12 +406,11 @@ def signings_html(latest: pl.DataFrame, visible: int = 6) -> str:
         )
     if len(items) <= visible:
         return '<ul class="wall-list">' + "".join(items) + "</ul>"
-    # the list twice, moved up by one copy's height: the loop joins without a jump
-    seconds = 4 * len(items)
+    # The list twice, moved up one row every 4 s (steps: rows stand still while read); after
+    # one copy's height the second copy stands where the first began, so the loop never jumps.
     return (
-        f'<ul class="wall-list wall-rolling" style="animation-duration:{seconds}s">'
-        + "".join(items) * 2
-        + "</ul>"
+        f'<ul class="wall-list wall-rolling" style="animation-duration:{4 * len(items)}s;'
+        f'animation-timing-function:steps({len(items)})">' + "".join(items) * 2 + "</ul>"
     )
 
 
@@ -459,7 +459,7 @@ def units_html(units: pl.DataFrame, warned: dict[tuple[str, str], int]) -> str:
             )
         head = (
             f'<div class="wall-unit wall-unit-head"><em></em><span>{title}</span><div></div>'
-            "<b>签约金额（亿元）</b><small>签约项目</small><small>开工率</small>"
+            "<b>签约金额</b><small>项目数</small><small>开工率</small>"
             '<small class="wall-red-text">红色预警</small><small class="wall-yellow-text">黄色预警</small></div>'
         )
         blocks.append(f'<div class="wall-units wall-units-{kind}">{head}{"".join(rows)}</div>')
@@ -476,7 +476,8 @@ def notice_html(text: str, detail: str = "") -> str:
 class View:
     """Everything the wall draws, built in one go so a failure leaves the last view intact."""
 
-    scope: str
+    city: str
+    period: str
     as_of: str
     kpis: str
     curve: str
@@ -486,4 +487,3 @@ class View:
     legend: str
     units: str
     deck: Any = None
-    figures: dict = field(default_factory=dict)

@@ -35,11 +35,11 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, db: Path, log: Path):
+    def __init__(self, db: Path, log: Path, env: dict[str, str] | None = None):
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "WAREHOUSE_DB": str(db)}
+        env = {**os.environ, "WAREHOUSE_DB": str(db), **(env or {})}
         self.log = log.open("w")
         self.process = subprocess.Popen(
             [
