@@ -140,3 +140,27 @@ def timed_visit(page, url: str, timeout_ms: float = 120_000, settle_ms: int = 50
         page.wait_for_function(READY_JS, timeout=timeout_ms, polling="raf")
         done = time.perf_counter() - t0
     return done
+
+
+# Records every change of the script state with its time (performance.now(), ms).
+WATCH_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__states = [[performance.now(), app.getAttribute('data-test-script-state')]];
+    new MutationObserver(() => window.__states.push([performance.now(), app.getAttribute('data-test-script-state')]))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def rerun_durations(page, wait_ms: int) -> list[float]:
+    """Seconds each rerun (e.g. a st.fragment(run_every=...)) spent running, watched for wait_ms."""
+    page.evaluate(WATCH_JS)
+    page.wait_for_timeout(wait_ms)
+    states = page.evaluate("() => window.__states")
+    durations, started = [], None
+    for t, state in states:
+        if state in ("running", "rerunRequested") and started is None:
+            started = t
+        elif state not in ("running", "rerunRequested", "initial") and started is not None:
+            durations.append((t - started) / 1000)
+            started = None
+    return durations

@@ -92,6 +92,7 @@ def context(con, ref: Path) -> dict:
         "leader": "",
         "responsible": "",
         "min_similarity": 0.9,
+        "limit": 20,  # the wall's latest_signings default
     }
     for stage in ("lead", "negotiating", "started"):
         for level, fallback in (("yellow", 90), ("red", 180)):

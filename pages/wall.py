@@ -5,6 +5,7 @@ at every refresh inside the fragment; a load appears within one interval because
 caches by warehouse file version. No sidebar, no menu, no link to upload or data pages.
 """
 
+import logging
 from collections import Counter
 
 import polars as pl
@@ -132,7 +133,7 @@ def show() -> None:
     try:
         admitted = allowed()
     except Exception:
-        wall.log.exception("wall: access check failed; showing the notice")
+        logging.getLogger("pages.wall").exception("access check failed; showing the notice")
         admitted = False
     if not admitted:
         st.html(wall.notice_html("请使用管理员提供的大屏链接"))

@@ -4,8 +4,8 @@ The wall runs unattended for weeks in a meeting room, so everything here is abou
 showing an error: figures are rebuilt at every refresh and, when that fails, the last good
 ones stay on screen with a small staleness mark. Sizes in static/wall.css are relative to
 the viewport (`--u` = 1 % of the height on a 16:9 screen), so 1080p, 4K and wide LED walls
-show the same picture; the charts here are inline SVG for the same reason (Plotly's fonts
-are fixed pixel sizes). Spreadsheet text goes through `ui.format.plain` and only ever into
+show the same picture; the curve is an SVG image for the same reason (Plotly's fonts are
+fixed pixel sizes). Spreadsheet text goes through `ui.format.plain` and only ever into
 text nodes.
 """
 
@@ -83,9 +83,8 @@ def settings(directory: Path | None = None) -> WallSettings:
     refresh = _positive_int(section, "refresh_seconds", defaults.refresh_seconds, 1)
     if (env := os.environ.get("WALL_REFRESH_SECONDS", "").strip()).isdigit() and int(env) > 0:
         refresh = int(env)
-    panels = tuple(p for p in section.get("panels", defaults.panels) if p in PANELS) if isinstance(
-        section.get("panels", defaults.panels), list | tuple
-    ) else ()
+    listed = section.get("panels", list(defaults.panels))
+    panels = tuple(p for p in listed if p in PANELS) if isinstance(listed, list) else ()
     if not panels:
         log.warning("[wall] panels must list some of %s; using %s", PANELS, defaults.panels)
         panels = defaults.panels
@@ -118,17 +117,16 @@ def run_every(config: WallSettings) -> int:
 
 
 def configured_token() -> str | None:
-    """The wall's token: $WALL_TOKEN, else the first line of data/wall_token; None: no token."""
+    """The wall's token: $WALL_TOKEN, else the first line of data/wall_token; None: no token.
+
+    A token file that exists but cannot be read raises: the wall stays closed rather than open.
+    """
     if token := os.environ.get("WALL_TOKEN", "").strip():
         return token
     try:
         lines = TOKEN_FILE.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return None
-    except OSError:
-        # unreadable: closed rather than silently open
-        log.exception("cannot read %s; the wall stays closed", TOKEN_FILE)
-        return "\0unreadable"
     return lines[0].strip() if lines and lines[0].strip() else None
 
 
