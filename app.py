@@ -8,20 +8,20 @@ st.set_page_config(page_title="招商引资数据分析", page_icon="static/favi
 
 PAGES = {
     "分析": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
-        st.Page("pages/signing.py", title="签约分析", icon=":material/handshake:", url_path="signing"),
-        st.Page("pages/starts.py", title="开工分析", icon=":material/construction:", url_path="starts"),
-        st.Page("pages/chains.py", title="产业链集聚", icon=":material/hub:", url_path="chains"),
-        st.Page("pages/map.py", title="县区排名", icon=":material/map:", url_path="map"),
-        st.Page("pages/wall.py", title="数据大屏", icon=":material/tv:", url_path="wall"),
+        st.Page("pages/analysis/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/analysis/signing.py", title="签约分析", icon=":material/handshake:", url_path="signing"),
+        st.Page("pages/analysis/starts.py", title="开工分析", icon=":material/construction:", url_path="starts"),
+        st.Page("pages/analysis/chains.py", title="产业链集聚", icon=":material/hub:", url_path="chains"),
+        st.Page("pages/analysis/map.py", title="县区排名", icon=":material/map:", url_path="map"),
+        st.Page("pages/display/wall.py", title="数据大屏", icon=":material/tv:", url_path="wall"),
     ],
     "项目管理": [
-        st.Page("pages/pipeline.py", title="四库", icon=":material/filter_alt:", url_path="pipeline"),
-        st.Page("pages/liaison.py", title="包联", icon=":material/group:", url_path="liaison"),
+        st.Page("pages/projects/pipeline.py", title="四库", icon=":material/filter_alt:", url_path="pipeline"),
+        st.Page("pages/projects/liaison.py", title="包联", icon=":material/group:", url_path="liaison"),
     ],
     "数据": [
-        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
-        st.Page("pages/data.py", title="数据管理", icon=":material/database:", url_path="data"),
+        st.Page("pages/manage/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
+        st.Page("pages/manage/data.py", title="数据管理", icon=":material/database:", url_path="data"),
     ],
 }
 

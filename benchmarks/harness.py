@@ -22,7 +22,9 @@ CHROMIUM_ARGS = [
 ]
 
 # Finished: the script is not running, the page drew its title, no skeleton placeholder is
-# left, and every chart has drawn (plotly: its svg; pydeck: a sized canvas; tables: a canvas).
+# left, and every visible chart has drawn (plotly: its svg; pydeck: a sized canvas; tables:
+# their canvas). Charts in a closed expander or an unselected tab are not drawn by the
+# browser until shown, so they are not waited for.
 READY_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) return false;
@@ -32,14 +34,17 @@ READY_JS = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     if (!main || !main.querySelector('h1')) return false;
     if (main.querySelector('[data-testid="stSkeleton"]')) return false;
+    const shown = e => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null)
+        && e.getBoundingClientRect().height > 0;
     for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
-        if (!c.querySelector('.main-svg')) return false;
+        if (shown(c) && !c.querySelector('.main-svg')) return false;
     for (const c of main.querySelectorAll('[data-testid="stDeckGlJsonChart"]')) {
+        if (!shown(c)) continue;
         const canvas = c.querySelector('canvas');
         if (!canvas || canvas.width < 10 || canvas.height < 10) return false;
     }
     for (const c of main.querySelectorAll('[data-testid="stDataFrame"]'))
-        if (!c.querySelector('canvas, table')) return false;
+        if (shown(c) && !c.querySelector('canvas, table')) return false;
     return true;
 }"""
 

@@ -1,4 +1,4 @@
-"""数据管理 (pages/data.py) through AppTest: history, what a load changed, rollback through
+"""数据管理 (pages/manage/data.py) through AppTest: history, what a load changed, rollback through
 the page, data-quality findings per unit, and the trace from a project to its rows."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from warehouse.accounts import AccountStore
 from warehouse.db import Reader, writer
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "data.py")
+PAGE = str(ROOT / "pages" / "manage" / "data.py")
 PASSWORD = "s3cret password"
 PROJECTS = "select * exclude (signed_source, start_source) from projects order by project_key"
 

@@ -1,4 +1,4 @@
-"""总览 (pages/overview.py) through AppTest on the sample warehouse."""
+"""总览 (pages/analysis/overview.py) through AppTest on the sample warehouse."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from warehouse.metrics import METRICS, yi
 from warehouse.queries import Filters, headline
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "overview.py")
+PAGE = str(ROOT / "pages" / "analysis" / "overview.py")
 CARDS = ("signed_projects", "signed_amount_yi", "started_projects", "start_rate",
          "started_planned_investment_yi", "funds_in_place_yi")
 

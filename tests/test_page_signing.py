@@ -1,4 +1,4 @@
-"""签约分析 (pages/signing.py) through AppTest on the sample warehouse."""
+"""签约分析 (pages/analysis/signing.py) through AppTest on the sample warehouse."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from warehouse.metrics import SIZE_BANDS
 from warehouse.queries import Filters, headline
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "signing.py")
+PAGE = str(ROOT / "pages" / "analysis" / "signing.py")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def month_chart(at: AppTest) -> dict[str, list]:
 
 def test_renders_through_the_router():
     at = run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
-    at.switch_page("pages/signing.py")
+    at.switch_page("pages/analysis/signing.py")
     run(at)
     assert at.title[0].value == "签约分析"
     assert any("数据截至 2025年09月30日" in c.value for c in at.caption)

@@ -1,4 +1,4 @@
-"""数据上传 (pages/upload.py) through AppTest: preview before writing, corrections,
+"""数据上传 (pages/manage/upload.py) through AppTest: preview before writing, corrections,
 commit, duplicates, roles and limits; and two loads at the same moment."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from warehouse.accounts import AccountStore
 from warehouse.db import Reader, WarehouseBusy
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "upload.py")
+PAGE = str(ROOT / "pages" / "manage" / "upload.py")
 PASSWORD = "s3cret password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,4 +1,4 @@
-"""数据大屏 (pages/wall.py) through AppTest: its figures, this year and the clock at every run,
+"""数据大屏 (pages/display/wall.py) through AppTest: its figures, this year and the clock at every run,
 the last good figures when a refresh fails, and access by token."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from warehouse.metrics import yi
 from warehouse.queries import Filters, headline, run
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "wall.py")
+PAGE = str(ROOT / "pages" / "display" / "wall.py")
 TZ = timezone(timedelta(hours=8))
 NOTICE = "请使用管理员提供的大屏链接"
 
@@ -306,7 +306,7 @@ def test_without_a_token_the_wall_is_open_unless_analyst_pages_need_a_login(samp
 def test_the_router_serves_the_wall_at_its_url(sample):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("pages/wall.py")
+    at.switch_page("pages/display/wall.py")
     rerun(at)
     assert card_values(at)["signed_projects"].startswith("签约项目数402个")
     # nothing on the wall leads to upload or data management

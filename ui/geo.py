@@ -167,6 +167,7 @@ def county_map(
     tooltip: str | None = None,
     labels: bool = True,
     zoom: float = 7.6,
+    label_size: float = 13,
 ) -> pdk.Deck:
     """A choropleth of the counties coloured by `metric`, development zones as points.
 
@@ -240,7 +241,7 @@ def county_map(
                 id="county-names",
                 get_position="center",
                 get_text="name",
-                get_size=13,
+                get_size=label_size,
                 get_color=[*LABEL[dark], 255],
                 # pdk.types.String: pydeck would read a plain string as an expression
                 font_family=pdk.types.String(FONT),

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_no_exception, wait_until_done
+from .conftest import AppServer, assert_no_exception, wait_until_done
 
 PAGES = {
     "": "招商引资总览",
@@ -57,3 +57,23 @@ def test_phone_width_has_no_horizontal_scroll(browser, server):
         assert overflow <= 1
     finally:
         context.close()
+
+
+def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_db, tmp_path):
+    """Regression: with page files directly in pages/, Streamlit's old multipage mode ran
+    /starts as a bare script (no router, no error guard, raw file names in the sidebar)
+    until somebody had opened / once; a wall PC reopening its link after a restart hit it."""
+    app = AppServer(sample_db, tmp_path / "streamlit.log")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{app.url}/starts?year=2024&months=1-12")
+        wait_until_done(page)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        expect(nav).to_contain_text("开工分析")
+        expect(nav).to_contain_text("数据管理")
+        assert "starts" not in nav.inner_text()
+        expect(page.locator("h1").first).to_contain_text("开工分析")
+    finally:
+        context.close()
+        app.stop()

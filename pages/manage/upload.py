@@ -7,14 +7,14 @@ import polars as pl
 import streamlit as st
 
 from etl.read import KIND_NAMES
-from etl.reference import load_reference
+from etl.reference import ROOT, load_reference
 from ui import upload
 from ui.auth import client_ip, require
 from ui.table import XLSX, table
 from ui.upload_report import error_report, report_name
 from warehouse.db import WarehouseBusy
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "templates"
+TEMPLATES = ROOT / "data" / "templates"
 TEMPLATE_FILES = ("签约项目台账模板.xlsx", "开工项目台账模板.xlsx")
 MONEY_UNIT_LABELS = {None: "按表头识别", "万元": "全部按万元", "亿元": "全部按亿元"}
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")

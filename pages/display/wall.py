@@ -119,7 +119,7 @@ def build(config: wall.WallSettings, today) -> wall.View:
             "县（市、区）与开发区签约排名", wall.units_html(units, warned_by_unit(warnings)),
             "<small>金额单位：亿元；县（市、区）含所辖开发区</small>", css="wall-units-body",
         ),
-        deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM),
+        deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM, label_size=17)  # read across a room,
     )
 
 
