@@ -23,6 +23,7 @@ RSS_TARGET_MB = 800
 SIZE = "1m"
 LOGS = DATA / "tmp" / "browser"
 SHOTS = DATA / "screenshots"
+VISIT_TIMEOUT_MS = 60_000
 WALL_REFRESH_S = 3  # WALL_REFRESH_SECONDS for the servers: the wall's fragment reruns this often
 
 
@@ -68,29 +69,34 @@ def run_browser(runs: int, log=print) -> dict:
     outside = Outside()
     with sync_playwright() as playwright:
         browser = launch_browser(playwright)
+        timed_out: dict[str, str] = {}
         for r in range(runs):
             order = pages[r % len(pages):] + pages[: r % len(pages)]
             for p in order:
+                if p["path"] in timed_out:  # once over the limit, not again every run
+                    continue
                 server = AppServer(env, LOGS / f"run{r}-{p['url_path']}.log")
                 startup.append(server.startup_s)
                 context, page = _new_page(browser, outside)
+                settle = p["url_path"] != "wall"
                 try:
                     url = f"{server.url}/{p['path']}"
-                    t1 = timed_visit(page, url)
+                    t1 = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=settle)
                     seen[p["path"]] = page.evaluate(COUNT_JS)
-                    t2 = timed_visit(page, url)
-                    t3 = timed_visit(page, url)
+                    t2 = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=settle)
+                    t3 = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=settle)
                     first[p["path"]].append(t1)
                     second[p["path"]] += [t2, t3]
                     hwm[p["path"]].append(server.memory_mb()["VmHWM"])
+                    log(f"  run {r + 1}/{runs} /{p['path']:<8} first {t1:6.2f} s  second {t2:5.2f} / {t3:5.2f} s  "
+                        f"VmHWM {hwm[p['path']][-1]:5.0f} MB")
                     if p["url_path"] == "wall":  # its fragment's reruns, as the meeting room sees them
                         wall_refresh += rerun_durations(page, int(WALL_REFRESH_S * 2500))
                         log(f"  wall refreshes: {[round(d, 2) for d in wall_refresh[-3:]]} s")
-                    log(f"  run {r + 1}/{runs} /{p['path']:<8} first {t1:6.2f} s  second {t2:5.2f} / {t3:5.2f} s  "
-                        f"VmHWM {hwm[p['path']][-1]:5.0f} MB")
                 except Exception as exc:  # a page that never finishes is a result, not a crash
-                    log(f"  run {r + 1}/{runs} /{p['path']}: {type(exc).__name__}: {str(exc)[:200]}")
-                    first[p["path"]].append(None)
+                    timed_out[p["path"]] = f"run {r + 1}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                    hwm[p["path"]].append(server.memory_mb()["VmHWM"])
+                    log(f"  run {r + 1}/{runs} /{p['path']}: {timed_out[p['path']]}")
                 finally:
                     context.close()
                     server.stop()
@@ -126,6 +132,8 @@ def run_browser(runs: int, log=print) -> dict:
         "elements": seen,
         "outside_requests": sorted(set(outside.urls)),
         "map_missing_geo": nogeo,
+        "timed_out": timed_out,
+        "visit_timeout_s": VISIT_TIMEOUT_MS / 1000,
         "wall": next((p for p in pages if p["url_path"] == "wall"), None),
         "wall_refresh": summary(wall_refresh),
         "wall_refresh_raw": wall_refresh,
@@ -153,12 +161,20 @@ def run_memory(log=print) -> dict:
         try:
             for p in pages:
                 url = f"{server.url}/{p['path']}"
-                timings.setdefault(p["path"], {})["first_after_others"] = timed_visit(page, url)
+                try:
+                    t = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=p["url_path"] != "wall")
+                except Exception as exc:
+                    t = None
+                    log(f"  /{p['path']}: {type(exc).__name__} (over {VISIT_TIMEOUT_MS / 1000:.0f} s)")
+                timings.setdefault(p["path"], {})["first_after_others"] = t
                 page.screenshot(path=str(SHOTS / f"{p['url_path']}.png"), full_page=True)
                 steps.append({"after": f"first visit /{p['path']}", **server.memory_mb()})
             for p in pages:
                 url = f"{server.url}/{p['path']}"
-                timings[p["path"]]["second"] = timed_visit(page, url)
+                try:
+                    timings[p["path"]]["second"] = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=p["url_path"] != "wall")
+                except Exception:
+                    timings[p["path"]]["second"] = None
                 steps.append({"after": f"second visit /{p['path']}", **server.memory_mb()})
         finally:
             context.close()

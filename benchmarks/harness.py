@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--no-first-run", "--disable-quic", "--disable-sync",
 ]
 
-# Finished: the script is not running, the page drew its title, no skeleton placeholder is
+# Finished: the script is not running, the page drew something, no skeleton placeholder is
 # left, and every visible chart has drawn (plotly: its svg; pydeck: a sized canvas; tables:
 # their canvas). Charts in a closed expander or an unselected tab are not drawn by the
 # browser until shown, so they are not waited for.
@@ -32,7 +32,7 @@ READY_JS = """() => {
     if (!state || ['initial', 'running', 'rerunRequested'].includes(state)) return false;
     if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')) return false;
     const main = document.querySelector('[data-testid="stMain"]');
-    if (!main || !main.querySelector('h1')) return false;
+    if (!main || !main.querySelector('h1, [data-testid="stElementContainer"]')) return false;
     if (main.querySelector('[data-testid="stSkeleton"]')) return false;
     const shown = e => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null)
         && e.getBoundingClientRect().height > 0;
@@ -128,17 +128,20 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def timed_visit(page, url: str, timeout_ms: float = 120_000, settle_ms: int = 500) -> float:
+def timed_visit(page, url: str, timeout_ms: float = 60_000, settle_ms: int = 500, settle: bool = True) -> float:
     """Seconds from navigation until the page has finished running and drawn its charts.
 
     After the first moment it is finished, wait settle_ms and check again: when a rerun
-    started meanwhile, the time is taken when that one has finished.
+    started meanwhile, the time is taken when that one has finished (not for a page that
+    reruns by itself, such as the wall's fragment: settle=False). The check runs on the
+    page's main thread, so a page whose drawing blocks that thread is finished only when
+    the thread is free again (what its user sees).
     """
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=timeout_ms)
     page.wait_for_function(READY_JS, timeout=timeout_ms, polling="raf")
     done = time.perf_counter() - t0
-    for _ in range(10):
+    for _ in range(10 if settle else 0):
         page.wait_for_timeout(settle_ms)
         if page.evaluate(READY_JS):
             return done

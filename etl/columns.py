@@ -25,6 +25,7 @@ _NAME_FOLD = {"（": "(", "）": ")", "：": ":", "；": ";", "，": ",", "！":
               "[": "(", "【": "(", "〔": "(", "]": ")", "】": ")", "〕": ")"}
 _NAME_END_PUNCT = ".,;:!?、。·…-—~\"'“”‘’"
 _PLAIN_NUMBER = r"^[0-9]{1,14}(\.[0-9]{1,4})?$"  # ASCII digits: \d would match full-width ones
+_PLAIN_CODE = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( 00:00:00)?$"
 _FACTOR = {"万元": 1, "亿元": 10000, "元": None, "万美元": None, "美元": None, "亿美元": None}
 
@@ -123,3 +124,11 @@ def dates(series: pl.Series, default_year: int | None) -> tuple[pl.Series, dict]
         .otherwise(pl.lit(series).replace_strict(lookup, default=None, return_dtype=pl.Date) if lookup else None)
     ).to_series()
     return result.alias(series.name), errors
+
+
+def project_codes(series: pl.Series) -> pl.Series:
+    """parse.is_project_code for a column (False for blanks)."""
+    plain = series.str.contains(_PLAIN_CODE).fill_null(False)
+    others, _ = map_unique(series.filter(~plain & series.is_not_null()), parse.is_project_code, pl.Boolean)
+    valid = set(series.filter(~plain & series.is_not_null()).filter(others.fill_null(False)).to_list())
+    return plain | series.is_in(list(valid)).fill_null(False)

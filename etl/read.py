@@ -507,8 +507,7 @@ class _Reader:
         if "project_code" in texts:
             codes = texts["project_code"]
             codes = pl.select(pl.when(pl.lit(codes).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(codes))).to_series()
-            valid, _ = columns_mod.map_unique(codes, parse.is_project_code, pl.Boolean)
-            bad = codes.is_not_null() & ~valid.fill_null(False)
+            bad = codes.is_not_null() & ~columns_mod.project_codes(codes)
             self.warn_rows("项目代码不符合全国统一格式（YYYY-AAAAAA-NN-NN-NNNNNN），未用于识别项目", "project_code", bad, codes)
             out["project_code"] = pl.select(pl.when(pl.lit(bad)).then(None).otherwise(pl.lit(codes))).to_series()
 
@@ -567,7 +566,14 @@ class _Reader:
         """
         lead_cols = [c for c in raw.columns if c.startswith("_lead")]
         mapped = [c.field for c in columns]
-        special = r"合|总|小|计|填|审|联系|制表|负责|注|备|、|^\s*[（(]|^\s*[一二三四五六七八九十]"
+        # a superset of what parse.is_total_row / is_group_row / is_footer_row accept, on
+        # the raw text (spaces may sit anywhere in it); everything else is a project row
+        gap = r"[\s\u3000]*"
+        special = "|".join([
+            f"[合总小]{gap}计",
+            r"^[\s\u3000]*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])",
+            f"^{gap}(?:填{gap}[报表]|审{gap}核|联{gap}系|制{gap}表|单{gap}位{gap}负|负{gap}责|备{gap}注|注)",
+        ])
         candidate = pl.col("project_name").is_null() | pl.any_horizontal(
             [pl.col(c).str.contains(special).fill_null(False) for c in [*lead_cols, "project_name"]]
         )

@@ -64,3 +64,8 @@ def test_name_keys_on_the_sample_names():
 
     names = pl.concat([read_ledger(p).rows.get_column("project_name") for p in sample_files()])
     assert columns.name_keys(names).to_list() == [parse.normalize_name(v) for v in names.to_list()]
+
+
+def test_project_codes_match_is_project_code():
+    codes = ["2024-140821-30-03-012345", " 2024-140821-30-03-012345", "２０２４-140821-30-03-012345", "2024-1408-30-03-012345", "—", None]
+    assert columns.project_codes(pl.Series("v", codes)).to_list() == [bool(c) and parse.is_project_code(c) for c in codes]
