@@ -27,7 +27,7 @@ sample: $(VENV)/.installed
 	$(BIN)/python -m etl sample --db $(DB)
 
 run: $(VENV)/.installed $(DB)
-	WAREHOUSE_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	WAREHOUSE_DB=$(DB) $(BIN)/python -m ui.serve --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -43,7 +43,7 @@ class AppServer:
         self.log = log.open("w")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "app.py",
+                sys.executable, "-m", "ui.serve",
                 "--server.address", "127.0.0.1", "--server.port", str(self.port),
                 "--server.headless", "true", "--server.fileWatcherType", "none",
             ],

@@ -60,9 +60,9 @@ def test_phone_width_has_no_horizontal_scroll(browser, server):
 
 
 def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_db, tmp_path):
-    """Regression: with page files directly in pages/, Streamlit's old multipage mode ran
-    /starts as a bare script (no router, no error guard, raw file names in the sidebar)
-    until somebody had opened / once; a wall PC reopening its link after a restart hit it."""
+    """Regression: with a pages/ folder beside app.py, Streamlit's old multipage mode ran
+    /starts as a bare script (no router, no error guard, raw file names in the sidebar), or
+    showed "Page not found" over it, until somebody had opened / once (ui/serve.py)."""
     app = AppServer(sample_db, tmp_path / "streamlit.log")
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
@@ -74,6 +74,7 @@ def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_d
         expect(nav).to_contain_text("数据管理")
         assert "starts" not in nav.inner_text()
         expect(page.locator("h1").first).to_contain_text("开工分析")
+        assert page.get_by_text("Page not found").count() == 0
     finally:
         context.close()
         app.stop()
