@@ -201,6 +201,7 @@ def render() -> str:
             e = browser["elements"].get(k, {})
             elements = f"{e.get('plotly', 0)} plotly, {e.get('deck', 0)} map, {e.get('tables', 0)} tables" if e else "—"
             over = (browser.get("timed_out") or {}).get(k)
+            failed = any("页面暂时无法显示" in a for a in (browser["elements"].get(k, {}).get("alerts") or []))
             okf = f["median"] <= browser["targets"]["first_s"] if f["median"] is not None else (False if over else None)
             oks = s["median"] <= browser["targets"]["second_s"] if s["median"] is not None else (False if over else None)
             if over and f["median"] is None:
@@ -208,11 +209,15 @@ def render() -> str:
                 limit = f"> {browser.get('visit_timeout_s', 60):.0f} s"
             first_text = sec(f["median"]) if f["median"] is not None or not over else limit
             second_text = sec(s["median"]) if s["median"] is not None or not over else limit
+            mf, ms_ = ("**error**", "**error**") if failed else (_mark(okf), _mark(oks))
             out.append(f"| /{k} ({p['title']}) | {first_text} | {_range(f, sec)} | {second_text} | "
                        f"{_range(s, sec)} | {browser['vmhwm_after_one_page_mb'][k]['median'] or 0:,.0f} | {elements} | "
-                       f"{_mark(okf)} | {_mark(oks)} |")
-            targets.append((f"/{k} first visit ≤ 2.5 s", okf, f"{first_text} s".replace("s s", "s")))
-            targets.append((f"/{k} second visit ≤ 1 s", oks, f"{second_text} s".replace("s s", "s")))
+                       f"{mf} | {ms_} |")
+            if failed:
+                okf = oks = None
+                first_text = second_text = "page failed (app error box)"
+            targets.append((f"/{k} first visit ≤ 2.5 s", okf, f"{first_text} s".replace("s s", "s").replace(") s", ")")))
+            targets.append((f"/{k} second visit ≤ 1 s", oks, f"{second_text} s".replace("s s", "s").replace(") s", ")")))
             if over:
                 timeouts.append(f"/{k}: {over}")
         out.append("")

@@ -162,3 +162,25 @@ def test_sample_year_2024(tmp_path, monkeypatch):
     assert chains["签约项目数"].sum() == 539
     assert sum(float(a) for a in chains["签约金额（亿元）"]) == pytest.approx(3126.95, abs=0.06)
     assert chains["金额占比（%）"].sum() == pytest.approx(100, abs=0.06)
+
+
+def test_treemap_keeps_twelve_projects_per_unit_and_groups_the_rest(db, monkeypatch):
+    """Regression: one node per project made the chart undrawable at province scale."""
+    from datetime import date
+    from decimal import Decimal
+
+    from conftest import add_load, rows
+    from warehouse.db import Reader
+    from warehouse.queries import Filters, run
+
+    add_load(db, rows([
+        {"project_name": f"项目{i:02d}", "unit_id": "140821", "chain": "新能源",
+         "signed_date": date(2024, 3, 1), "signed_amount_wan": Decimal(100 + i)}
+        for i in range(15)
+    ]), "signed")
+    nodes = run(Reader(db).cursor(), "chains_treemap", Filters(2024))
+    projects = nodes.filter(nodes["level"] == "project")
+    assert projects.height == 13
+    rest = projects.filter(projects["project_key"].str.starts_with("rest:")).row(0, named=True)
+    assert (rest["project_name"], rest["projects"], rest["amount_wan"]) == ("其余 3 个项目", 3, Decimal("303.0000"))
+    assert nodes.filter(nodes["level"] == "all")["amount_wan"][0] == sum(Decimal(100 + i) for i in range(15))

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 import streamlit as st
 from argon2 import PasswordHasher
@@ -18,7 +19,7 @@ from etl.load import load_ledger, record_load
 from etl.problems import Problem
 from etl.read import read_ledger
 from ui import auth
-from warehouse import accounts, build, history
+from warehouse import accounts, build, history, queries
 from warehouse.accounts import AccountStore
 from warehouse.db import Reader, writer
 
@@ -72,6 +73,12 @@ def login(at: AppTest, name: str) -> AppTest:
     at.text_input[0].input(name)
     at.text_input[1].input(PASSWORD)
     at.button[0].click()
+    return at.run()
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch the page's tabs (they rerun the page, so a closed tab's queries do not run)."""
+    at.session_state["data_tab"] = label
     return at.run()
 
 
@@ -220,7 +227,7 @@ def findings_warehouse(db):
 
 
 def test_findings_per_unit_and_the_list_to_send_back(findings_warehouse):
-    at = page()
+    at = open_tab(page(), "数据质量")
     summary = frame(at, "合计")
     per_unit = {r["县（市、区）/开发区"]: r for r in summary.to_dict("records")}
     assert set(per_unit) == {"临猗县", "盐湖区"}
@@ -250,8 +257,115 @@ def test_findings_per_unit_and_the_list_to_send_back(findings_warehouse):
 
 def test_an_uploader_sees_the_findings_of_their_own_units_only(findings_warehouse):
     accounts.add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
-    at = login(page(), "盐湖上传员")
+    at = open_tab(login(page(), "盐湖上传员"), "数据质量")
     assert set(frame(at, "合计")["县（市、区）/开发区"]) == {"盐湖区"}
+
+
+@pytest.fixture
+def ran(monkeypatch) -> list[tuple[str, dict]]:
+    """The warehouse queries the page runs, with their parameters."""
+    seen: list[tuple[str, dict]] = []
+    run = queries.run
+
+    def spy(cur, name, filters=None, **params):
+        seen.append((name, params))
+        return run(cur, name, filters, **params)
+
+    monkeypatch.setattr(queries, "run", spy)
+    return seen
+
+
+def test_the_findings_are_found_only_when_their_tab_is_opened(findings_warehouse, ran):
+    at = page()
+    assert not at.exception and frame(at, "编号").shape[0] == 3
+    assert "data_findings" not in [name for name, _ in ran]
+    at = open_tab(at, "数据质量")
+    assert ("data_findings", {"units": []}) in ran  # an administrator: every unit
+    assert frame(at, "合计").shape[0] == 2
+
+
+def test_an_uploaders_findings_are_found_for_their_units_only(findings_warehouse, ran):
+    accounts.add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
+    open_tab(login(page(), "盐湖上传员"), "数据质量")
+    assert [params for name, params in ran if name == "data_findings"] == [{"units": ["140802"]}]
+
+
+def test_the_quality_tab_keeps_its_choices_while_another_tab_is_open(findings_warehouse):
+    at = open_tab(page(), "数据质量")
+    at.selectbox(key="quality_unit").set_value("临猗县").run()
+    at = open_tab(open_tab(at, "导入记录"), "数据质量")
+    assert at.selectbox(key="quality_unit").value == "临猗县"
+    assert frame(at, "问题类型").shape[0] == 5
+
+
+# names like a county's ledger: an enterprise, a capacity, a product, sometimes a phase
+BASES = [
+    "同远半导体1200架机柜数据中心", "嘉科智能科技年产1万吨精密铸件", "正远农产品年产1万吨面粉及挂面",
+    "汇源镁业年产1万吨镁合金压铸件", "年产8万吨再生铝", "聚邦新能源20MW/40MWh独立储能电站",
+    "中辰储能科技1MW分布式光伏", "宏丰镁业年产1500吨铝制品加工", "华禾果业年产30万吨预制菜",
+    "恒丰机械农机装备制造", "天创医疗器械中药饮片加工", "晟诺汽车科技年产120万套汽车线束",
+    "博远新材料年产15吨碳纤维复合材料", "盛骏果业冷链物流园", "宏和智能装备产业园",
+]
+FILLER = "华禾盛骏宏和嘉科正远汇源聚邦中辰天创晟诺博远新材料科技有限公司年产吨万套"
+
+
+def variants(rng, base: str) -> list[str]:
+    """The base name and edits of it: characters replaced, inserted or dropped anywhere,
+    a phase or 有限公司 added, a number changed."""
+    out = [base]
+    for _ in range(12):
+        name = list(base)
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(name))
+            edit = rng.choice(("replace", "insert", "drop"))
+            if edit == "replace":
+                name[i] = rng.choice(FILLER)
+            elif edit == "insert":
+                name.insert(i, rng.choice(FILLER))
+            elif len(name) > 4:
+                del name[i]
+        out.append("".join(name))
+    out += [base + "（一期）", base.replace("年产", "有限公司年产"), base.replace("1", "2", 1), base[2:], base[:-2]]
+    return out
+
+
+def test_likely_duplicates_are_the_pairs_an_all_pairs_search_finds(db):
+    """The blocked search compares far fewer pairs; it must find exactly the same ones."""
+    import random
+
+    rng = random.Random(20240601)
+    names = sorted({v for base in BASES for v in variants(rng, base)})
+    records = [
+        {"project_name": f"{name}项目", "unit_id": "140821", "signed_date": date(2024 - i % 2, 1 + i % 12, 1),
+         "signed_amount_wan": Decimal(1),
+         # some with a national code: two coded projects are never a pair
+         "project_code": f"2024-140821-00-00-{i:06d}" if i % 5 == 0 else None}
+        for i, name in enumerate(names)
+    ]
+    add(db, rows(records, sheet="2024年", period_end=date(2024, 12, 31)), "signed", "临猗.xlsx")
+    cur = Reader(db).cursor()
+    everything = """
+        with c as (
+            select p.project_key, p.project_name, p.project_code, p.unit_id,
+                year(coalesce(p.signed_date, p.start_date)) as year,
+                substr(k.name_key, length(p.unit_id) + 2) as norm_name
+            from projects p
+            join (select project_key, arg_max(name_key, seq) as name_key from row_keys group by all) k using (project_key)
+        )
+        select a.project_name, b.project_name, round(jaro_winkler_similarity(a.norm_name, b.norm_name), 2)
+        from c a join c b on a.unit_id = b.unit_id and a.year = b.year and a.project_key < b.project_key
+        where (a.project_code is null or b.project_code is null)
+          and regexp_extract_all(a.norm_name, '\\d+') = regexp_extract_all(b.norm_name, '\\d+')
+          and jaro_winkler_similarity(a.norm_name, b.norm_name) >= 0.9
+    """
+    expected = sorted(
+        (a, f"与「{b}」名称相近（相似度 {s}），但被识别为两个项目；如为同一项目请统一名称或填写相同的项目代码")
+        for a, b, s in cur.sql(everything).fetchall()
+    )
+    found = queries.run(cur, "data_findings", units=[]).filter(pl.col("finding") == "duplicate")
+    assert len(expected) > 50  # enough pairs, near and far from the threshold, to mean something
+    assert sorted(zip(found["project_name"], found["detail"])) == expected
+    assert queries.run(cur, "data_findings", units=["140802"]).is_empty()  # another unit's: none
 
 
 # ---------------------------------------------------------------- trace

@@ -221,3 +221,15 @@ def test_the_deck_draws_every_county_offline(dark):
     # the basemap is the app's own blank style: pydeck's default would fetch one from Carto
     assert deck["mapStyle"] == geo.MAP_STYLE[dark] and deck["mapStyle"].startswith("/app/static/")
     assert "mapProvider" not in deck
+
+
+
+def test_without_boundaries_the_ranking_is_still_shown(warehouse, monkeypatch):
+    """A city whose geo_file is not generated yet (or a province in the benchmarks) still ranks."""
+    from ui import geo
+
+    monkeypatch.setattr(geo, "has_boundaries", lambda: False)
+    at = page(year="2024")
+    assert not at.exception
+    assert "未找到县区边界文件" in at.info[0].value
+    assert shown_table(at).height == 13  # a row per county, as with the map

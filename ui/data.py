@@ -10,12 +10,15 @@ import polars as pl
 import streamlit as st
 
 from warehouse import queries
-from warehouse.db import Reader
+from warehouse import build
+from warehouse.db import Reader, db_path
 from warehouse.queries import Filters
 
 
 @st.cache_resource
 def reader() -> Reader:
+    # once per server process: a warehouse written by older code gets this code's views
+    build.ensure_current(db_path())
     return Reader()
 
 

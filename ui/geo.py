@@ -40,6 +40,11 @@ def _read(path: Path, mtime_ns: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def has_boundaries() -> bool:
+    """Whether the county boundaries configured in city.toml are there to draw."""
+    return load_reference().geo_file.exists()
+
+
 def counties_geojson() -> dict:
     """The city's county boundaries (data/geo, see its README): one feature per county."""
     path = load_reference().geo_file

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from etl.reference import Reference, load_reference, load_targets
 
-from .db import SQL_DIR
+from .db import SQL_DIR, connect_readonly, migrations, writer
 
 
 def refresh_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> None:
@@ -42,22 +43,28 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
         con.unregister("frame")
 
 
+def code_fingerprint() -> str:
+    """The derivation and the views as this code defines them."""
+    files = sorted((SQL_DIR / "derive").glob("*.sql")) + sorted((SQL_DIR / "views").glob("*.sql"))
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
 def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = None,
             reference: Reference | None = None) -> None:
     """Reference tables, then the projects the changed loads touch, then the views.
 
-    With no changed_loads (or when the derivation itself changed) everything is derived
-    again. Leaves temp tables affected_keys and projects_before for the change record.
+    With no changed_loads, or when the derivation or views changed since the last write,
+    everything is derived again. Leaves temp tables affected_keys and projects_before
+    for the change record.
     """
     refresh_reference(con, reference or load_reference())
-    derive = sorted((SQL_DIR / "derive").glob("*.sql"))
-    fingerprint = hashlib.sha256(b"".join(f.read_bytes() for f in derive)).hexdigest()
+    fingerprint = code_fingerprint()
     stored = con.execute("select fingerprint from derive_state").fetchone()
     full = changed_loads is None or stored is None or stored[0] != fingerprint
     con.execute("create or replace temp table changed_loads (load_id integer)")
     if changed_loads:
         con.executemany("insert into changed_loads values (?)", [[i] for i in changed_loads])
-    for file in derive:
+    for file in sorted((SQL_DIR / "derive").glob("*.sql")):
         # $full is the only parameter; a literal, because a script of several statements
         # cannot be prepared with parameters
         con.execute(file.read_text(encoding="utf-8").replace("$full", "true" if full else "false"))
@@ -65,3 +72,27 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
     con.execute("insert into derive_state values (?)", [fingerprint])
     for file in sorted((SQL_DIR / "views").glob("*.sql")):
         con.execute(file.read_text(encoding="utf-8"))
+
+
+def is_current(path: Path) -> bool:
+    """Whether the warehouse file has every migration, derivation and view of this code."""
+    con = connect_readonly(path)
+    try:
+        applied = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
+        stored = con.execute("select fingerprint from derive_state").fetchone()
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return {v for v, _ in migrations()} <= applied and stored is not None and stored[0] == code_fingerprint()
+
+
+def ensure_current(path: Path) -> None:
+    """Bring a warehouse written by an older version of the code up to date.
+
+    Views and derived tables live in the file, so new page code over an old file would
+    query views that do not exist yet; one write (migrations, derivation, views) fixes it.
+    """
+    if path.exists() and not is_current(path):
+        with writer(path) as con:
+            refresh(con, [])

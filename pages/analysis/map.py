@@ -126,7 +126,10 @@ on_map = current.with_columns(
     pl.format("第 {} 名", "rank").fill_null("—").alias("t_rank"),
     pl.format("第 {} 名", "previous_rank").fill_null("无").alias("t_previous_rank"),
 ).select("kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
-st.pydeck_chart(geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous)), height=520)
+if geo.has_boundaries():
+    st.pydeck_chart(geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous)), height=520)
+else:
+    st.info("未找到县区边界文件（data/reference/city.toml 的 geo_file），地图暂不显示；排名表不受影响。生成方法见 data/geo/README.md。")
 
 span = geo.value_range(on_map, "value")
 if span:

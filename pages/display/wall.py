@@ -119,7 +119,8 @@ def build(config: wall.WallSettings, today) -> wall.View:
             "县（市、区）与开发区签约排名", wall.units_html(units, warned_by_unit(warnings)),
             "<small>金额单位：亿元；县（市、区）含所辖开发区</small>", css="wall-units-body",
         ),
-        deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM, label_size=17)  # read across a room,
+        # labels read across a room; no boundaries configured: the map panel stays empty
+        deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM, label_size=17) if geo.has_boundaries() else None,
     )
 
 
@@ -156,7 +157,8 @@ def show() -> None:
         st.html(view.warnings)
     with middle, st.container(key="wall-map"):
         st.html(wall.panel("县（市、区）签约金额分布", view.legend, css="wall-map-title"))
-        st.pydeck_chart(view.deck, height="stretch", key="wall-deck")
+        if view.deck is not None:
+            st.pydeck_chart(view.deck, height="stretch", key="wall-deck")
     with right:
         st.html(view.chains)
         st.html(view.signings)

@@ -72,7 +72,13 @@ if not data.available():
 if notice := st.session_state.pop("data_notice", None):
     st.success(notice)
 
-history_tab, quality_tab, trace_tab = st.tabs(["导入记录", "数据质量", "项目溯源"])
+# the data-quality findings are the page's one costly query: run only while their tab is
+# open (a tab change reruns the page); the other tabs are cheap and always drawn
+history_tab, quality_tab, trace_tab = st.tabs(["导入记录", "数据质量", "项目溯源"], key="data_tab", on_change="rerun")
+for kept in ("quality_year", "quality_unit"):
+    # a widget not drawn in a run loses its value: keep the choices of a closed tab
+    if kept in st.session_state:
+        st.session_state[kept] = st.session_state[kept]
 
 # ---------------------------------------------------------------- load history
 
@@ -217,56 +223,63 @@ def known_chain(text: str | None) -> bool:
     return text is not None and resolve_chain(text, load_reference())[1]
 
 
-with quality_tab:
-    findings = data.query("data_findings")
-    findings = findings.filter(
-        (pl.col("finding") != "unknown_chain")
-        | ~pl.col("chain_raw").map_elements(known_chain, return_dtype=pl.Boolean)
-    )
+def quality_findings() -> pl.DataFrame:
+    """The findings this account may see: every unit's for administrators, else its own
+    units' (found for those units only: an uploader always has at least one)."""
+    findings = data.query("data_findings", units=[] if is_admin else sorted(user.units))
     if not is_admin:
         findings = findings.filter(pl.col("unit_id").is_in(list(user.units)))
-    st.caption(
-        "各县（市、区）、开发区台账中需要核实的地方，按单位导出后发回修改。只看有效导入的数据"
-        + ("。" if is_admin else "，只显示本账号负责的单位。")
-    )
-    years = sorted({y for y in findings.get_column("year").to_list() if y is not None}, reverse=True)
-    year = st.selectbox("年份", [ALL_YEARS, *years], format_func=lambda y: y if y == ALL_YEARS else f"{y}年", key="quality_year")
-    if year != ALL_YEARS:
-        findings = findings.filter(pl.col("year") == year)
-    if findings.is_empty():
-        st.success("没有发现需要核实的问题。")
-    else:
-        per_unit = (
-            findings.group_by("unit_order", "unit_name", "finding").len()
-            .pivot(on="finding", index=["unit_order", "unit_name"], values="len")
-            .sort("unit_order")
-        )
-        present = [f for f in FINDINGS if f in per_unit.columns]
-        summary = per_unit.select(
-            pl.col("unit_name").alias("县（市、区）/开发区"),
-            *(pl.col(f).fill_null(0).alias(FINDINGS[f]) for f in present),
-            pl.sum_horizontal(*(pl.col(f).fill_null(0) for f in present)).alias("合计"),
-        )
-        table(summary, "数据质量问题_按单位", title="数据质量问题（按单位）", key="download-quality-summary")
+    # chain texts the reader knows after all (an alias of 其他): once per text, not per row
+    texts = findings.filter(pl.col("finding") == "unknown_chain").get_column("chain_raw").unique()
+    known = [text for text in texts.to_list() if known_chain(text)]
+    return findings.filter((pl.col("finding") != "unknown_chain") | ~pl.col("chain_raw").is_in(known))
 
-        units = per_unit.get_column("unit_name").to_list()
-        unit = st.selectbox("查看单位", units, key="quality_unit")
-        listed = findings.filter(pl.col("unit_name") == unit).select(
-            pl.col("finding").replace_strict(FINDINGS, default=pl.col("finding")).alias("问题类型"),
-            pl.col("year").alias("年份"),
-            pl.col("project_name").alias("项目名称"),
-            pl.col("detail").alias("说明"),
-            pl.col("file_name").alias("文件"),
-            pl.col("sheet").alias("工作表"),
-            pl.col("excel_row").alias("行号"),
+
+with quality_tab:
+    if quality_tab.open:
+        findings = quality_findings()
+        st.caption(
+            "各县（市、区）、开发区台账中需要核实的地方，按单位导出后发回修改。只看有效导入的数据"
+            + ("。" if is_admin else "，只显示本账号负责的单位。")
         )
-        scope = "" if year == ALL_YEARS else f"{year}年"
-        table(
-            listed,
-            f"数据质量问题_{unit}{scope}",
-            title=f"{unit}{scope}台账需要核实的问题（共 {listed.height} 条）",
-            key="download-quality-unit",
-        )
+        years = sorted({y for y in findings.get_column("year").to_list() if y is not None}, reverse=True)
+        year = st.selectbox("年份", [ALL_YEARS, *years], format_func=lambda y: y if y == ALL_YEARS else f"{y}年", key="quality_year")
+        if year != ALL_YEARS:
+            findings = findings.filter(pl.col("year") == year)
+        if findings.is_empty():
+            st.success("没有发现需要核实的问题。")
+        else:
+            per_unit = (
+                findings.group_by("unit_order", "unit_name", "finding").len()
+                .pivot(on="finding", index=["unit_order", "unit_name"], values="len")
+                .sort("unit_order")
+            )
+            present = [f for f in FINDINGS if f in per_unit.columns]
+            summary = per_unit.select(
+                pl.col("unit_name").alias("县（市、区）/开发区"),
+                *(pl.col(f).fill_null(0).alias(FINDINGS[f]) for f in present),
+                pl.sum_horizontal(*(pl.col(f).fill_null(0) for f in present)).alias("合计"),
+            )
+            table(summary, "数据质量问题_按单位", title="数据质量问题（按单位）", key="download-quality-summary")
+
+            units = per_unit.get_column("unit_name").to_list()
+            unit = st.selectbox("查看单位", units, key="quality_unit")
+            listed = findings.filter(pl.col("unit_name") == unit).select(
+                pl.col("finding").replace_strict(FINDINGS, default=pl.col("finding")).alias("问题类型"),
+                pl.col("year").alias("年份"),
+                pl.col("project_name").alias("项目名称"),
+                pl.col("detail").alias("说明"),
+                pl.col("file_name").alias("文件"),
+                pl.col("sheet").alias("工作表"),
+                pl.col("excel_row").alias("行号"),
+            )
+            scope = "" if year == ALL_YEARS else f"{year}年"
+            table(
+                listed,
+                f"数据质量问题_{unit}{scope}",
+                title=f"{unit}{scope}台账需要核实的问题（共 {listed.height} 条）",
+                key="download-quality-unit",
+            )
 
 # ---------------------------------------------------------------- trace
 

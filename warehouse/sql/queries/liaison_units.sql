@@ -1,57 +1,32 @@
 -- Per responsible unit (责任单位; a cell naming several counts for each of them): projects in the four
 -- libraries now and how many produce (dropped ones left out), warnings on $as_of, and the
 -- changes since the latest bulletin (new and resolved warnings); most red warnings first.
-with projects as (
-    select *
-    from pipeline_in($units, $chains)
-),
-
-units as (
-    select project_key, unnest(coalesce(nullif(name_list(responsible_unit), []), ['（未填报）'])) as responsible_unit
-    from projects
-),
-
-changes as (
-    select *
-    from pipeline_changes_at(
-        $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
+with units as (
+    select unnest(responsible_units) as responsible_unit, library, level, is_new, resolved
+    from pipeline_status_in(
+        $units, $chains, $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
         $signed_yellow, $signed_red, $started_yellow, $started_red
     )
 ),
 
 per_unit as (
     select
-        l.responsible_unit,
-        count(*) filter (where p.library in ('lead', 'negotiating', 'signed', 'started')) as projects,
-        count(*) filter (where p.library = 'lead') as leads,
-        count(*) filter (where p.library = 'negotiating') as negotiating,
-        count(*) filter (where p.library = 'signed') as signed,
-        count(*) filter (where p.library = 'started') as started,
-        count(*) filter (where p.library = 'producing') as producing
-    from units l
-    join projects p using (project_key)
-    group by l.responsible_unit
-),
-
-warnings as (
-    select
-        l.responsible_unit,
-        count(*) filter (where c.level = 'red') as red,
-        count(*) filter (where c.level = 'yellow') as yellow,
-        count(*) filter (where c.change = 'new') as new,
-        count(*) filter (where c.change = 'resolved') as resolved
-    from units l
-    join changes c using (project_key)
-    group by l.responsible_unit
+        responsible_unit,
+        count(*) filter (where library in ('lead', 'negotiating', 'signed', 'started')) as projects,
+        count(*) filter (where library = 'lead') as leads,
+        count(*) filter (where library = 'negotiating') as negotiating,
+        count(*) filter (where library = 'signed') as signed,
+        count(*) filter (where library = 'started') as started,
+        count(*) filter (where library = 'producing') as producing,
+        count(*) filter (where level = 'red') as red,
+        count(*) filter (where level = 'yellow') as yellow,
+        count(*) filter (where is_new) as new,
+        sum(resolved)::bigint as resolved
+    from units
+    group by responsible_unit
 )
 
-select
-    p.*,
-    coalesce(w.red, 0) as red,
-    coalesce(w.yellow, 0) as yellow,
-    coalesce(w.new, 0) as new,
-    coalesce(w.resolved, 0) as resolved
-from per_unit p
-left join warnings w using (responsible_unit)
-where p.projects > 0 or p.producing > 0 or w.resolved > 0
-order by red desc, yellow desc, p.projects desc, p.responsible_unit;
+select *
+from per_unit
+where projects > 0 or producing > 0 or resolved > 0
+order by red desc, yellow desc, projects desc, responsible_unit;

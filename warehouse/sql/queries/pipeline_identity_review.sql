@@ -14,7 +14,8 @@ with named as (
         unit_order,
         library,
         coalesce(lead_on, negotiation_on, signed_date, start_date) as first_seen,
-        regexp_replace(normalised_name, '(股份)?有限(责任)?公司|集团', '', 'g') as compared
+        compared_name as compared,
+        name_numbers
     from pipeline_in($units, []::varchar[])
 ),
 
@@ -39,7 +40,7 @@ pairs as (
         on a.unit_id = b.unit_id
        and a.project_key < b.project_key
     where (a.project_code is null or b.project_code is null)
-      and regexp_extract_all(a.compared, '[0-9.]+') = regexp_extract_all(b.compared, '[0-9.]+')
+      and a.name_numbers = b.name_numbers
 )
 
 select *

@@ -1,6 +1,6 @@
 -- 四库预警 on $as_of under the unit and chain filters: projects longer in their stage than
--- its limit, with what changed since the latest bulletin (new or persisting); red first,
--- longest wait first.
+-- its limit, with what changed since the latest bulletin (new or persisting: as
+-- pipeline_changes_at, whose warnings are these); red first, longest wait first.
 with warned as (
     select *
     from pipeline_warnings_at(
@@ -11,12 +11,10 @@ with warned as (
       and (len($chains) = 0 or list_contains($chains::varchar[], chain))
 ),
 
-changes as (
-    select project_key, stage, change
-    from pipeline_changes_at(
-        $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
-        $signed_yellow, $signed_red, $started_yellow, $started_red
-    )
+last_bulletin as (
+    select project_key, stage
+    from bulletin_items
+    where number = (select max(number) from bulletins)
 )
 
 select
@@ -32,8 +30,8 @@ select
     w.red_days,
     w.responsible_unit,
     w.liaison_leader,
-    c.change,
+    case when b.project_key is null then 'new' else 'persisting' end as change,
     w.project_key
 from warned w
-left join changes c using (project_key, stage)
+left join last_bulletin b using (project_key, stage)
 order by w.level = 'red' desc, w.days desc, w.unit_order, w.project_name;

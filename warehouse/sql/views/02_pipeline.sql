@@ -13,122 +13,24 @@ create or replace macro stage_label(stage_) as
         when 'closed' then '已终止'
     end;
 
--- a cell naming several people or offices ("张三、李四") as a list of names
-create or replace macro name_list(text_) as
-    list_filter(list_transform(string_split_regex(coalesce(text_, ''), '[、,，;；/]'), lambda x: trim(x)), lambda x: x <> '');
-
 -- whether a date falls in the selected year and months
 create or replace macro in_period(day_, year_, month_from_, month_to_) as
     year(day_) = year_ and month(day_) between month_from_ and month_to_;
 
--- One row per project of any library.
---   stage          projects.stage, except that a project on a negotiation ledger is
---                  negotiating even when that ledger gives no 首次洽谈时间
---   lead_on, negotiation_on   the stage dates; without 录入时间 / 首次洽谈时间, the data date of
---                  the first ledger of that kind listing the project (in the stage by then)
---   is_closed      a lead or negotiation whose latest status on its own library's ledger says
---                  it was dropped (终止, 放弃, 退出, 不再跟进): out of the libraries, never warned
---   library        the library the project is in now: its stage, or 'closed'
---   stage_since    when it entered its current stage: days in stage count from here
---   reached_*      how far it got; each implies the ones before (a project signed without a
---                  negotiation record did negotiate)
+-- One row per project of any library: pipeline_projects (derived inside every write with
+-- projects, sql/derive/04_pipeline_projects.sql, where every column is defined) with its
+-- reporting unit. name_list, the macro that splits 包联领导 and 责任单位 cells, is defined there.
 create or replace view v_pipeline_projects as
-with library_rows as (
-    select
-        project_key,
-        bool_or(kind = 'lead') as on_lead_ledger,
-        bool_or(kind = 'negotiating') as on_negotiating_ledger,
-        min(period_end) filter (where kind = 'lead') as first_lead_listing,
-        min(period_end) filter (where kind = 'negotiating') as first_negotiating_listing,
-        arg_max(concat_ws(' ', negotiation_progress, progress), seq) filter (where kind = 'lead') as lead_status,
-        arg_max(concat_ws(' ', negotiation_progress, progress), seq) filter (where kind = 'negotiating') as negotiating_status,
-        arg_max(negotiation_progress, seq) filter (where negotiation_progress is not null) as negotiation_progress,
-        arg_max(lead_source, seq) filter (where lead_source is not null) as lead_source,
-        -- the loader's normalised name (NFKC, no spaces, no trailing 项目) of the latest row
-        substr(arg_max(name_key, seq), strpos(arg_max(name_key, seq), ':') + 1) as normalised_name
-    from project_rows
-    group by project_key
-),
-
-dated as (
-    select
-        p.* exclude (stage),
-        l.* exclude (project_key),
-        case when p.stage = 'lead' and l.on_negotiating_ledger then 'negotiating' else p.stage end as stage,
-        coalesce(p.lead_date, l.first_lead_listing) as lead_on,
-        coalesce(p.negotiation_date, l.first_negotiating_listing) as negotiation_on
-    from projects p
-    join library_rows l using (project_key)
-),
-
-closed as (
-    select
-        *,
-        case stage
-            when 'lead' then regexp_matches(coalesce(lead_status, ''), '终止|放弃|退出|不再跟进')
-            when 'negotiating' then regexp_matches(coalesce(negotiating_status, lead_status, ''), '终止|放弃|退出|不再跟进')
-            else false
-        end as is_closed
-    from dated
-)
-
 select
-    c.project_key,
-    c.project_code,
-    c.project_name,
-    c.normalised_name,
-    c.unit_id,
+    p.project_key,
+    p.project_code,
+    p.project_name,
+    p.normalised_name,
+    p.unit_id,
     u.name as unit_name,
     u.sort_order as unit_order,
-    c.chain,
-    c.investor,
-    c.investor_origin,
-    c.stage,
-    case when c.is_closed then 'closed' else c.stage end as library,
-    c.is_closed,
-    c.lead_on,
-    c.negotiation_on,
-    c.signed_date,
-    c.start_date,
-    c.production_date,
-    case c.stage
-        when 'lead' then c.lead_on
-        when 'negotiating' then c.negotiation_on
-        when 'signed' then c.signed_date
-        when 'started' then c.start_date
-        when 'producing' then c.production_date
-    end as stage_since,
-    c.negotiation_on is not null or c.on_signed_ledger or c.is_started or c.is_produced as reached_negotiation,
-    c.on_signed_ledger or c.is_started or c.is_produced as reached_signed_or_later,
-    c.on_signed_ledger as reached_signed,
-    c.is_started or c.is_produced as reached_started,
-    c.is_produced as reached_producing,
-    date_diff('day', c.lead_on, c.negotiation_on) as days_lead_to_negotiation,
-    date_diff('day', c.negotiation_on, c.signed_date) as days_negotiation_to_signed,
-    date_diff('day', c.signed_date, c.start_date) as days_signed_to_started,
-    date_diff('day', c.start_date, c.production_date) as days_started_to_producing,
-    c.intended_amount_wan,
-    c.signed_amount_wan,
-    c.planned_investment_wan,
-    -- the amount a library is measured in: intended before signing, signed, then planned
-    case
-        when c.is_closed or c.stage in ('lead', 'negotiating') then c.intended_amount_wan
-        when c.stage = 'signed' then c.signed_amount_wan
-        else coalesce(c.planned_investment_wan, c.signed_amount_wan)
-    end as library_amount_wan,
-    c.produced_flag,
-    c.lead_source,
-    c.negotiation_progress,
-    c.progress,
-    c.problems,
-    c.remarks,
-    c.responsible_unit,
-    c.liaison_leader,
-    c.on_lead_ledger,
-    c.on_negotiating_ledger,
-    c.on_signed_ledger,
-    c.on_started_ledger
-from closed c
+    p.* exclude (project_key, project_code, project_name, normalised_name, unit_id)
+from pipeline_projects p
 join ref_units u using (unit_id);
 
 -- the libraries under the sidebar's unit and chain filters (a state, so no period)
@@ -145,36 +47,87 @@ select *
 from pipeline_in(units_, chains_)
 where in_period(lead_on, year_, month_from_, month_to_);
 
--- 四库预警 on a date: projects longer in their stage than its limit, yellow then red.
--- Dropped projects are never warned. The started stage is warned only where a ledger reports
--- production (是否投产): without that report "not producing" would only mean "not reported".
+-- the days a stage allows before a warning, of the four given (one per stage, yellow or red)
+create or replace macro stage_limit(stage_, lead_, negotiating_, signed_, started_) as
+    case stage_
+        when 'lead' then lead_
+        when 'negotiating' then negotiating_
+        when 'signed' then signed_
+        when 'started' then started_
+    end;
+
+-- the warning after days_ in a stage: 'red' from red_days_ on, 'yellow' from yellow_days_ on
+-- (the lower of the two), else null
+create or replace macro warning_level(days_, yellow_days_, red_days_) as
+    case
+        when days_ >= red_days_ then 'red'
+        when days_ >= least(yellow_days_, red_days_) then 'yellow'
+    end;
+
+-- 四库预警 on a date: projects longer in their stage than its limit, yellow then red. Only
+-- warnable projects (derive/04_pipeline_projects.sql): dropped projects are never warned, and
+-- the started stage only where a ledger reports production (是否投产).
 create or replace macro pipeline_warnings_at(
     as_of_, lead_yellow_, lead_red_, negotiating_yellow_, negotiating_red_,
     signed_yellow_, signed_red_, started_yellow_, started_red_
 ) as table
-with limits as (
-    select *
-    from (values
-        ('lead', lead_yellow_, lead_red_),
-        ('negotiating', negotiating_yellow_, negotiating_red_),
-        ('signed', signed_yellow_, signed_red_),
-        ('started', started_yellow_, started_red_)
-    ) as t(stage, yellow_days, red_days)
-),
-
-waiting as (
-    select p.*, l.yellow_days, l.red_days, date_diff('day', p.stage_since, as_of_::date) as days
+with waiting as (
+    select
+        p.*,
+        stage_limit(p.stage, lead_yellow_, negotiating_yellow_, signed_yellow_, started_yellow_) as yellow_days,
+        stage_limit(p.stage, lead_red_, negotiating_red_, signed_red_, started_red_) as red_days,
+        date_diff('day', p.stage_since, as_of_::date) as days
     from v_pipeline_projects p
-    join limits l using (stage)
-    where not p.is_closed
-      and (p.stage <> 'started' or p.produced_flag is not null)
+    where p.warnable
 )
 
 select
-    case when days >= red_days then 'red' else 'yellow' end as level,
+    warning_level(days, yellow_days, red_days) as level,
     *
 from waiting
-where days >= least(yellow_days, red_days);
+where warning_level(days, yellow_days, red_days) is not null;
+
+-- every project under the unit and chain filters with its warning on a date and what changed
+-- since the latest bulletin: pipeline_changes_at summed up per project, in one pass.
+--   level      its warning on as_of_ (as pipeline_warnings_at), null when none
+--   days       days in its stage on as_of_
+--   is_new     warned, and the latest bulletin did not warn it in this stage
+--   resolved   how many of the project's warnings in the latest bulletin it no longer has
+create or replace macro pipeline_status_in(
+    units_, chains_, as_of_, lead_yellow_, lead_red_, negotiating_yellow_, negotiating_red_,
+    signed_yellow_, signed_red_, started_yellow_, started_red_
+) as table
+with bulletin as (
+    select project_key, list(stage) as bulletin_stages
+    from bulletin_items
+    where number = (select max(number) from bulletins)
+    group by project_key
+),
+
+warned as (
+    select
+        *,
+        if(
+            warnable,
+            warning_level(
+                days,
+                stage_limit(stage, lead_yellow_, negotiating_yellow_, signed_yellow_, started_yellow_),
+                stage_limit(stage, lead_red_, negotiating_red_, signed_red_, started_red_)
+            ),
+            null
+        ) as level
+    from (
+        select *, date_diff('day', stage_since, as_of_::date) as days
+        from pipeline_in(units_, chains_)
+    )
+)
+
+select
+    w.*,
+    w.level is not null and not list_contains(coalesce(b.bulletin_stages, []), w.stage) as is_new,
+    len(list_filter(coalesce(b.bulletin_stages, []), lambda s: w.level is null or s <> w.stage)) as resolved
+from warned w
+left join bulletin b using (project_key);
 
 -- each bulletin against the one before it, per warning (project and stage): 'new' when the
 -- previous bulletin did not have it, 'persisting' when it did, 'resolved' when only the
