@@ -77,11 +77,14 @@ def test_incremental_derivation_equals_a_full_rebuild(tmp_path):
 
     db = tmp_path / "sample.duckdb"
     assert all(r.ok for r in build_sample(db))
-    query = "select * from projects order by project_key"
-    incremental = Reader(db).cursor().sql(query).fetchall()
+    tables = ("projects", "pipeline_projects")
+    queries = {t: f"select * from {t} order by project_key" for t in tables}
+    incremental = {t: Reader(db).cursor().sql(q).fetchall() for t, q in queries.items()}
+    assert all(incremental.values())
     with writer(db) as con:
         build.refresh(con)  # everything again
-    assert Reader(db).cursor().sql(query).fetchall() == incremental
+    for table, query in queries.items():
+        assert Reader(db).cursor().sql(query).fetchall() == incremental[table], table
 
 
 def test_a_warehouse_of_older_code_is_brought_up_to_date(db):

@@ -8,6 +8,9 @@ import streamlit as st
 from .export import to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A browser table of 100,000 rows takes seconds to ship and nobody reads it on screen;
+# the download always has every row.
+SHOWN_ROWS = 5000
 
 
 def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key: str | None = None, **dataframe_args) -> None:
@@ -15,7 +18,9 @@ def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key:
     # dates without the 00:00:00 a datetime column would show, unless the page says otherwise
     config = {name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name, dtype in frame.schema.items() if dtype == pl.Date}
     config.update(dataframe_args.pop("column_config", None) or {})
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **dataframe_args)
+    if frame.height > SHOWN_ROWS:
+        st.caption(f"共 {frame.height:,} 行，页面上显示前 {SHOWN_ROWS:,} 行；下载 Excel 可得全部。")
+    st.dataframe(frame.head(SHOWN_ROWS), hide_index=True, width="stretch", column_config=config, **dataframe_args)
     st.download_button(
         "下载 Excel",
         data=lambda: to_xlsx(frame, title=title),  # built only when clicked

@@ -108,12 +108,6 @@ candidate_pairs as materialized (
       and 2 * bit_count(b.char_bits & ~a.char_bits)::bigint * (a.chars + b.chars) <= b.chars * (2 * b.chars - a.chars)
 ),
 
--- the names of those pairs
-paired as (
-    select * from blocked
-    where id in (select a_id from candidate_pairs union all select b_id from candidate_pairs)
-),
-
 -- each pair once, named by the smaller project key, the other in its detail
 duplicate_pairs as (
     select * exclude (similarity), similarity
@@ -133,8 +127,8 @@ duplicate_pairs as (
                     if(a.project_key < b.project_key, b.norm_name, a.norm_name))
             end as similarity
         from candidate_pairs p
-        join paired a on a.id = p.a_id
-        join paired b on b.id = p.b_id
+        join blocked a on a.id = p.a_id
+        join blocked b on b.id = p.b_id
     )
     where similarity >= 0.9
 ),
