@@ -13,6 +13,7 @@ from warehouse import bulletins
 from warehouse.metrics import METRICS, ratio, yi
 
 CHART = {"displaylogo": False}
+REVIEW_AUTO_LIMIT = 5000  # signed projects in the selection
 PERCENT = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
@@ -379,6 +380,12 @@ st.caption(
     "名称相近、却被识别为不同项目的两两组合，请核对后在台账中统一名称或补填项目代码。"
 )
 threshold = st.slider("名称相似度不低于", min_value=0.85, max_value=1.0, value=0.95, step=0.01, key="similarity")
+# pairwise name comparison grows with the square of a unit's projects: at province scale
+# it takes seconds to tens of seconds, so there it runs only when asked for
+small = filters.units or data.headline(filters)["signed_projects"] <= REVIEW_AUTO_LIMIT
+if not st.toggle("生成核对清单", value=bool(small), key="run_identity_review",
+                 help="项目较多时计算需要数秒到数十秒；选择县（市、区）可缩小范围。"):
+    st.stop()
 pairs = data.query("pipeline_identity_review", filters, min_similarity=threshold)
 review_query = st.text_input("搜索核对清单", placeholder="项目名称或县区", key="review_search")
 table(
