@@ -11,10 +11,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from etl.load import record_load
 from etl.parse import normalize_name
 from etl.read import ROW_SCHEMA
+from etl.sample import build_sample
 from warehouse import build
 from warehouse.db import writer
 
@@ -47,3 +49,18 @@ def add_load(db: Path, frame: pl.DataFrame, kind: str, name: str | None = None) 
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The warehouse of data/sample, built once per session; tests only read it."""
+    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    assert all(r.ok for r in build_sample(db))
+    return db
+
+
+def run_page(at: AppTest) -> AppTest:
+    """Run a page and insist it drew without an exception."""
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -12,8 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import add_load, rows
-from etl.sample import build_sample
+from conftest import add_load, rows, run_page as run
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "analysis" / "chains.py")
@@ -87,11 +86,6 @@ def warehouse(db, monkeypatch) -> Path:
     return db
 
 
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
 
 def frame_with(at: AppTest, *columns: str):
     return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
@@ -150,9 +144,8 @@ def test_heat_map_puts_units_with_the_same_profile_together(warehouse):
     assert dict(zip(amounts["x"], row)) == {"新能源": 20.0, "食品加工": 80.0}
 
 
-def test_sample_year_2024(tmp_path, monkeypatch):
-    db = tmp_path / "warehouse.duckdb"
-    assert all(r.ok for r in build_sample(db))
+def test_sample_year_2024(sample_db, monkeypatch):
+    db = sample_db
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.query_params["year"] = "2024"

@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from conftest import run_page as run
+
 from test_pipeline import AS_OF, lead, load, negotiation, signing, start
 from warehouse.bulletins import Limits, create_bulletin
 
@@ -41,11 +43,6 @@ def warehouse(db, monkeypatch) -> Path:
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
     return db
 
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def page(**params) -> AppTest:

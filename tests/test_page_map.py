@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, add_load, rows
 from etl.reference import load_reference
-from etl.sample import build_sample
 from ui import geo
 from warehouse.db import Reader, writer
 from warehouse.metrics import yi
@@ -144,12 +143,6 @@ def test_target_completion_where_units_have_targets(warehouse):
     assert (completion["盐湖区"], completion["临猗县"], completion["夏县"]) == (Decimal("50.00"), Decimal("75.00"), None)
     assert table.get_column("县（市、区）").head(2).to_list() == ["临猗县", "盐湖区"]
 
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    assert all(r.ok for r in build_sample(db))
-    return db
 
 
 def test_sample_rankings_add_up_to_the_city_figures(sample_db, monkeypatch):

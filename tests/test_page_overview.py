@@ -11,7 +11,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from etl.reference import load_targets
-from etl.sample import build_sample
 from ui import format as fmt
 from warehouse.db import Reader
 from warehouse.metrics import METRICS, yi
@@ -22,12 +21,6 @@ PAGE = str(ROOT / "pages" / "analysis" / "overview.py")
 CARDS = ("signed_projects", "signed_amount_yi", "started_projects", "start_rate",
          "started_planned_investment_yi", "funds_in_place_yi")
 
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    assert all(r.ok for r in build_sample(db))
-    return db
 
 
 @pytest.fixture(autouse=True)

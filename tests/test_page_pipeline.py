@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from conftest import run_page as run
+
 from test_pipeline import cohort, lead, load, sample, signing  # noqa: F401 (fixtures)
 from warehouse.bulletins import Limits, create_bulletin
 
@@ -27,11 +29,6 @@ def warehouse(cohort, monkeypatch) -> Path:
     monkeypatch.setenv("WAREHOUSE_DB", str(cohort))
     return cohort
 
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def page(**params) -> AppTest:

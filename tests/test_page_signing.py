@@ -10,7 +10,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from etl.sample import build_sample
 from warehouse.db import Reader
 from warehouse.metrics import SIZE_BANDS
 from warehouse.queries import Filters, headline
@@ -18,12 +17,6 @@ from warehouse.queries import Filters, headline
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "analysis" / "signing.py")
 
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    assert all(r.ok for r in build_sample(db))
-    return db
 
 
 @pytest.fixture(autouse=True)

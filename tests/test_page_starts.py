@@ -10,8 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import add_load, rows
-from etl.sample import build_sample
+from conftest import add_load, rows, run_page as run
 from warehouse.db import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,11 +55,6 @@ def warehouse(db, monkeypatch) -> Path:
     monkeypatch.setenv("WAREHOUSE_DB", str(db))
     return db
 
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def frame_with(at: AppTest, *columns: str):
@@ -148,11 +142,9 @@ def test_empty_selection_keeps_the_warning_list(warehouse):
     assert metric(at, "红色预警") == "0 个"
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    assert all(r.ok for r in build_sample(db))
-    return db
+@pytest.fixture
+def sample(sample_db) -> Path:
+    return sample_db
 
 
 def test_sample_year_2024(sample, monkeypatch):

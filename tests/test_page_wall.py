@@ -16,7 +16,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import add_load, rows
-from etl.sample import build_sample
 from ui import auth, data, wall
 from warehouse.db import Reader
 from warehouse.metrics import yi
@@ -66,12 +65,6 @@ def shown(at: AppTest) -> dict[str, list[str]]:
 def html(at: AppTest) -> str:
     return "".join(h.value for h in at.html)
 
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    assert all(r.ok for r in build_sample(db))
-    return db
 
 
 @pytest.fixture(autouse=True)
