@@ -177,3 +177,27 @@ def test_treemap_keeps_twelve_projects_per_unit_and_groups_the_rest(db, monkeypa
     rest = projects.filter(projects["project_key"].str.starts_with("rest:")).row(0, named=True)
     assert (rest["project_name"], rest["projects"], rest["amount_wan"]) == ("其余 3 个项目", 3, Decimal("303.0000"))
     assert nodes.filter(nodes["level"] == "all")["amount_wan"][0] == sum(Decimal(100 + i) for i in range(15))
+
+
+def test_treemap_of_a_province_stops_at_units(db):
+    """Past 200 chain × unit cells each unit is one node: the browser cannot draw 100,000."""
+    from datetime import date
+    from decimal import Decimal
+
+    from conftest import add_load, rows
+    from etl.reference import load_reference
+    from warehouse.db import Reader
+    from warehouse.queries import Filters, run
+
+    reference = load_reference()
+    add_load(db, rows([
+        {"project_name": f"{unit.name}{chain}项目{i}", "unit_id": unit.unit_id, "chain": chain,
+         "signed_date": date(2024, 3, 1), "signed_amount_wan": Decimal(100)}
+        for unit in reference.units for chain in reference.chains for i in range(2)
+    ]), "signed")
+    nodes = run(Reader(db).cursor(), "chains_treemap", Filters(2024))
+    projects = nodes.filter(nodes["level"] == "project")
+    cells = len(reference.units) * len(reference.chains)
+    assert cells > 200
+    assert projects.height == cells
+    assert set(projects["project_name"]) == {"2 个项目"}

@@ -1,17 +1,24 @@
 -- Treemap nodes of the selection, one row per node: the whole selection, each chain, each
 -- reporting unit within a chain and its projects, with signed amount and project count.
 -- Projects without an amount are left out: a treemap cannot size them. Each unit shows its
--- twelve largest projects by name and the rest as one node, so the chart stays drawable at
--- province scale (a node per project would be ~100,000 nodes).
+-- twelve largest projects by name and the rest as one node; past 200 chain × unit cells
+-- (a province) each unit is one node, so the browser draws a few thousand nodes, not
+-- ~100,000.
 with cohort as (
     select *
     from signed_in($year, $month_from, $month_to, $units, $chains)
     where signed_amount_wan > 0
 ),
 
+cells as (
+    select count(*) as n
+    from (select distinct chain, unit_id from cohort)
+),
+
 ranked as (
     select
         *,
+        case when (select n from cells) <= 200 then 12 else 0 end as per_unit,
         row_number() over (partition by chain, unit_id order by signed_amount_wan desc, project_key) as rank_in_unit,
         count(*) over (partition by chain, unit_id) as in_unit
     from cohort
@@ -22,8 +29,12 @@ shown as (
         chain,
         unit_id,
         unit_name,
-        case when rank_in_unit <= 12 then project_key else 'rest:' || chain || ':' || unit_id end as project_key,
-        case when rank_in_unit <= 12 then project_name else '其余 ' || (in_unit - 12) || ' 个项目' end as project_name,
+        case when rank_in_unit <= per_unit then project_key else 'rest:' || chain || ':' || unit_id end as project_key,
+        case
+            when rank_in_unit <= per_unit then project_name
+            when per_unit = 0 then in_unit || ' 个项目'
+            else '其余 ' || (in_unit - per_unit) || ' 个项目'
+        end as project_name,
         signed_amount_wan
     from ranked
 )
