@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import streamlit as st
+from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from etl.load import record_load
@@ -60,7 +62,42 @@ def sample_db(tmp_path_factory) -> Path:
 
 
 def run_page(at: AppTest) -> AppTest:
-    """Run a page and insist it drew without an exception."""
+    """Run a page and insist it drew without an exception or an error box."""
     at.run()
     assert not at.exception, at.exception
+    assert not at.error, at.error
     return at
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    """A page script (path under the repo) run with these URL parameters."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return run_page(at)
+
+
+@pytest.fixture
+def on_sample(sample_db, monkeypatch) -> Path:
+    """Pages read the session's sample warehouse."""
+    monkeypatch.setenv("WAREHOUSE_DB", str(sample_db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return sample_db
+
+
+@pytest.fixture
+def staff_env(db, tmp_path, monkeypatch) -> None:
+    """Pages behind a login: own warehouse and account store, cheap argon2, default access."""
+    from ui import auth
+    from warehouse import accounts
+    from warehouse.accounts import AccountStore
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    # hashing itself is tested in test_accounts
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=cheap))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())

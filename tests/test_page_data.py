@@ -9,8 +9,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
@@ -18,9 +16,7 @@ from conftest import rows
 from etl.load import load_ledger, record_load
 from etl.problems import Problem
 from etl.read import read_ledger
-from ui import auth
 from warehouse import accounts, build, history, queries
-from warehouse.accounts import AccountStore
 from warehouse.db import Reader, writer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,18 +25,7 @@ PASSWORD = "s3cret password"
 PROJECTS = "select * exclude (signed_source, start_source) from projects order by project_key"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(autouse=True)
-def env(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_DB", str(db))
-    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
-    monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+pytestmark = pytest.mark.usefixtures("staff_env")
 
 
 def ledger_file(tmp_path, name, sheet, *projects) -> Path:

@@ -7,8 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+import conftest
+from conftest import run_page as run
 
 from etl.reference import load_targets
 from ui import format as fmt
@@ -17,32 +19,18 @@ from warehouse.metrics import METRICS, yi
 from warehouse.queries import Filters, headline
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "analysis" / "overview.py")
 CARDS = ("signed_projects", "signed_amount_yi", "started_projects", "start_rate",
          "started_planned_investment_yi", "funds_in_place_yi")
 
 
 
 @pytest.fixture(autouse=True)
-def warehouse(sample_db, monkeypatch) -> Path:
-    monkeypatch.setenv("WAREHOUSE_DB", str(sample_db))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    return sample_db
+def warehouse(on_sample) -> Path:
+    return on_sample
 
 
 def open_page(**params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return run(at)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    assert not at.error, at.error
-    return at
+    return conftest.open_page("pages/analysis/overview.py", **params)
 
 
 def cards(at: AppTest) -> dict[str, tuple[str, str | None]]:

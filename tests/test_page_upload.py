@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
@@ -18,10 +17,8 @@ from etl import files
 from etl import load as load_module
 from etl.load import load_ledger
 from etl.read import read_ledger
-from ui import auth
 from ui import upload as upload_logic
 from warehouse import accounts
-from warehouse.accounts import AccountStore
 from warehouse.db import Reader, WarehouseBusy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,19 +27,7 @@ PASSWORD = "s3cret password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(autouse=True)
-def env(db, tmp_path, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_DB", str(db))
-    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
-    # cheap argon2 parameters: hashing itself is tested in test_accounts
-    monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+pytestmark = pytest.mark.usefixtures("staff_env")
 
 
 def signed(tmp_path, *projects, name="2024年1-6月签约项目台账.xlsx") -> Path:
