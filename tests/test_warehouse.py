@@ -100,3 +100,49 @@ def test_a_warehouse_of_older_code_is_brought_up_to_date(db):
     build.ensure_current(db)
     assert build.is_current(db)
     assert figures(db)["signed_projects"] == 1
+
+
+def test_month_filters_keep_the_first_and_last_day_of_each_month(db):
+    """signed_in filters by a signed_date range too (for row-group skipping); its edges must match."""
+    days = (date(2023, 12, 31), date(2024, 1, 1), date(2024, 3, 31), date(2024, 4, 1), date(2024, 12, 31), date(2025, 1, 1))
+    add_load(db, rows([
+        {"project_name": f"p{i}", "unit_id": "140821", "signed_date": d, "signed_amount_wan": Decimal(1)}
+        for i, d in enumerate(days)
+    ]), "signed")
+    assert figures(db)["signed_projects"] == 4
+    assert figures(db, month_from=1, month_to=3)["signed_projects"] == 2
+    assert figures(db, month_from=4, month_to=12)["signed_projects"] == 2
+    assert figures(db, year=2025, month_from=1, month_to=1)["signed_projects"] == 1
+
+
+def test_projects_out_of_signed_date_order_are_put_back_in_order(db, monkeypatch):
+    """Year filters skip row groups only while projects is in signed-date order."""
+    from warehouse import build
+
+    def physical_order():
+        cur = Reader(db).cursor()
+        dates = [d for (d,) in cur.execute("select signed_date from projects order by rowid").fetchall()]
+        unordered = cur.execute("select unordered_projects from derive_state").fetchone()[0]
+        return dates, unordered
+
+    monkeypatch.setattr(build, "REORDER_SHARE", 1 / 4)
+    add_load(db, rows([
+        {"project_name": f"新{i}", "unit_id": "140821", "signed_date": date(2024, 1 + i % 12, 1), "signed_amount_wan": Decimal(1)}
+        for i in range(12)
+    ]), "signed", name="2024.xlsx")
+    dates, unordered = physical_order()
+    assert dates == sorted(dates) and unordered == 0
+
+    def older(n, name):
+        add_load(db, rows([
+            {"project_name": f"旧{name}{i}", "unit_id": "140822", "signed_date": date(2020, 6, 1 + i), "signed_amount_wan": Decimal(1)}
+            for i in range(n)
+        ]), "signed", name=name)
+
+    older(2, "a.xlsx")  # 2 of 14 appended at the end: left there
+    dates, unordered = physical_order()
+    assert dates != sorted(dates) and unordered == 2
+    older(3, "b.xlsx")  # 5 of 17 are out of order, over a quarter: the table is rewritten
+    dates, unordered = physical_order()
+    assert dates == sorted(dates) and unordered == 0
+    assert figures(db, year=2020)["signed_projects"] == 5

@@ -43,6 +43,25 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
         con.unregister("frame")
 
 
+# share of projects appended out of signed-date order that makes a write reorder the table
+REORDER_SHARE = 1 / 8
+
+
+def put_projects_in_order(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite projects in signed-date order (about 2 s at a million projects).
+
+    A page's year filter then reads one year's row groups instead of every one; projects
+    an incremental write appended (at the end, in any year) undo that bit by bit.
+    """
+    con.execute(
+        "create or replace temp table ordered_projects as "
+        "select * from projects order by signed_date nulls last, unit_id, project_key"
+    )
+    con.execute("delete from projects")
+    con.execute("insert into projects select * from ordered_projects")
+    con.execute("drop table ordered_projects")
+
+
 def code_fingerprint() -> str:
     """The derivation and the views as this code defines them."""
     files = sorted((SQL_DIR / "derive").glob("*.sql")) + sorted((SQL_DIR / "views").glob("*.sql"))
@@ -59,7 +78,7 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
     """
     refresh_reference(con, reference or load_reference())
     fingerprint = code_fingerprint()
-    stored = con.execute("select fingerprint from derive_state").fetchone()
+    stored = con.execute("select fingerprint, unordered_projects from derive_state").fetchone()
     full = changed_loads is None or stored is None or stored[0] != fingerprint
     con.execute("create or replace temp table changed_loads (load_id integer)")
     if changed_loads:
@@ -68,8 +87,12 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
         # $full is the only parameter; a literal, because a script of several statements
         # cannot be prepared with parameters
         con.execute(file.read_text(encoding="utf-8").replace("$full", "true" if full else "false"))
+    unordered = 0 if full else stored[1] + con.execute("select count(*) from affected_keys").fetchone()[0]
+    if unordered > con.execute("select count(*) from projects").fetchone()[0] * REORDER_SHARE:
+        put_projects_in_order(con)
+        unordered = 0
     con.execute("delete from derive_state")
-    con.execute("insert into derive_state values (?)", [fingerprint])
+    con.execute("insert into derive_state values (?, ?)", [fingerprint, unordered])
     for file in sorted((SQL_DIR / "views").glob("*.sql")):
         con.execute(file.read_text(encoding="utf-8"))
 

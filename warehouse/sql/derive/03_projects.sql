@@ -68,4 +68,7 @@ select
         when negotiation_date is not null then 'negotiating'
         else 'lead'
     end as stage
-from latest;
+from latest
+-- in signed-date order, so that a page's year filter (signed_in) reads only that year's
+-- row groups; warehouse.build keeps the whole table in this order
+order by signed_date nulls last, unit_id, project_key;

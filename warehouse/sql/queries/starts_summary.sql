@@ -1,13 +1,8 @@
 -- The signed → started → in production funnel of the selected cohort, how many of its
 -- projects have a reported production status, and days from signing to start.
 with cohort as (
-    select
-        c.*,
-        -- v_signed_projects reads a missing 是否投产 as "not producing"; the funnel must
-        -- know whether the ledgers report production at all
-        p.produced_flag is not null or p.production_date is not null as production_reported
-    from signed_in($year, $month_from, $month_to, $units, $chains) c
-    join projects p using (project_key)
+    select *
+    from signed_in($year, $month_from, $month_to, $units, $chains)
 )
 
 select

@@ -44,6 +44,9 @@ select
     case when p.is_started then coalesce(p.planned_investment_wan, 0) else 0 end as started_planned_wan,
     coalesce(p.funds_in_place_wan, 0) as funds_wan,
     p.is_produced,
+    -- is_produced reads a missing 是否投产 as "not producing"; this says whether the
+    -- ledgers report production at all
+    p.produced_flag is not null or p.production_date is not null as production_reported,
     p.production_date,
     p.stage,
     case
@@ -106,5 +109,9 @@ select *
 from v_signed_projects
 where signed_year = year_
   and signed_month between month_from_ and month_to_
+  -- the same months as a range of signed_date: DuckDB skips the row groups of other
+  -- years (projects is kept in signed-date order) only for a plain comparison
+  and signed_date >= make_date(year_, month_from_, 1)
+  and signed_date < (make_date(year_, month_to_, 1) + interval 1 month)::date
   and (len(units_) = 0 or list_contains(units_::varchar[], unit_id))
   and (len(chains_) = 0 or list_contains(chains_::varchar[], chain));
