@@ -629,8 +629,13 @@ class _Reader:
             cells, lambda v: (u.unit_id if (u := parse.resolve_unit(v, self.reference)) else None), pl.String
         )
         unknown = cells.is_not_null() & resolved.is_null()
+        # one fuzzy match per distinct text: a column of wrong names is one text repeated
+        # down 200,000 rows (40 s when matched row by row)
+        hints: dict[str, str | None] = {}
         for row, value in self.rows.select("excel_row").with_columns(v=cells).filter(unknown).iter_rows():
-            hint = parse.suggest_unit(value, self.reference)
+            if value not in hints:
+                hints[value] = parse.suggest_unit(value, self.reference)
+            hint = hints[value]
             self.problem(
                 "error",
                 "无法识别的县（市、区）或开发区" + (f"，是否为“{hint}”？" if hint else "，请填写全称，如“临猗县”"),

@@ -146,3 +146,8 @@ def test_projects_out_of_signed_date_order_are_put_back_in_order(db, monkeypatch
     dates, unordered = physical_order()
     assert dates == sorted(dates) and unordered == 0
     assert figures(db, year=2020)["signed_projects"] == 5
+    # a month of new signings lands after the latest year: still in order, nothing counted
+    add_load(db, rows([
+        {"project_name": "十二月", "unit_id": "140821", "signed_date": date(2024, 12, 20), "signed_amount_wan": Decimal(1)}
+    ]), "signed", name="12.xlsx")
+    assert physical_order()[1] == 0

@@ -43,7 +43,8 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
         con.unregister("frame")
 
 
-# share of projects appended out of signed-date order that makes a write reorder the table
+# share of projects appended out of signed-date order (out_of_order) that makes a write
+# reorder the table
 REORDER_SHARE = 1 / 8
 
 
@@ -60,6 +61,25 @@ def put_projects_in_order(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from projects")
     con.execute("insert into projects select * from ordered_projects")
     con.execute("drop table ordered_projects")
+
+
+def out_of_order(con: duckdb.DuckDBPyConnection) -> int:
+    """Projects this write appended before the latest year already in the table.
+
+    A year filter skips row groups by their signed-date range, so only a project of an
+    earlier year placed after later ones (a start reported for an old project) spoils it.
+    """
+    return con.execute("""
+        with kept as (
+            select max(year(signed_date)) as last_year
+            from projects
+            where project_key not in (select project_key from affected_keys)
+        )
+        select count(*)
+        from projects
+        where project_key in (select project_key from affected_keys)
+          and year(signed_date) < (select last_year from kept)
+    """).fetchone()[0]
 
 
 def code_fingerprint() -> str:
@@ -87,7 +107,7 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
         # $full is the only parameter; a literal, because a script of several statements
         # cannot be prepared with parameters
         con.execute(file.read_text(encoding="utf-8").replace("$full", "true" if full else "false"))
-    unordered = 0 if full else stored[1] + con.execute("select count(*) from affected_keys").fetchone()[0]
+    unordered = 0 if full else stored[1] + out_of_order(con)
     if unordered > con.execute("select count(*) from projects").fetchone()[0] * REORDER_SHARE:
         put_projects_in_order(con)
         unordered = 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -33,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
 ALIAS = "wh"
+# A reader's memory: DuckDB's default (80% of RAM) lets one province-wide query take most
+# of an office PC that also runs the browser; past this limit DuckDB spills to disk.
+READER_MEMORY = os.environ.get("WAREHOUSE_READER_MEMORY", "500MB")
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -142,7 +146,10 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     Attaching (instead of duckdb.connect(path)) sidesteps DuckDB's per-path instance
     cache, which would hand back the replaced file's old instance.
     """
-    con = duckdb.connect()
+    con = duckdb.connect(config={
+        "memory_limit": READER_MEMORY,
+        "temp_directory": str(Path(tempfile.gettempdir()) / "warehouse-spill"),
+    })
     con.execute(f"attach '{_quote(path)}' as {ALIAS} (read_only)")
     con.execute(f"use {ALIAS}")
     return con

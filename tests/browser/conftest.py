@@ -1,4 +1,4 @@
-"""A real `streamlit run` on a free loopback port, driven by Debian's chromium.
+"""The app as `make run` starts it (ui.process) on a free loopback port, driven by Debian's chromium.
 
 Browser tests run offline: every request the page makes is recorded, and a request to
 any host but the app's fails the test. In CI (CI or REQUIRE_BROWSER set) a missing
@@ -8,68 +8,23 @@ browser is a failure, not a skip.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from ui.process import AppProcess, launch_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class AppServer(AppProcess):
+    """The app reading the warehouse at db."""
 
-
-class AppServer:
     def __init__(self, db: Path, log: Path, env: dict[str, str] | None = None):
         self.db = db
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "WAREHOUSE_DB": str(db), **(env or {})}
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "ui.serve",
-                "--server.address", "127.0.0.1", "--server.port", str(self.port),
-                "--server.headless", "true", "--server.fileWatcherType", "none",
-            ],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {Path(self.log.name).read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("streamlit did not become healthy")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        super().__init__({"WAREHOUSE_DB": str(db), **(env or {})}, log)
 
 
 @pytest.fixture(scope="session")
@@ -91,15 +46,15 @@ def server(sample_db, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"chromium not found at {CHROMIUM}: apt-get install chromium"
-        if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            b = launch_chromium(p)
+        except RuntimeError as missing:
+            if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER"):
+                pytest.fail(str(missing))
+            pytest.skip(str(missing))
         yield b
         b.close()
 
