@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from ui.process import AppProcess, launch_chromium
+
 from . import generate
 from .common import DATA, app_pages, save, summary
-from .harness import COUNT_JS, AppServer, launch_browser, rerun_durations, timed_visit
+from .harness import COUNT_JS, rerun_durations, timed_visit
 
 FIRST_TARGET_S = 2.5
 SECOND_TARGET_S = 1.0
@@ -68,14 +70,14 @@ def run_browser(runs: int, log=print) -> dict:
     seen: dict[str, dict] = {}
     outside = Outside()
     with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
+        browser = launch_chromium(playwright)
         timed_out: dict[str, str] = {}
         for r in range(runs):
             order = pages[r % len(pages):] + pages[: r % len(pages)]
             for p in order:
                 if p["path"] in timed_out:  # once over the limit, not again every run
                     continue
-                server = AppServer(env, LOGS / f"run{r}-{p['url_path']}.log")
+                server = AppProcess(env, LOGS / f"run{r}-{p['url_path']}.log")
                 startup.append(server.startup_s)
                 context, page = _new_page(browser, outside)
                 settle = p["url_path"] != "wall"
@@ -103,7 +105,7 @@ def run_browser(runs: int, log=print) -> dict:
 
         # the map page when the reference's geo_file does not exist
         nogeo: dict = {}
-        server = AppServer(_env(geo=False), LOGS / "nogeo.log")
+        server = AppProcess(_env(geo=False), LOGS / "nogeo.log")
         context, page = _new_page(browser, outside)
         try:
             nogeo["seconds"] = timed_visit(page, f"{server.url}/map")
@@ -153,8 +155,8 @@ def run_memory(log=print) -> dict:
     timings: dict[str, dict] = {}
     steps: list[dict] = []
     with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
-        server = AppServer(env, LOGS / "memory.log")
+        browser = launch_chromium(playwright)
+        server = AppProcess(env, LOGS / "memory.log")
         steps.append({"after": "server start", **server.memory_mb()})
         context, page = _new_page(browser, outside)
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -1,25 +1,12 @@
-"""A real `streamlit run app.py` on a free loopback port, and Debian's chromium to drive it.
+"""Measuring pages in headless chromium: when a page has finished, what it drew, its reruns.
 
-The same ideas as tests/browser/conftest.py (copied, not imported: benchmarks do not
-depend on test code). Candidates for one shared module both could import.
+The app runs through ui.process: `python -m ui.serve` (what `make run` starts) on a free
+loopback port, and Debian's chromium drives it.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-quic", "--disable-sync",
-]
 
 # Finished: the script is not running, the page drew something, no skeleton placeholder is
 # left, and every visible chart has drawn (plotly: its svg; pydeck: a sized canvas; tables:
@@ -56,76 +43,6 @@ COUNT_JS = """() => {
     return {plotly: n('[data-testid="stPlotlyChart"]'), deck: n('[data-testid="stDeckGlJsonChart"]'),
             tables: n('[data-testid="stDataFrame"]'), metrics: n('[data-testid="stMetric"]'), alerts: errors};
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    """`python -m streamlit run app.py` with the given environment; stop() ends only this process."""
-
-    def __init__(self, env: dict[str, str], log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        self.log_path = log
-        self.log = log.open("w")
-        t = time.perf_counter()
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.address", "127.0.0.1", "--server.port", str(self.port),
-                "--server.headless", "true", "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-        self.startup_s = time.perf_counter() - t
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def _wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("streamlit did not become healthy")
-
-    def memory_mb(self) -> dict[str, float]:
-        """VmHWM (peak RSS) and VmRSS of the server process, from /proc."""
-        out = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                out[key] = int(value.split()[0]) / 1024
-        return out
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-def launch_browser(playwright):
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"chromium not found at {CHROMIUM}: apt-get install chromium")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def timed_visit(page, url: str, timeout_ms: float = 60_000, settle_ms: int = 500, settle: bool = True) -> float:
