@@ -57,6 +57,15 @@ def _new_page(browser, outside: Outside):
     return context, page
 
 
+def logged_queries(path) -> dict:
+    """The queries a server ran so far ($WAREHOUSE_QUERY_LOG): names, total seconds, rows."""
+    import json
+
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return {"queries": [q["query"] for q in lines], "seconds": sum(q["seconds"] for q in lines),
+            "rows": sum(q["rows"] for q in lines), "slowest": max(lines, key=lambda q: q["seconds"], default=None)}
+
+
 def run_browser(runs: int, log=print) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -65,6 +74,8 @@ def run_browser(runs: int, log=print) -> dict:
     first = {p["path"]: [] for p in pages}
     second = {p["path"]: [] for p in pages}
     hwm = {p["path"]: [] for p in pages}
+    # the warehouse queries each first visit ran, as the server logged them (cold: fresh server)
+    page_queries = {p["path"]: [] for p in pages}
     startup: list[float] = []
     wall_refresh: list[float] = []
     seen: dict[str, dict] = {}
@@ -77,7 +88,9 @@ def run_browser(runs: int, log=print) -> dict:
             for p in order:
                 if p["path"] in timed_out:  # once over the limit, not again every run
                     continue
-                server = AppProcess(env, LOGS / f"run{r}-{p['url_path']}.log")
+                query_log = LOGS / f"run{r}-{p['url_path']}.queries.jsonl"
+                query_log.unlink(missing_ok=True)
+                server = AppProcess({**env, "WAREHOUSE_QUERY_LOG": str(query_log)}, LOGS / f"run{r}-{p['url_path']}.log")
                 startup.append(server.startup_s)
                 context, page = _new_page(browser, outside)
                 settle = p["url_path"] != "wall"
@@ -85,13 +98,16 @@ def run_browser(runs: int, log=print) -> dict:
                     url = f"{server.url}/{p['path']}"
                     t1 = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=settle)
                     seen[p["path"]] = page.evaluate(COUNT_JS)
+                    page_queries[p["path"]].append(logged_queries(query_log))
                     t2 = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=settle)
                     t3 = timed_visit(page, url, VISIT_TIMEOUT_MS, settle=settle)
                     first[p["path"]].append(t1)
                     second[p["path"]] += [t2, t3]
                     hwm[p["path"]].append(server.memory_mb()["VmHWM"])
+                    ran = page_queries[p["path"]][-1]
                     log(f"  run {r + 1}/{runs} /{p['path']:<8} first {t1:6.2f} s  second {t2:5.2f} / {t3:5.2f} s  "
-                        f"VmHWM {hwm[p['path']][-1]:5.0f} MB")
+                        f"VmHWM {hwm[p['path']][-1]:5.0f} MB  queries {len(ran['queries'])} in {ran['seconds'] * 1000:.0f} ms"
+                        f" (after the first visit: {len(logged_queries(query_log)['queries']) - len(ran['queries'])})")
                     if p["url_path"] == "wall":  # its fragment's reruns, as the meeting room sees them
                         wall_refresh += rerun_durations(page, int(WALL_REFRESH_S * 2500))
                         log(f"  wall refreshes: {[round(d, 2) for d in wall_refresh[-3:]]} s")
@@ -130,6 +146,8 @@ def run_browser(runs: int, log=print) -> dict:
         "first_raw": first,
         "second_raw": second,
         "vmhwm_after_one_page_mb": {k: summary(v) for k, v in hwm.items()},
+        "page_queries": {k: summary([q["seconds"] for q in v]) for k, v in page_queries.items()},
+        "page_queries_raw": page_queries,
         "server_startup": summary(startup),
         "elements": seen,
         "outside_requests": sorted(set(outside.urls)),

@@ -184,7 +184,7 @@ def render() -> str:
 
     if browser:
         out += ["## Browser", ""]
-        out.append(f"`streamlit run app.py` against the 1M warehouse, headless Debian chromium (playwright), "
+        out.append(f"`python -m ui.serve` against the 1M warehouse, headless Debian chromium (playwright), "
                    f"viewport 1440×900. Time from navigation until the script has finished "
                    f"(`data-test-script-state` not initial/running/rerunRequested, no running indicator) and every "
                    f"chart is drawn (plotly svg, deck.gl canvas, dataframe canvas). First visit: the page as the "

@@ -151,3 +151,18 @@ def test_projects_out_of_signed_date_order_are_put_back_in_order(db, monkeypatch
         {"project_name": "十二月", "unit_id": "140821", "signed_date": date(2024, 12, 20), "signed_amount_wan": Decimal(1)}
     ]), "signed", name="12.xlsx")
     assert physical_order()[1] == 0
+
+
+def test_query_log_names_each_query_run_with_its_time_and_rows(db, tmp_path, monkeypatch):
+    """$WAREHOUSE_QUERY_LOG is how a slow page is traced to its queries (benchmarks read it)."""
+    import json
+
+    from warehouse import queries
+
+    add_load(db, rows([{"project_name": "a", "unit_id": "140821", "signed_date": date(2024, 1, 5), "signed_amount_wan": Decimal(1)}]), "signed")
+    log = tmp_path / "queries.jsonl"
+    monkeypatch.setattr(queries, "QUERY_LOG", str(log))
+    figures(db)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [(q["query"], q["rows"]) for q in lines] == [("headline", 1), ("as_of", 1)]
+    assert all(q["seconds"] > 0 for q in lines)

@@ -16,8 +16,29 @@ from streamlit.web import cli
 from etl.reference import ROOT
 
 
+def warm_up() -> None:
+    """Before the first visitor: the heavy imports, and a warehouse this code can read.
+
+    The first page of a freshly started server (a wall PC after a reboot) would otherwise
+    wait for them; a warehouse written by older code is re-derived here, not in a session.
+    """
+    import duckdb
+    import plotly.graph_objects  # noqa: F401
+    import polars  # noqa: F401
+    import pydeck  # noqa: F401
+
+    from warehouse import build
+    from warehouse.db import db_path
+
+    try:
+        build.ensure_current(db_path())
+    except (duckdb.Error, OSError) as exc:  # the pages say what is wrong with the warehouse
+        print(f"数据仓库暂不可用：{exc}", file=sys.stderr)
+
+
 def main() -> None:
     PagesManager.uses_pages_directory = False
+    warm_up()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())
 

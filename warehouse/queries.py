@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -46,7 +49,22 @@ def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = Non
     """Execute sql/queries/<name>.sql; parameters it does not use are not passed."""
     text, wanted = sql(name)
     given = {**(filters.params() if filters else {}), **params}
-    return cur.sql(text, params={k: v for k, v in given.items() if k in wanted}).pl()
+    start = time.perf_counter()
+    frame = cur.sql(text, params={k: v for k, v in given.items() if k in wanted}).pl()
+    if QUERY_LOG:
+        _log_query(name, time.perf_counter() - start, frame.height)
+    return frame
+
+
+# $WAREHOUSE_QUERY_LOG: a file that gets one JSON line per query run (name, seconds, rows),
+# to see which queries a slow page runs and what each costs (the benchmarks read it)
+QUERY_LOG = os.environ.get("WAREHOUSE_QUERY_LOG")
+
+
+def _log_query(name: str, seconds: float, rows: int) -> None:
+    line = json.dumps({"query": name, "seconds": round(seconds, 6), "rows": rows, "pid": os.getpid()})
+    with open(QUERY_LOG, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
 
 
 def headline(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
