@@ -63,5 +63,8 @@ def test_rollback_restores_exactly_the_state_without_the_load(db, tmp_path):
     load(without, STARTS, "started", "starts")
     query = "select * exclude (signed_source, start_source) from projects order by project_key"
     assert table(db, query) == table(without, query)
+    # the facts derived for every page's first queries follow the rollback too
+    for summary in ("select * from v_as_of", "select * from signed_years order by year"):
+        assert table(db, summary) == table(without, summary), summary
     assert table(db, "select action from load_events order by event_at") == [("load",), ("load",), ("load",), ("rollback",)]
     assert table(db, f"select count(*) from ledger_rows where load_id = {h1}") == [(2,)]  # nothing is lost

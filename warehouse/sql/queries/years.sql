@@ -1,5 +1,5 @@
--- Years with signed projects, latest first, with the latest month that has data.
-select signed_year as year, max(signed_month) as latest_month, count(*) as projects
-from v_signed_projects
-group by signed_year
-order by signed_year desc;
+-- Years with signed projects, latest first, with the latest month that has data
+-- (derived at each write: sql/derive/05_summary.sql).
+select year, latest_month, projects
+from signed_years
+order by year desc;

@@ -8,12 +8,9 @@ select k.project_key, k.seq, r.*
 from row_keys k
 join ledger_rows r using (load_id, sheet, excel_row);
 
--- the data date: the latest period end of an active load, else the latest date in the data
+-- the data date (derived at each write: sql/derive/05_summary.sql)
 create or replace view v_as_of as
-select coalesce(
-    (select max(period_end) from loads where status = 'active'),
-    (select max(greatest(coalesce(signed_date, date '1900-01-01'), coalesce(start_date, date '1900-01-01'))) from projects)
-) as as_of;
+select as_of from data_date;
 
 -- one row per signed project, with everything a metric needs:
 --   is_started        started as of the data date (the numerator of 签约项目开工率)
