@@ -11,32 +11,51 @@ with cohort as (
 ),
 
 cells as (
-    select count(*) as n
-    from (select distinct chain, unit_id from cohort)
+    select chain, unit_id, any_value(unit_name) as unit_name, count(*) as projects, sum(signed_amount_wan) as amount_wan
+    from cohort
+    group by chain, unit_id
 ),
 
+-- projects shown by name in each cell: twelve, or none past 200 cells
+per_cell as (
+    select if(count(*) <= 200, 12, 0) as shown
+    from cells
+),
+
+-- ranked only when projects are shown: a province's 100,000 projects are never sorted
 ranked as (
     select
-        *,
-        case when (select n from cells) <= 200 then 12 else 0 end as per_unit,
-        row_number() over (partition by chain, unit_id order by signed_amount_wan desc, project_key) as rank_in_unit,
-        count(*) over (partition by chain, unit_id) as in_unit
+        chain, unit_id, project_key, project_name, signed_amount_wan,
+        row_number() over (partition by chain, unit_id order by signed_amount_wan desc, project_key) as rank_in_cell
     from cohort
+    where (select shown from per_cell) > 0
 ),
 
-shown as (
-    select
-        chain,
-        unit_id,
-        unit_name,
-        case when rank_in_unit <= per_unit then project_key else 'rest:' || chain || ':' || unit_id end as project_key,
-        case
-            when rank_in_unit <= per_unit then project_name
-            when per_unit = 0 then in_unit || ' 个项目'
-            else '其余 ' || (in_unit - per_unit) || ' 个项目'
-        end as project_name,
-        signed_amount_wan
+named as (
+    select chain, unit_id, project_key, project_name, signed_amount_wan as amount_wan, 1 as projects
     from ranked
+    where rank_in_cell <= (select shown from per_cell)
+),
+
+-- the rest of each cell (the whole cell when none is shown) as one node
+rest as (
+    select
+        c.chain,
+        c.unit_id,
+        'rest:' || c.chain || ':' || c.unit_id as project_key,
+        if((select shown from per_cell) = 0, c.projects || ' 个项目', '其余 ' || (c.projects - count(n.project_key)) || ' 个项目') as project_name,
+        c.amount_wan - coalesce(sum(n.amount_wan), 0) as amount_wan,
+        c.projects - count(n.project_key) as projects
+    from cells c
+    left join named n using (chain, unit_id)
+    group by c.chain, c.unit_id, c.projects, c.amount_wan
+    having c.projects > count(n.project_key)
+),
+
+nodes as (
+    select n.*, c.unit_name
+    from (select * from named union all by name select * from rest) n
+    join cells c using (chain, unit_id)
 )
 
 select
@@ -48,11 +67,11 @@ select
     end as level,
     chain,
     unit_id,
-    any_value(unit_name) as unit_name,
+    if(grouping(unit_id) = 1, null, any_value(unit_name)) as unit_name,
     project_key,
-    any_value(project_name) as project_name,
-    sum(signed_amount_wan) as amount_wan,
-    count(*) as projects
-from shown
+    if(grouping(project_key) = 1, null, any_value(project_name)) as project_name,
+    sum(amount_wan) as amount_wan,
+    coalesce(sum(projects), 0)::bigint as projects
+from nodes
 group by grouping sets ((), (chain), (chain, unit_id), (chain, unit_id, project_key))
 order by grouping(chain) desc, grouping(unit_id) desc, grouping(project_key) desc, amount_wan desc;
