@@ -166,3 +166,22 @@ def test_query_log_names_each_query_run_with_its_time_and_rows(db, tmp_path, mon
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [(q["query"], q["rows"]) for q in lines] == [("headline", 1), ("as_of", 1)]
     assert all(q["seconds"] > 0 for q in lines)
+
+
+def test_a_listing_is_the_head_of_the_full_query_with_its_counts(sample_db):
+    """Pages show the first rows of long lists; the order and the counts must be the full query's."""
+    from warehouse.queries import run, run_listing
+
+    cur = Reader(sample_db).cursor()
+    params = {"yellow_days": 90, "red_days": 180, "include_earlier": True}
+    full = run(cur, "starts_warnings", Filters(2024), **params)
+    assert full.height > 20
+    listing = run_listing(cur, "starts_warnings", Filters(2024), limit=20, count_by="level", **params)
+    assert listing.rows.equals(full.head(20))
+    assert listing.total == full.height
+    assert listing.counts == dict(full.group_by("level").len().iter_rows())
+    projects = run(cur, "signing_projects", Filters(2024), search="")
+    assert run_listing(cur, "signing_projects", Filters(2024), limit=50, search="").rows.equals(projects.head(50))
+    assert run_listing(cur, "signing_projects", Filters(2024), limit=50, search="").total == projects.height == 539
+    short = run_listing(cur, "signing_projects", Filters(2024), limit=5000, search="")
+    assert (short.total, short.rows.height) == (539, 539)

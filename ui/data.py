@@ -14,6 +14,8 @@ from warehouse import build
 from warehouse.db import Reader, db_path
 from warehouse.queries import Filters
 
+from .table import SHOWN_ROWS
+
 
 @st.cache_resource
 def reader() -> Reader:
@@ -38,6 +40,21 @@ def _query(version: str, name: str, filters: Filters | None, params: tuple) -> p
 @st.cache_data(max_entries=256, show_spinner=False)
 def _headline(version: str, filters: Filters) -> dict:
     return queries.headline(reader().cursor(), filters)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _listing(version: str, name: str, filters: Filters | None, limit: int, count_by: str | None, params: tuple) -> queries.Listing:
+    return queries.run_listing(reader().cursor(), name, filters, limit=limit, count_by=count_by, **dict(params))
+
+
+def listing(name: str, filters: Filters | None = None, *, count_by: str | None = None, **params) -> queries.Listing:
+    """The rows of a long list a page shows (SHOWN_ROWS), its row count and counts by a column."""
+    return _listing(version(), name, filters, SHOWN_ROWS, count_by, tuple(sorted(params.items())))
+
+
+def everything(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:
+    """Every row of a list, for its download (not cached: asked for once, when clicked)."""
+    return queries.run(reader().cursor(), name, filters, **params)
 
 
 def query(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:

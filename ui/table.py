@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
@@ -13,17 +15,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 5000
 
 
-def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key: str | None = None, **dataframe_args) -> None:
-    """Show the frame (cells are text, never HTML) and offer it as .xlsx."""
+def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key: str | None = None,
+          total: int | None = None, fetch_all: Callable[[], pl.DataFrame] | None = None, **dataframe_args) -> None:
+    """Show the frame (cells are text, never HTML) and offer it as .xlsx.
+
+    For a long list the page passes only its first rows (data.listing), the number of rows
+    in all, and fetch_all, which gives every row, shaped like `frame`, when the download
+    is clicked.
+    """
     # dates without the 00:00:00 a datetime column would show, unless the page says otherwise
     config = {name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name, dtype in frame.schema.items() if dtype == pl.Date}
     config.update(dataframe_args.pop("column_config", None) or {})
-    if frame.height > SHOWN_ROWS:
-        st.caption(f"共 {frame.height:,} 行，页面上显示前 {SHOWN_ROWS:,} 行；下载 Excel 可得全部。")
+    rows = frame.height if total is None else total
+    if rows > SHOWN_ROWS:
+        st.caption(f"共 {rows:,} 行，页面上显示前 {SHOWN_ROWS:,} 行；下载 Excel 可得全部。")
     st.dataframe(frame.head(SHOWN_ROWS), hide_index=True, width="stretch", column_config=config, **dataframe_args)
+    whole = fetch_all if fetch_all is not None and rows > frame.height else (lambda: frame)
     st.download_button(
         "下载 Excel",
-        data=lambda: to_xlsx(frame, title=title),  # built only when clicked
+        data=lambda: to_xlsx(whole(), title=title),  # built only when clicked
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
         key=key or f"download-{file_stem}",

@@ -56,6 +56,43 @@ def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = Non
     return frame
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The first rows of a long list, how many rows it has, and (if asked) per value of a column."""
+
+    rows: pl.DataFrame
+    total: int
+    counts: dict = field(default_factory=dict)
+
+
+def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, *,
+                limit: int, count_by: str | None = None, **params) -> Listing:
+    """The first `limit` rows of sql/queries/<name>.sql in its order, and the row counts.
+
+    A province-wide list has 100,000 rows that nobody reads on screen: fetching and
+    formatting them all cost more than the rest of the page. The download runs `run`.
+    """
+    text, wanted = sql(name)
+    body = text.rstrip().rstrip(";")
+    given = {**(filters.params() if filters else {}), **params}
+    used = {k: v for k, v in given.items() if k in wanted}
+    start = time.perf_counter()
+    # a plain limit over the query keeps its order (DuckDB turns order by + limit into top-n)
+    rows = cur.sql(f"select * from (\n{body}\n) limit {int(limit)}", params=used).pl()
+    counts: dict = {}
+    if count_by:
+        grouped = cur.sql(f"select {count_by} as value, count(*) as n from (\n{body}\n) group by all", params=used)
+        counts = dict(grouped.fetchall())
+        total = sum(counts.values())
+    elif rows.height < limit:
+        total = rows.height
+    else:
+        total = cur.sql(f"select count(*) from (\n{body}\n)", params=used).fetchall()[0][0]
+    if QUERY_LOG:
+        _log_query(f"{name} (first {limit})", time.perf_counter() - start, rows.height)
+    return Listing(rows, total, counts)
+
+
 # $WAREHOUSE_QUERY_LOG: a file that gets one JSON line per query run (name, seconds, rows),
 # to see which queries a slow page runs and what each costs (the benchmarks read it)
 QUERY_LOG = os.environ.get("WAREHOUSE_QUERY_LOG")

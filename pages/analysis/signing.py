@@ -196,9 +196,21 @@ def project_list(filters: Filters, total: int, heading: str) -> None:
         live=True,
         placeholder="输入项目名称或投资方中的文字",
     ).strip()
-    projects = data.query("signing_projects", filters, search=search)
-    st.caption(f"共 {projects.height:,} 个项目" + (f"（搜索结果，所选范围共 {total:,} 个）" if search else ""))
-    frame = projects.select(
+    projects = data.listing("signing_projects", filters, search=search)
+    st.caption(f"共 {projects.total:,} 个项目" + (f"（搜索结果，所选范围共 {total:,} 个）" if search else ""))
+    table(
+        project_columns(projects.rows),
+        f"签约项目清单_{describe(filters)}",
+        title=heading + (f"，名称或投资方含：{search}" if search else ""),
+        total=projects.total,
+        fetch_all=lambda: project_columns(data.everything("signing_projects", filters, search=search)),
+        column_config={"签约日期": DATE, "签约金额（亿元）": AMOUNT, "开工日期": DATE},
+    )
+
+
+def project_columns(projects: pl.DataFrame) -> pl.DataFrame:
+    """The project list as shown and downloaded."""
+    return projects.select(
         pl.col("project_name").alias("项目名称"),
         yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
@@ -211,12 +223,6 @@ def project_list(filters: Filters, total: int, heading: str) -> None:
         pl.col("origin_province").alias("来源省份"),
         pl.col("size_band").alias("投资规模"),
         pl.col("project_code").alias("项目代码"),
-    )
-    table(
-        frame,
-        f"签约项目清单_{describe(filters)}",
-        title=heading + (f"，名称或投资方含：{search}" if search else ""),
-        column_config={"签约日期": DATE, "签约金额（亿元）": AMOUNT, "开工日期": DATE},
     )
 
 

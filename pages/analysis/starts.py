@@ -62,6 +62,21 @@ def rate_bars(frame: pl.DataFrame, label: str, overall) -> go.Figure:
     return fig
 
 
+def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
+    """The warning list as shown and downloaded."""
+    return warnings.select(
+        pl.col("level").alias("预警等级"),
+        pl.col("unit_name").alias("县（市、区）"),
+        pl.col("project_name").alias("项目名称"),
+        pl.col("chain").alias("产业链"),
+        pl.col("responsible_unit").alias("责任单位"),
+        pl.col("liaison_leader").alias("包联领导"),
+        pl.col("signed_date").alias("签约时间"),
+        pl.col("signed_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("签约金额（亿元）"),
+        pl.col("days_waiting").alias("已签约天数"),
+    )
+
+
 def rate_table(frame: pl.DataFrame, label: str, header: str) -> pl.DataFrame:
     return frame.select(
         pl.col(label).alias(header),
@@ -190,30 +205,20 @@ st.caption(
     "往年签约、至今仍未开工的项目同样需要跟踪，勾选上面的选项即一并列出（县区、产业链筛选仍然适用）。"
 )
 
-warnings = data.query(
-    "starts_warnings", filters, yellow_days=yellow_days, red_days=red_days, include_earlier=include_earlier
-)
-level = warnings.get_column("level")
+warning_params = {"yellow_days": yellow_days, "red_days": red_days, "include_earlier": include_earlier}
+warnings = data.listing("starts_warnings", filters, count_by="level", **warning_params)
 cards = st.columns(2)
-cards[0].metric(METRICS["warning_red"].label, f"{(level == '红').sum()} 个", help=METRICS["warning_red"].definition)
-cards[1].metric(METRICS["warning_yellow"].label, f"{(level == '黄').sum()} 个", help=METRICS["warning_yellow"].definition)
+cards[0].metric(METRICS["warning_red"].label, f"{warnings.counts.get('红', 0)} 个", help=METRICS["warning_red"].definition)
+cards[1].metric(METRICS["warning_yellow"].label, f"{warnings.counts.get('黄', 0)} 个", help=METRICS["warning_yellow"].definition)
 
 scope = f"{period}{'及往年' if include_earlier else ''}签约"
 table(
-    warnings.select(
-        pl.col("level").alias("预警等级"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("chain").alias("产业链"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("liaison_leader").alias("包联领导"),
-        pl.col("signed_date").alias("签约时间"),
-        pl.col("signed_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("签约金额（亿元）"),
-        pl.col("days_waiting").alias("已签约天数"),
-    ),
+    warning_columns(warnings.rows),
     f"开工预警_{scope}",
     title=f"{scope}未开工项目预警（黄 ≥ {yellow_days} 天，红 ≥ {red_days} 天；{as_of}）",
     key="download-warnings",
+    total=warnings.total,
+    fetch_all=lambda: warning_columns(data.everything("starts_warnings", filters, **warning_params)),
     column_config={
         "签约时间": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "签约金额（亿元）": AMOUNT,
