@@ -37,8 +37,13 @@ def projects(at: AppTest):
     return frame_with(at, "项目名称")
 
 
+BREAKDOWN_TABS = {"县（市、区）/开发区": "按县（市、区）", "产业链": "按产业链", "投资方来源省份": "按投资方来源地", "投资规模": "按投资规模"}
+
+
 def breakdown(at: AppTest, header: str):
-    """The breakdown table whose first column is `header`."""
+    """The breakdown table whose first column is `header` (only the open tab is drawn)."""
+    at.session_state["signing_breakdown"] = BREAKDOWN_TABS[header]
+    conftest.run_page(at)
     return next(d.value for d in at.dataframe if d.value.columns[0] == header)
 
 
@@ -154,3 +159,11 @@ def test_amounts_in_the_table_are_yi_with_two_decimals(warehouse):
         "order by signed_amount_wan desc limit 1"
     ).fetchone()
     assert (table["项目名称"].iloc[0], table["签约金额（亿元）"].iloc[0]) == (largest[0], (largest[1] / 10000).quantize(Decimal("0.01")))
+
+
+def test_only_the_open_breakdown_is_drawn(warehouse):
+    """Four charts and tables in closed tabs were drawn unseen on every visit."""
+    at = open_page(year="2024", months="1-12")
+    firsts = [d.value.columns[0] for d in at.dataframe]
+    assert "县（市、区）/开发区" in firsts and "产业链" not in firsts
+    assert len(at.get("plotly_chart")) == 2  # the months and the open breakdown

@@ -116,7 +116,12 @@ def heat_map(z, text, units: list[str], chains: list[str], hover: str, **colors)
 
 
 def treemap(nodes: pl.DataFrame, root: str) -> go.Figure:
-    """Chain → unit → project; only projects carry a size, so rounding never breaks a branch."""
+    """Chain → unit → project; only leaves carry a size, so rounding never breaks a branch.
+
+    Past 200 chain × unit cells the query stops at units: they are the leaves, and the
+    chart opens at the chains (a click shows a chain's units).
+    """
+    leaf = "project" if (nodes.get_column("level") == "project").any() else "unit"
     ids, parents, labels, values, hover = [], [], [], [], []
     for n in nodes.iter_rows(named=True):
         chain_id = f"c/{n['chain']}"
@@ -130,7 +135,7 @@ def treemap(nodes: pl.DataFrame, root: str) -> go.Figure:
         ids.append(node_id)
         parents.append(parent)
         labels.append(fmt.plain(label))
-        values.append(float(n["amount_wan"]) / 10000 if n["level"] == "project" else 0)
+        values.append(float(n["amount_wan"]) / 10000 if n["level"] == leaf else 0)
         hover.append((fmt.yi(yi(n["amount_wan"])), n["projects"]))
     fig = go.Figure(
         go.Treemap(
@@ -139,7 +144,7 @@ def treemap(nodes: pl.DataFrame, root: str) -> go.Figure:
             labels=labels,
             values=values,
             branchvalues="remainder",
-            maxdepth=3,
+            maxdepth=3 if leaf == "project" else 2,
             customdata=hover,
             hovertemplate="%{label}<br>签约金额 %{customdata[0]} 亿元<br>%{customdata[1]} 个项目<extra></extra>",
             texttemplate="%{label}<br>%{customdata[0]} 亿元",
@@ -202,47 +207,53 @@ def render() -> None:
     columns = [columns[j] for j in cluster_order([list(col) for col in zip(*amounts)])]
     grid = [[cells.get((u, c)) for c in columns] for u in units]
 
-    st.subheader("县区 × 产业链签约金额（亿元）")
-    st.plotly_chart(
-        heat_map(
-            [[float(yi(cell["amount_wan"])) if cell else None for cell in row] for row in grid],
-            [[fmt.yi(yi(cell["amount_wan"])) if cell else "" for cell in row] for row in grid],
-            units, columns,
-            "%{y} · %{x}<br>签约金额 %{z:,.2f} 亿元",
-            colorscale="Blues",
-            colorbar=dict(title="亿元", orientation="h", thickness=12, y=-0.02, yanchor="top"),
-        ),
-        config=CHART,
-    )
-    st.caption(
-        "行、列按层次聚类排序（平均连接法，余弦距离）：产业链结构（各产业链金额占比）相近的县区相邻，"
-        "在相近县区同时集聚的产业链相邻。空格表示没有签约项目。"
-    )
+    st.subheader("县区 × 产业链")
+    # one heat map at a time (a tab change reruns the page): for a province each is 120 rows
+    # tall, and drawing both took the browser seconds
+    amount_tab, lq_tab = st.tabs(["签约金额（亿元）", "区位商（LQ）"], key="chains_heat_map", on_change="rerun")
+    if amount_tab.open:
+        with amount_tab:
+            st.plotly_chart(
+                heat_map(
+                    [[float(yi(cell["amount_wan"])) if cell else None for cell in row] for row in grid],
+                    [[fmt.yi(yi(cell["amount_wan"])) if cell else "" for cell in row] for row in grid],
+                    units, columns,
+                    "%{y} · %{x}<br>签约金额 %{z:,.2f} 亿元",
+                    colorscale="Blues",
+                    colorbar=dict(title="亿元", orientation="h", thickness=12, y=-0.02, yanchor="top"),
+                ),
+                config=CHART,
+            )
+            st.caption(
+                "行、列按层次聚类排序（平均连接法，余弦距离）：产业链结构（各产业链金额占比）相近的县区相邻，"
+                "在相近县区同时集聚的产业链相邻。空格表示没有签约项目。"
+            )
 
-    st.subheader("区位商（LQ）", help=METRICS["location_quotient"].definition)
-    st.caption(METRICS["location_quotient"].definition + "“全市”指所选期间全部县区，产业链筛选不影响计算。")
-    lq = [[None if cell is None or cell["lq"] is None else round(cell["lq"], 2) for cell in row] for row in grid]
-    st.plotly_chart(
-        heat_map(
-            lq,
-            [["" if v is None else f"{v:.2f}" for v in row] for row in lq],
-            units, columns,
-            "%{y} · %{x}<br>区位商 %{z:.2f}",
-            colorscale="RdBu_r",
-            zmin=0,
-            zmid=1,
-            zmax=2,
-            colorbar=dict(title="LQ（≥2 同色）", orientation="h", thickness=12, y=-0.02, yanchor="top"),
-        ),
-        config=CHART,
-    )
-    with st.expander("区位商数据表"):
-        table(
-            pl.DataFrame([[u, *row] for u, row in zip(units, lq)], schema=[UNIT, *columns], orient="row"),
-            f"区位商_{period}",
-            title=f"{period}各县区产业链区位商 LQ（{as_of}）",
-            column_config=dict.fromkeys(columns, TWO_DECIMALS),
-        )
+    if lq_tab.open:
+        with lq_tab:
+            st.caption(METRICS["location_quotient"].definition + "“全市”指所选期间全部县区，产业链筛选不影响计算。")
+            lq = [[None if cell is None or cell["lq"] is None else round(cell["lq"], 2) for cell in row] for row in grid]
+            st.plotly_chart(
+                heat_map(
+                    lq,
+                    [["" if v is None else f"{v:.2f}" for v in row] for row in lq],
+                    units, columns,
+                    "%{y} · %{x}<br>区位商 %{z:.2f}",
+                    colorscale="RdBu_r",
+                    zmin=0,
+                    zmid=1,
+                    zmax=2,
+                    colorbar=dict(title="LQ（≥2 同色）", orientation="h", thickness=12, y=-0.02, yanchor="top"),
+                ),
+                config=CHART,
+            )
+            with st.expander("区位商数据表"):
+                table(
+                    pl.DataFrame([[u, *row] for u, row in zip(units, lq)], schema=[UNIT, *columns], orient="row"),
+                    f"区位商_{period}",
+                    title=f"{period}各县区产业链区位商 LQ（{as_of}）",
+                    column_config=dict.fromkeys(columns, TWO_DECIMALS),
+                )
 
     st.subheader("产业集中度（HHI）", help=METRICS["hhi"].definition)
     st.caption(METRICS["hhi"].definition + "按所选期间该县区全部产业链计算，产业链筛选不影响计算。")

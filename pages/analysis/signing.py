@@ -163,7 +163,12 @@ st.plotly_chart(by_month_chart(monthly, measure), config=PLOTLY_CONFIG)
 st.caption("柱为当月签约，折线为自起始月份的累计（右轴）；数据截至日期之后的月份不画。")
 
 st.subheader("签约结构")
-for tab, (name, query, label, header, note) in zip(st.tabs([b[0] for b in BREAKDOWNS]), BREAKDOWNS):
+# only the open tab is drawn (a tab change reruns the page): four charts and tables the
+# browser would otherwise draw unseen on every visit
+breakdown_tabs = st.tabs([b[0] for b in BREAKDOWNS], key="signing_breakdown", on_change="rerun")
+for tab, (name, query, label, header, note) in zip(breakdown_tabs, BREAKDOWNS):
+    if not tab.open:
+        continue
     with tab:
         if note:
             st.caption(note)

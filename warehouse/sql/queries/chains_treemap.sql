@@ -2,7 +2,7 @@
 -- reporting unit within a chain and its projects, with signed amount and project count.
 -- Projects without an amount are left out: a treemap cannot size them. Each unit shows its
 -- twelve largest projects by name and the rest as one node; past 200 chain × unit cells
--- (a province) each unit is one node, so the browser draws a few thousand nodes, not
+-- (a province) the units are the leaves, so the browser draws about a thousand nodes, not
 -- ~100,000.
 with cohort as (
     select *
@@ -49,12 +49,23 @@ rest as (
     from cells c
     left join named n using (chain, unit_id)
     group by c.chain, c.unit_id, c.projects, c.amount_wan
-    having c.projects > count(n.project_key)
+    having c.projects > count(n.project_key) and (select shown from per_cell) > 0
+),
+
+-- past 200 cells the units are the leaves: a node per unit says no more than its parent
+unit_leaves as (
+    select chain, unit_id, null as project_key, null as project_name, amount_wan, projects
+    from cells
+    where (select shown from per_cell) = 0
 ),
 
 nodes as (
     select n.*, c.unit_name
-    from (select * from named union all by name select * from rest) n
+    from (
+        select * from named
+        union all by name select * from rest
+        union all by name select * from unit_leaves
+    ) n
     join cells c using (chain, unit_id)
 )
 
@@ -74,4 +85,6 @@ select
     coalesce(sum(projects), 0)::bigint as projects
 from nodes
 group by grouping sets ((), (chain), (chain, unit_id), (chain, unit_id, project_key))
+-- a unit that is a leaf has no project level
+having grouping(project_key) = 1 or project_key is not null
 order by grouping(chain) desc, grouping(unit_id) desc, grouping(project_key) desc, amount_wan desc;
