@@ -89,6 +89,9 @@ def test_warnings_on_the_data_date_and_search(warehouse):
     at.text_input(key="warning_search").input("W")
     run(at)
     assert sorted(frame_with(at, "预警等级", "停留天数")["项目名称"]) == ["W1", "W2", "W3"]
+    assert metric(at, "红色预警") == "6 个"  # the cards count every warning, not the search
+    per_stage = frame_with(at, "阶段", "红色", "黄色")
+    assert (per_stage["红色"].sum(), per_stage["黄色"].sum()) == (6, 1)
     assert any("尚未生成预警通报" in i.value for i in at.info)
 
 

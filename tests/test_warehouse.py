@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+import polars as pl
+
 from conftest import add_load, rows
 from warehouse.db import Reader
 from warehouse.queries import Filters, headline
@@ -176,12 +178,30 @@ def test_a_listing_is_the_head_of_the_full_query_with_its_counts(sample_db):
     params = {"yellow_days": 90, "red_days": 180, "include_earlier": True}
     full = run(cur, "starts_warnings", Filters(2024), **params)
     assert full.height > 20
-    listing = run_listing(cur, "starts_warnings", Filters(2024), limit=20, count_by="level", **params)
+    listing = run_listing(cur, "starts_warnings", Filters(2024), limit=20, count_by=("level",), **params)
     assert listing.rows.equals(full.head(20))
     assert listing.total == full.height
-    assert listing.counts == dict(full.group_by("level").len().iter_rows())
+    assert {level: listing.count(level=level) for level in ("红", "黄", "无")} == {
+        level: (full["level"] == level).sum() for level in ("红", "黄", "无")
+    }
     projects = run(cur, "signing_projects", Filters(2024), search="")
     assert run_listing(cur, "signing_projects", Filters(2024), limit=50, search="").rows.equals(projects.head(50))
-    assert run_listing(cur, "signing_projects", Filters(2024), limit=50, search="").total == projects.height == 539
     short = run_listing(cur, "signing_projects", Filters(2024), limit=5000, search="")
     assert (short.total, short.rows.height) == (539, 539)
+
+
+def test_a_listing_finds_text_in_its_columns_as_typed_and_counts_every_row(sample_db):
+    from warehouse.queries import run, run_listing
+
+    cur = Reader(sample_db).cursor()
+    params = {"yellow_days": 90, "red_days": 180, "include_earlier": True}
+    full = run(cur, "starts_warnings", Filters(2024), **params)
+    word = full["unit_name"][0]
+    found = run_listing(cur, "starts_warnings", Filters(2024), limit=5, count_by=("level",),
+                        contains=(("project_name", "unit_name"), word), **params)
+    expected = full.filter(pl.col("project_name").str.contains(word, literal=True) | (pl.col("unit_name").str.contains(word, literal=True)))
+    assert 5 < found.total == expected.height < full.height
+    assert found.rows.equals(expected.head(5))
+    assert found.count() == full.height  # the cards count every warning, not the search
+    # text is text: a pattern character finds only itself
+    assert run_listing(cur, "starts_warnings", Filters(2024), limit=5, contains=(("project_name",), "%"), **params).total == 0

@@ -43,13 +43,17 @@ def _headline(version: str, filters: Filters) -> dict:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _listing(version: str, name: str, filters: Filters | None, limit: int, count_by: str | None, params: tuple) -> queries.Listing:
-    return queries.run_listing(reader().cursor(), name, filters, limit=limit, count_by=count_by, **dict(params))
+def _listing(version: str, name: str, filters: Filters | None, limit: int, count_by: tuple[str, ...],
+             contains: tuple | None, params: tuple) -> queries.Listing:
+    return queries.run_listing(
+        reader().cursor(), name, filters, limit=limit, count_by=count_by, contains=contains, **dict(params)
+    )
 
 
-def listing(name: str, filters: Filters | None = None, *, count_by: str | None = None, **params) -> queries.Listing:
-    """The rows of a long list a page shows (SHOWN_ROWS), its row count and counts by a column."""
-    return _listing(version(), name, filters, SHOWN_ROWS, count_by, tuple(sorted(params.items())))
+def listing(name: str, filters: Filters | None = None, *, count_by: tuple[str, ...] = (),
+            contains: tuple[tuple[str, ...], str] | None = None, **params) -> queries.Listing:
+    """The rows of a long list a page shows (SHOWN_ROWS), how many match, counts by columns."""
+    return _listing(version(), name, filters, SHOWN_ROWS, tuple(count_by), contains, tuple(sorted(params.items())))
 
 
 def everything(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:

@@ -58,36 +58,49 @@ def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = Non
 
 @dataclass(frozen=True)
 class Listing:
-    """The first rows of a long list, how many rows it has, and (if asked) per value of a column."""
+    """The first rows of a long list, how many match, and counts over the whole list."""
 
-    rows: pl.DataFrame
-    total: int
-    counts: dict = field(default_factory=dict)
+    rows: pl.DataFrame  # the first rows that match `contains`, in the query's order
+    total: int  # rows that match `contains`
+    counts: pl.DataFrame  # rows per value of the count_by columns (column n), all rows
+
+    def count(self, **values) -> int:
+        """Rows whose count_by columns have these values."""
+        match = self.counts
+        for column, value in values.items():
+            match = match.filter(pl.col(column) == value)
+        return int(match.get_column("n").sum()) if match.height else 0
 
 
 def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, *,
-                limit: int, count_by: str | None = None, **params) -> Listing:
-    """The first `limit` rows of sql/queries/<name>.sql in its order, and the row counts.
+                limit: int, count_by: tuple[str, ...] = (), contains: tuple[tuple[str, ...], str] | None = None,
+                **params) -> Listing:
+    """The first `limit` rows of sql/queries/<name>.sql, with counts; contains = (columns, text).
 
-    A province-wide list has 100,000 rows that nobody reads on screen: fetching and
-    formatting them all cost more than the rest of the page. The download runs `run`.
+    A province-wide list has 100,000 rows that nobody reads on screen: fetching them into
+    Python, caching and formatting them cost more memory and time than the rest of the
+    page. The query runs once, into a temporary table; the download runs `run`.
     """
     text, wanted = sql(name)
-    body = text.rstrip().rstrip(";")
     given = {**(filters.params() if filters else {}), **params}
-    used = {k: v for k, v in given.items() if k in wanted}
     start = time.perf_counter()
-    # a plain limit over the query keeps its order (DuckDB turns order by + limit into top-n)
-    rows = cur.sql(f"select * from (\n{body}\n) limit {int(limit)}", params=used).pl()
-    counts: dict = {}
-    if count_by:
-        grouped = cur.sql(f"select {count_by} as value, count(*) as n from (\n{body}\n) group by all", params=used)
-        counts = dict(grouped.fetchall())
-        total = sum(counts.values())
-    elif rows.height < limit:
-        total = rows.height
-    else:
-        total = cur.sql(f"select count(*) from (\n{body}\n)", params=used).fetchall()[0][0]
+    cur.execute(
+        f"create or replace temp table listing as {text.rstrip().rstrip(';')}",
+        {k: v for k, v in given.items() if k in wanted},
+    ).fetchall()
+    try:
+        columns, needle = contains if contains and contains[1].strip() else ((), "")
+        # any of the columns contains the text as typed (no pattern syntax)
+        where = " or ".join(f"contains(coalesce({c}::varchar, ''), $needle)" for c in columns) or "true"
+        found = {"needle": needle.strip()} if columns else {}
+        # a table keeps the order its rows were inserted in: the query's order
+        rows = cur.sql(f"select * from listing where {where} limit {int(limit)}", params=found).pl()
+        total = rows.height if rows.height < limit else cur.execute(
+            f"select count(*) from listing where {where}", found).fetchall()[0][0]
+        group = ", ".join(count_by)
+        counts = cur.sql(f"select {group}, count(*) as n from listing group by all").pl() if count_by else pl.DataFrame()
+    finally:
+        cur.execute("drop table if exists listing").fetchall()
     if QUERY_LOG:
         _log_query(f"{name} (first {limit})", time.perf_counter() - start, rows.height)
     return Listing(rows, total, counts)

@@ -206,10 +206,10 @@ st.caption(
 )
 
 warning_params = {"yellow_days": yellow_days, "red_days": red_days, "include_earlier": include_earlier}
-warnings = data.listing("starts_warnings", filters, count_by="level", **warning_params)
+warnings = data.listing("starts_warnings", filters, count_by=("level",), **warning_params)
 cards = st.columns(2)
-cards[0].metric(METRICS["warning_red"].label, f"{warnings.counts.get('红', 0)} 个", help=METRICS["warning_red"].definition)
-cards[1].metric(METRICS["warning_yellow"].label, f"{warnings.counts.get('黄', 0)} 个", help=METRICS["warning_yellow"].definition)
+cards[0].metric(METRICS["warning_red"].label, f"{warnings.count(level='红')} 个", help=METRICS["warning_red"].definition)
+cards[1].metric(METRICS["warning_yellow"].label, f"{warnings.count(level='黄')} 个", help=METRICS["warning_yellow"].definition)
 
 scope = f"{period}{'及往年' if include_earlier else ''}签约"
 table(

@@ -63,6 +63,22 @@ def search(frame: pl.DataFrame, text: str, columns: list[str]) -> pl.DataFrame:
     return frame.filter(pl.any_horizontal(pl.col(c).fill_null("").str.contains(needle, literal=True) for c in columns))
 
 
+def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
+    """The warning list as shown and downloaded."""
+    return warnings.select(
+        pl.col("level").replace_strict(bulletins.LEVELS).alias("预警等级"),
+        pl.col("stage_label").alias("阶段"),
+        pl.col("unit_name").alias("县（市、区）"),
+        pl.col("project_name").alias("项目名称"),
+        pl.col("chain").alias("产业链"),
+        pl.col("stage_since").alias("进入阶段日期"),
+        pl.col("days").alias("停留天数"),
+        pl.col("responsible_unit").alias("责任单位"),
+        pl.col("liaison_leader").alias("包联领导"),
+        pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
+    )
+
+
 def sankey(flow: dict) -> go.Figure:
     """Where the period's leads went: on to the next stage, still waiting, or dropped."""
     names = ["线索", "洽谈", "签约", "开工", "投产", "仍为线索", "线索终止", "仍在洽谈", "洽谈终止", "签约未开工", "开工未投产"]
@@ -255,43 +271,43 @@ with st.expander("各阶段停留天数数据"):
 
 st.subheader("四库滚动预警")
 st.caption(f"预警标准：{rules.describe()}。天数算到数据截至日期。标准在 data/reference/city.toml 中设置。")
-warnings = data.query("pipeline_warnings", filters, as_of=as_of, **limit_params)
 bulletin_list = data.query("pipeline_bulletins")
 latest = bulletin_list.row(0, named=True) if bulletin_list.height else None
-level = warnings.get_column("level")
-columns = st.columns(3)
-card(columns[0], "pipeline_warning_red", (level == "red").sum())
-card(columns[1], "pipeline_warning_yellow", (level == "yellow").sum())
-card(
-    columns[2], "bulletin_new", (warnings.get_column("change") == "new").sum(),
-    label=f"较第{latest['number']}期新增" if latest else "新增预警（尚无通报）",
-)
-per_stage = (
-    warnings.group_by("stage_label", "stage")
-    .agg((pl.col("level") == "red").sum().alias("红色"), (pl.col("level") == "yellow").sum().alias("黄色"))
-    .sort(pl.col("stage").replace_strict(list(bulletins.WAITING_FOR), list(range(4)), default=9))
-)
-st.dataframe(
-    per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content"
-)
+summary_area = st.container()  # filled below: its counts come with the searched list
 query = st.text_input("搜索预警项目", placeholder="项目名称、县区、责任单位或包联领导", key="warning_search")
-shown = search(warnings, query, ["project_name", "unit_name", "responsible_unit", "liaison_leader"])
+warning_params = {"as_of": as_of, **limit_params}
+warnings = data.listing(
+    "pipeline_warnings", filters, count_by=("stage_label", "stage", "level", "change"),
+    contains=(("project_name", "unit_name", "responsible_unit", "liaison_leader"), query), **warning_params,
+)
+with summary_area:
+    columns = st.columns(3)
+    card(columns[0], "pipeline_warning_red", warnings.count(level="red"))
+    card(columns[1], "pipeline_warning_yellow", warnings.count(level="yellow"))
+    card(
+        columns[2], "bulletin_new", warnings.count(change="new"),
+        label=f"较第{latest['number']}期新增" if latest else "新增预警（尚无通报）",
+    )
+    if warnings.counts.height:
+        per_stage = (
+            warnings.counts.group_by("stage_label", "stage")
+            .agg(
+                pl.col("n").filter(pl.col("level") == "red").sum().alias("红色"),
+                pl.col("n").filter(pl.col("level") == "yellow").sum().alias("黄色"),
+            )
+            .sort(pl.col("stage").replace_strict(list(bulletins.WAITING_FOR), list(range(4)), default=9))
+        )
+        st.dataframe(
+            per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content"
+        )
 table(
-    shown.select(
-        pl.col("level").replace_strict(bulletins.LEVELS).alias("预警等级"),
-        pl.col("stage_label").alias("阶段"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("chain").alias("产业链"),
-        pl.col("stage_since").alias("进入阶段日期"),
-        pl.col("days").alias("停留天数"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("liaison_leader").alias("包联领导"),
-        pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
-    ),
+    warning_columns(warnings.rows),
     f"四库预警_{as_of}",
     title=f"四库滚动预警（{as_of_text}）",
     key="download-pipeline-warnings",
+    total=warnings.total,
+    fetch_all=lambda: warning_columns(search(data.everything("pipeline_warnings", filters, **warning_params), query,
+                                             ["project_name", "unit_name", "responsible_unit", "liaison_leader"])),
     column_config={"进入阶段日期": DATE},
 )
 
