@@ -309,10 +309,101 @@ def retop(result: dict) -> None:
         p["top"] = top_operators(PROFILES / f"1m-{p['variant']}-{p['query']}.json")
 
 
+def record_page(file: str, query_params: dict[str, str]) -> list[tuple]:
+    """The warehouse calls a page makes when opened (AppTest, empty caches), in order.
+
+    Each is ("run" | "listing", name, filters, keyword arguments), as ui/data.py made it:
+    what the page's first visitor waits for, including queries it repeats with other
+    filters (last year) and leaving out those it runs only on request (a closed tab, a
+    button).
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from warehouse import queries
+
+    calls: list[tuple] = []
+    real_run, real_listing = queries.run, queries.run_listing
+
+    def run(cur, name, filters=None, **params):
+        calls.append(("run", name, filters, params))
+        return real_run(cur, name, filters, **params)
+
+    def run_listing(cur, name, filters=None, **params):
+        calls.append(("listing", name, filters, params))
+        return real_listing(cur, name, filters, **params)
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    queries.run, queries.run_listing = run, run_listing
+    try:
+        at = AppTest.from_file(str(generate.ROOT / file), default_timeout=600)
+        for key, value in query_params.items():
+            at.query_params[key] = value
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"{file}: {at.exception[0].message}")
+    finally:
+        queries.run, queries.run_listing = real_run, real_listing
+    return calls
+
+
+def replay(con, calls: list[tuple]) -> float:
+    from warehouse.queries import run, run_listing
+
+    t = time.perf_counter()
+    for kind, name, filters, params in calls:
+        (run if kind == "run" else run_listing)(con, name, filters, **params)
+    return time.perf_counter() - t
+
+
+def measure_as_run(size: str, runs: int, log=print) -> dict:
+    """Each page's calls as the page makes them (record_page), replayed cold and warm."""
+    import os
+
+    from warehouse.db import ALIAS, connect_readonly
+
+    path = generate.ensure_warehouse(size)
+    ref = generate.ensure_reference()
+    con = connect_readonly(path)
+    ctx = context(con, ref)
+    con.close()
+    variants = {
+        "latest": {},
+        "filtered": {"units": ",".join(ctx["units"]), "chains": ",".join(ctx["chains"])},
+    }
+    os.environ["WAREHOUSE_DB"] = str(path)
+    os.environ["REFERENCE_DIR"] = str(generate.reference_dir(True))
+    out: dict = {}
+    for variant, query_params in variants.items():
+        out[variant] = {}
+        for page in app_pages():
+            calls = record_page(page["file"], query_params)
+            cold, warm = [], []
+            for _ in range(runs):
+                con = connect_readonly(path)  # a new DuckDB instance: nothing in its buffers
+                cold.append(replay(con, calls))
+                con.close()
+            con = connect_readonly(path)
+            con.execute(f"use {ALIAS}")
+            replay(con, calls)
+            for _ in range(runs):
+                warm.append(replay(con, calls))
+            con.close()
+            names = [f"{name} (first rows)" if kind == "listing" else name for kind, name, _, _ in calls]
+            out[variant][page["path"] or "overview"] = {"calls": names, "cold": summary(cold), "warm": summary(warm)}
+            log(f"  {size} {variant:<8} /{page['path']:<9} {len(calls):2d} calls  cold {summary(cold)['median'] * 1000 if calls else 0:7.1f} ms"
+                f"  warm {summary(warm)['median'] * 1000 if calls else 0:7.1f} ms")
+    return out
+
+
 def run_part(runs: int, log=print) -> dict:
-    result = {"runs": runs, "target_s": TARGET_S, "sizes": {}}
+    result = {"runs": runs, "target_s": TARGET_S, "sizes": {}, "as_run": {}}
     for size in SIZES:
-        log(f"queries: {size} warehouse, {runs} runs cold and warm")
+        log(f"queries: {size} warehouse, each page's calls as the page makes them, {runs} runs cold and warm")
+        result["as_run"][size] = measure_as_run(size, runs, log)
+    for size in SIZES:
+        log(f"queries: {size} warehouse, every query file, {runs} runs cold and warm")
         result["sizes"][size] = measure(size, runs, log)
     result["profiles"] = profile("1m", result["sizes"]["1m"], log)
     save("queries", result)

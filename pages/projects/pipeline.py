@@ -11,9 +11,10 @@ from ui.filters import describe, sidebar_filters
 from ui.table import table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, ratio, yi
+from warehouse.queries import Filters
 
 CHART = {"displaylogo": False}
-REVIEW_AUTO_LIMIT = 5000  # signed projects in the selection
+REVIEW_AUTO_LIMIT = 5000  # projects in the selected units' libraries (the review's scope)
 PERCENT = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
@@ -398,7 +399,8 @@ st.caption(
 threshold = st.slider("名称相似度不低于", min_value=0.85, max_value=1.0, value=0.95, step=0.01, key="similarity")
 # pairwise name comparison grows with the square of a unit's projects: at province scale
 # it takes seconds to tens of seconds, so there it runs only when asked for
-small = filters.units or data.headline(filters)["signed_projects"] <= REVIEW_AUTO_LIMIT
+in_review = data.query("pipeline_libraries", Filters(filters.year, units=filters.units))
+small = in_review.get_column("projects").sum() <= REVIEW_AUTO_LIMIT
 if not st.toggle("生成核对清单", value=bool(small), key="run_identity_review",
                  help="项目较多时计算需要数秒到数十秒；选择县（市、区）可缩小范围。"):
     st.stop()
