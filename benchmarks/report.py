@@ -137,10 +137,33 @@ def render() -> str:
     if queries:
         target = queries["target_s"]
         out += ["## Queries", ""]
-        out.append(f"Median of {queries['runs']} runs. Cold: a new read-only connection (as the app's Reader "
-                   "makes), each query of the page once; warm: the same connection, repeated. Each page's set "
-                   "includes the queries every page runs (headline, as_of, years, units, chains). "
-                   "Results fetched as polars frames (`warehouse.queries.run`). OS file cache warm.")
+        out.append(f"Median of {queries['runs']} runs. **Page sets as the pages make them**: each page opened "
+                   "in Streamlit's AppTest with empty caches while `warehouse.queries.run` / `run_listing` record "
+                   "every call (name, filters, parameters), the latest year with all units (latest) and with three "
+                   "units and two chains in the URL (filtered); the calls are then replayed on a new read-only "
+                   "connection (cold: a new DuckDB instance, as the app's Reader makes; OS file cache warm) and "
+                   "on the same connection again (warm). Queries a page runs only on request (a closed tab, a "
+                   "button, the identity review past 5,000 projects) are not in its set; they are in the "
+                   "per-file table below.")
+        out.append("")
+        for size, variants in queries.get("as_run", {}).items():
+            for variant, pages in variants.items():
+                out.append(f"**{size} projects, {variant}, as the pages run them:**")
+                out.append("")
+                out.append("| page | calls | cold ms | cold min–max | warm ms | target (1M cold ≤ 150 ms) |")
+                out.append("|---|---|---|---|---|---|")
+                for page, v in pages.items():
+                    ok = v["cold"]["median"] <= target if size == "1m" else None
+                    out.append(f"| {page} | {len(v['calls'])} | {ms(v['cold']['median'])} | {_range(v['cold'])} | "
+                               f"{ms(v['warm']['median'])} | {_mark(ok) if size == '1m' else ''} |")
+                    if size == "1m":
+                        targets.append((f"Query set of page `{page}` ({variant}) ≤ 150 ms cold at 1M", ok,
+                                        f"{ms(v['cold']['median'])} ms"))
+                out.append("")
+        out.append("**Every query file**, grouped by the page its name starts with (files without a page "
+                   "prefix, such as headline and years, count for every page); each run in full, as "
+                   "`warehouse.queries.run`, on-request queries included. Not what a page runs: the "
+                   "sets above are.")
         out.append("")
         for size, res in queries["sizes"].items():
             for variant, pages in res["pages"].items():
@@ -148,15 +171,11 @@ def render() -> str:
                 conn = res.get("connect", {}).get(variant, {})
                 out.append(f"**{size} projects, {variant}** (`{desc}`; connect {ms(conn.get('median'))} ms):")
                 out.append("")
-                out.append("| page | queries | cold ms | cold min–max | warm ms | target (1M cold ≤ 150 ms) |")
-                out.append("|---|---|---|---|---|---|")
+                out.append("| files of page | files | cold ms | cold min–max | warm ms |")
+                out.append("|---|---|---|---|---|")
                 for page, v in pages.items():
-                    ok = v["cold"]["median"] <= target if size == "1m" else None
                     out.append(f"| {page} | {len(v['queries'])} | {ms(v['cold']['median'])} | {_range(v['cold'])} | "
-                               f"{ms(v['warm']['median'])} | {_mark(ok) if size == '1m' else ''} |")
-                    if size == "1m":
-                        targets.append((f"Query set of page `{page}` ({variant}) ≤ 150 ms cold at 1M", ok,
-                                        f"{ms(v['cold']['median'])} ms"))
+                               f"{ms(v['warm']['median'])} |")
                 out.append("")
         big = queries["sizes"].get("1m")
         if big:
@@ -188,13 +207,18 @@ def render() -> str:
                    f"viewport 1440×900. Time from navigation until the script has finished "
                    f"(`data-test-script-state` not initial/running/rerunRequested, no running indicator) and every "
                    f"chart is drawn (plotly svg, deck.gl canvas, dataframe canvas). First visit: the page as the "
-                   f"first session of a freshly started server (cold caches, page modules imported); second: two "
-                   f"more visits of the same page (new sessions, st.cache_data warm). {browser['runs']} runs; "
+                   f"first session of a freshly started server (cold caches, page modules imported) in a new browser "
+                   f"context (empty browser cache: Streamlit's and plotly's scripts downloaded and compiled); first visit, "
+                   f"browser cache warm: the same browser after the server was restarted on the same port (a returning "
+                   f"user the morning after a restart: server caches cold, scripts cached); second: two "
+                   f"more visits of the same page (new sessions, st.cache_data warm). Queries of the first visit: "
+                   f"the time the server spent in warehouse queries during it (`WAREHOUSE_QUERY_LOG`; the browser "
+                   f"shares the 2 cores). {browser['runs']} runs; "
                    f"server start to healthy {sec(browser['server_startup']['median'])} s.")
         out.append("")
         timeouts: list[str] = []
-        out.append("| page | first visit s | min–max | second visit s | min–max | VmHWM after it MB | elements | target first ≤ 2.5 s | target second ≤ 1 s |")
-        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.append("| page | first visit s | min–max | first visit, browser cache warm s | second visit s | min–max | queries of the first visit ms | VmHWM after it MB | elements | target first ≤ 2.5 s (empty / warm browser cache) | target second ≤ 1 s |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for p in browser["pages"]:
             k = p["path"]
             f, s = browser["first"][k], browser["second"][k]
@@ -210,9 +234,14 @@ def render() -> str:
             first_text = sec(f["median"]) if f["median"] is not None or not over else limit
             second_text = sec(s["median"]) if s["median"] is not None or not over else limit
             mf, ms_ = ("**error**", "**error**") if failed else (_mark(okf), _mark(oks))
-            out.append(f"| /{k} ({p['title']}) | {first_text} | {_range(f, sec)} | {second_text} | "
-                       f"{_range(s, sec)} | {browser['vmhwm_after_one_page_mb'][k]['median'] or 0:,.0f} | {elements} | "
-                       f"{mf} | {ms_} |")
+            fc = (browser.get("first_browser_cache_warm") or {}).get(k) or {"median": None}
+            okc = fc["median"] <= browser["targets"]["first_s"] if fc["median"] is not None else None
+            logged = (browser.get("page_queries") or {}).get(k) or {"median": None}
+            out.append(f"| /{k} ({p['title']}) | {first_text} | {_range(f, sec)} | {sec(fc['median'])} | {second_text} | "
+                       f"{_range(s, sec)} | {ms(logged['median'])} | {browser['vmhwm_after_one_page_mb'][k]['median'] or 0:,.0f} | "
+                       f"{elements} | {mf} / {'**error**' if failed else _mark(okc)} | {ms_} |")
+            targets.append((f"/{k} first visit, browser cache warm (server restarted) ≤ 2.5 s", None if failed else okc,
+                            f"{sec(fc['median'])} s"))
             if failed:
                 okf = oks = None
                 first_text = second_text = "page failed (app error box)"

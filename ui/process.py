@@ -29,10 +29,14 @@ def free_port() -> int:
 
 
 class AppProcess:
-    """`python -m ui.serve` (what `make run` starts) on a free loopback port; stop() ends only this process."""
+    """`python -m ui.serve` (what `make run` starts) on a loopback port; stop() ends only this process.
 
-    def __init__(self, env: dict[str, str], log: Path):
-        self.port = free_port()
+    A given port (one a stopped server used) lets a browser come back to the same origin,
+    with its cache, as a user does after the server restarted.
+    """
+
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = log
