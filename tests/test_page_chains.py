@@ -150,11 +150,19 @@ def test_heat_map_puts_units_with_the_same_profile_together(warehouse):
     assert dict(zip(amounts["x"], row)) == {"新能源": 20.0, "食品加工": 80.0}
 
 
-def test_one_heat_map_is_drawn_at_a_time(warehouse):
-    """Regression: a province's two 120-row heat maps took the browser seconds to draw."""
+def test_one_heavy_chart_is_drawn_at_a_time(warehouse):
+    """Regression: a province's two 120-row heat maps and treemap took the browser seconds to draw."""
     at = run(AppTest.from_file(PAGE, default_timeout=60))
+
+    def kinds():
+        return [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")]
+
     assert ["签约金额" in m["hovertemplate"] for m in heat_maps(at)] == [True]
+    assert "treemap" not in kinds()
     assert ["区位商" in m["hovertemplate"] for m in heat_maps(open_lq(at))] == [True]
+    at.session_state["chains_heat_map"] = "产业链 → 县区 → 项目"
+    run(at)
+    assert "treemap" in kinds() and "heatmap" not in kinds()
 
 
 def test_sample_year_2024(sample_db, monkeypatch):

@@ -208,9 +208,11 @@ def render() -> None:
     grid = [[cells.get((u, c)) for c in columns] for u in units]
 
     st.subheader("县区 × 产业链")
-    # one heat map at a time (a tab change reruns the page): for a province each is 120 rows
-    # tall, and drawing both took the browser seconds
-    amount_tab, lq_tab = st.tabs(["签约金额（亿元）", "区位商（LQ）"], key="chains_heat_map", on_change="rerun")
+    # one chart at a time (a tab change reruns the page): for a province each heat map is
+    # 120 rows tall and the treemap has a thousand leaves; drawing all three took seconds
+    amount_tab, lq_tab, tree_tab = st.tabs(
+        ["签约金额（亿元）", "区位商（LQ）", "产业链 → 县区 → 项目"], key="chains_heat_map", on_change="rerun"
+    )
     if amount_tab.open:
         with amount_tab:
             st.plotly_chart(
@@ -255,6 +257,11 @@ def render() -> None:
                     column_config=dict.fromkeys(columns, TWO_DECIMALS),
                 )
 
+    if tree_tab.open:
+        with tree_tab:
+            st.plotly_chart(treemap(data.query("chains_treemap", filters), f"{period}签约项目"), config=CHART)
+            st.caption("面积表示签约金额；点击产业链或县区可逐级展开到项目，点击顶部路径返回。金额待定的项目不在图中。")
+
     st.subheader("产业集中度（HHI）", help=METRICS["hhi"].definition)
     st.caption(METRICS["hhi"].definition + "按所选期间该县区全部产业链计算，产业链筛选不影响计算。")
     table(
@@ -276,9 +283,6 @@ def render() -> None:
         },
     )
 
-    st.subheader("产业链 → 县区 → 项目")
-    st.plotly_chart(treemap(data.query("chains_treemap", filters), f"{period}签约项目"), config=CHART)
-    st.caption("面积表示签约金额；点击产业链或县区可逐级展开到项目，点击顶部路径返回。金额待定的项目不在图中。")
 
 
 # Streamlit runs a page as __main__; the guard lets tests import cluster_order without drawing it.
