@@ -75,10 +75,21 @@ def test_leaders_and_their_projects(warehouse):
     assert list(mine["项目名称"]) == ["P1", "P2"]  # the warned one first
     assert list(mine["预警"]) == ["红", ""]
     assert metric(at, "红色预警") == "1 个"
+    # the choice survives a visit to the other tab, which reruns the page without this one
+    at.selectbox(key="leader").set_value("王五")
+    run(at)
+    at.session_state["liaison_tab"] = "按责任单位"
+    run(at)
+    at.session_state["liaison_tab"] = "按包联领导"
+    run(at)
+    assert at.selectbox(key="leader").value == "王五"
 
 
 def test_responsible_units(warehouse):
     at = page()
+    assert not any("责任单位" == d.value.columns[0] for d in at.dataframe)  # a closed tab is not computed
+    at.session_state["liaison_tab"] = "按责任单位"
+    run(at)
     units = frame_with(at, "责任单位", "在库项目").set_index("责任单位")
     assert units.loc[LINYI, ["在库项目", "红色预警"]].tolist() == [2, 1]
     assert units.loc[WANRONG, ["在库项目", "已投产", "黄色预警"]].tolist() == [1, 1, 1]

@@ -155,59 +155,67 @@ st.caption(
     + " · 列出各库在库项目，不限签约年份：县（市、区）和产业链筛选适用，年份、月份不适用。"
 )
 
-tab_leaders, tab_units = st.tabs(["按包联领导", "按责任单位"])
-with tab_leaders:
-    leaders = data.query("liaison_leaders", filters, as_of=as_of, **limit_params)
-    query = st.text_input("搜索包联领导", key="leader_search")
-    shown = leaders.filter(pl.col("leader").str.contains(query.strip(), literal=True)) if query.strip() else leaders
-    table(
-        summary_table(shown, "leader", "包联领导").with_columns(
-            pl.col("包联领导").map_elements(lambda n: f"liaison?leader={quote(n)}", return_dtype=pl.String).alias("打印视图")
-        ),
-        f"包联领导汇总_{as_of}",
-        title=f"包联领导汇总（{fmt.as_of(as_of)}）",
-        key="download-leaders",
-        column_config={
-            "打印视图": st.column_config.LinkColumn(display_text="打印"),
-            "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
-            "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
-            "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
-        },
-    )
-    names = shown.get_column("leader").to_list()
-    if names:
-        chosen = st.selectbox("查看包联领导", names, key="leader")
-        mine = data.query("liaison_projects", filters, as_of=as_of, leader=chosen, responsible="", **limit_params)
-        figures_row(counts(mine))
+# only the open tab is computed (a tab change reruns the page): each of its summaries
+# reads every project of the libraries
+tab_leaders, tab_units = st.tabs(["按包联领导", "按责任单位"], key="liaison_tab", on_change="rerun")
+for kept in ("leader_search", "leader", "unit_search", "responsible"):
+    # a widget not drawn in a run loses its value: keep the choices of a closed tab
+    if kept in st.session_state:
+        st.session_state[kept] = st.session_state[kept]
+if tab_leaders.open:
+    with tab_leaders:
+        leaders = data.query("liaison_leaders", filters, as_of=as_of, **limit_params)
+        query = st.text_input("搜索包联领导", key="leader_search")
+        shown = leaders.filter(pl.col("leader").str.contains(query.strip(), literal=True)) if query.strip() else leaders
         table(
-            project_rows(mine), f"包联项目_{chosen}_{as_of}",
-            title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
-            column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+            summary_table(shown, "leader", "包联领导").with_columns(
+                pl.col("包联领导").map_elements(lambda n: f"liaison?leader={quote(n)}", return_dtype=pl.String).alias("打印视图")
+            ),
+            f"包联领导汇总_{as_of}",
+            title=f"包联领导汇总（{fmt.as_of(as_of)}）",
+            key="download-leaders",
+            column_config={
+                "打印视图": st.column_config.LinkColumn(display_text="打印"),
+                "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
+                "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
+                "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
+            },
         )
-        st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
+        names = shown.get_column("leader").to_list()
+        if names:
+            chosen = st.selectbox("查看包联领导", names, key="leader")
+            mine = data.query("liaison_projects", filters, as_of=as_of, leader=chosen, responsible="", **limit_params)
+            figures_row(counts(mine))
+            table(
+                project_rows(mine), f"包联项目_{chosen}_{as_of}",
+                title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
+                column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+            )
+            st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
 
-with tab_units:
-    units = data.query("liaison_units", filters, as_of=as_of, **limit_params)
-    query = st.text_input("搜索责任单位", key="unit_search")
-    shown = units.filter(pl.col("responsible_unit").str.contains(query.strip(), literal=True)) if query.strip() else units
-    table(
-        summary_table(shown, "responsible_unit", "责任单位"),
-        f"责任单位汇总_{as_of}",
-        title=f"责任单位汇总（{fmt.as_of(as_of)}）",
-        key="download-units",
-        column_config={
-            "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
-            "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
-            "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
-        },
-    )
-    names = shown.get_column("responsible_unit").to_list()
-    if names:
-        chosen = st.selectbox("查看责任单位", names, key="responsible")
-        theirs = data.query("liaison_projects", filters, as_of=as_of, leader="", responsible=chosen, **limit_params)
-        figures_row(counts(theirs))
+if tab_units.open:
+    with tab_units:
+        units = data.query("liaison_units", filters, as_of=as_of, **limit_params)
+        query = st.text_input("搜索责任单位", key="unit_search")
+        shown = units.filter(pl.col("responsible_unit").str.contains(query.strip(), literal=True)) if query.strip() else units
         table(
-            project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
-            title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
-            column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+            summary_table(shown, "responsible_unit", "责任单位"),
+            f"责任单位汇总_{as_of}",
+            title=f"责任单位汇总（{fmt.as_of(as_of)}）",
+            key="download-units",
+            column_config={
+                "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
+                "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
+                "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
+            },
         )
+        names = shown.get_column("responsible_unit").to_list()
+        if names:
+            chosen = st.selectbox("查看责任单位", names, key="responsible")
+            theirs = data.query("liaison_projects", filters, as_of=as_of, leader="", responsible=chosen, **limit_params)
+            figures_row(counts(theirs))
+            table(
+                project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
+                title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
+                column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+            )
