@@ -17,12 +17,14 @@ from .common import DATA, PYTHON, paired_ratio, run_measured, save, summary
 
 LEDGER = "200k"
 BASE_WAREHOUSE = "10k"
-TOOLS = ("etl", "pandas", "fastexcel", "etl imports only")
+TOOLS = ("etl", "etl check", "pandas", "fastexcel", "etl imports only")
 
 
 def commands(ledger: Path, db: Path) -> dict[str, list[str]]:
     return {
         "etl": [PYTHON, "-m", "etl", "load", "--db", str(db), "--user", "benchmark", str(ledger)],
+        # the same read and validation, nothing written: the load's share is the difference
+        "etl check": [PYTHON, "-m", "etl", "check", str(ledger)],
         "pandas": [PYTHON, "-c", "import sys, pandas; pandas.read_excel(sys.argv[1], engine='openpyxl')", str(ledger)],
         "fastexcel": [PYTHON, "-c", "import sys, fastexcel; fastexcel.read_excel(sys.argv[1]).load_sheet(0).to_polars()",
                       str(ledger)],
@@ -55,7 +57,7 @@ def run(runs: int, log=print) -> dict:
         for tool in order:
             db = fresh_copy(base, work / f"run{r}")  # outside the timing
             m = run_measured(commands(ledger, db)[tool], env=env)
-            ok = m.returncode == 0 and (tool != "etl" or "已导入" in m.stdout)
+            ok = m.returncode == 0 and (tool != "etl" or "已导入" in m.stdout) and (tool != "etl check" or "可以导入" in m.stdout)
             if not ok:
                 failures.append(f"{tool} run {r}: exit {m.returncode}: {(m.stderr or m.stdout)[-800:]}")
             times[tool].append(m.seconds if ok else None)
@@ -110,6 +112,8 @@ def run(runs: int, log=print) -> dict:
             "etl/pandas": paired_ratio(times["etl"], times["pandas"]),
             "etl/fastexcel": paired_ratio(times["etl"], times["fastexcel"]),
             "pandas/etl": paired_ratio(times["pandas"], times["etl"]),
+            "check/fastexcel": paired_ratio(times["etl check"], times["fastexcel"]),
+            "pandas/check": paired_ratio(times["pandas"], times["etl check"]),
         },
         "phases": phases,
         "phases_output": loaded + warnings[:5],

@@ -1,4 +1,4 @@
-"""Command line: `python -m etl load FILE...` and `python -m etl sample`."""
+"""Command line: `python -m etl load FILE...`, `python -m etl check FILE...` and `python -m etl sample`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--kind", choices=KINDS, help="台账类型（默认自动识别）")
     load.add_argument("--user", help="记录为导入人（默认当前系统用户）")
     load.add_argument("files", nargs="+", type=Path)
+    check = commands.add_parser("check", help="只检查台账、列出全部问题，不导入（数据仓库不变）")
+    check.add_argument("--kind", choices=KINDS, help="台账类型（默认自动识别）")
+    check.add_argument("files", nargs="+", type=Path)
     sample = commands.add_parser("sample", help=f"用 {SAMPLE_DIR} 中的样例台账重建数据仓库")
     sample.add_argument("--db")
     args = parser.parse_args(argv)
@@ -27,7 +30,36 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             print(r.summary())
         return 0 if all(r.ok for r in results) else 1
+    if args.command == "check":
+        return _check(args)
     return _load(args)
+
+
+def _check(args) -> int:
+    """What `load` would say about each file, without opening the warehouse."""
+    from .read import read_ledger
+
+    failed = 0
+    for path in args.files:
+        if not path.exists():
+            print(f"✗ {path}：文件不存在", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            ledger = read_ledger(path, args.kind)
+        except OSError as exc:
+            print(f"✗ {path.name}：无法读取：{exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if ledger.ok:
+            used = "、".join(s.name for s in ledger.sheets if s.used)
+            print(f"✓ {ledger.file_name}：可以导入，{ledger.rows.height} 行，工作表 {used}，警告 {len(ledger.warnings)} 条")
+        else:
+            print(f"✗ {ledger.file_name}：不能导入，发现 {len(ledger.errors)} 处错误", file=sys.stderr)
+        for problem in ledger.problems:
+            print("  " + problem.text(), file=sys.stderr if problem.level == "error" else sys.stdout)
+        failed += not ledger.ok
+    return 1 if failed else 0
 
 
 def _load(args) -> int:

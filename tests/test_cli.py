@@ -93,6 +93,24 @@ def test_a_bad_file_exits_non_zero_with_every_error_on_stderr(tmp_path, db, sign
     assert [f for f, *_ in loads(db)] == ["2024年1-6月签约项目台账.xlsx"]
 
 
+def test_check_reports_what_load_would_and_writes_nothing(tmp_path, db, signed):
+    """`etl check` is how a county clerk sees every problem before sending the file."""
+    bad = wb.signed_ledger(tmp_path / "bad", [
+        ("铝材项目", "临漪县", 100, date(2024, 1, 2), None),
+    ], name="2024年3月签约项目台账.xlsx")
+    result = run("-m", "etl", "check", str(signed), str(bad), db=db)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout.startswith("✓ 2024年1-6月签约项目台账.xlsx：可以导入")
+    assert result.stderr.splitlines() == [
+        "✗ 2024年3月签约项目台账.xlsx：不能导入，发现 1 处错误",
+        "  [错误] 文件「2024年3月签约项目台账.xlsx」 工作表「Sheet1」 第2行 C列「所属县（市、区）」 值「临漪县」："
+        "无法识别的县（市、区）或开发区，是否为“临猗县”？",
+    ]
+    assert not db.exists()  # nothing written, not even an empty warehouse
+    assert run("-m", "etl", "check", str(signed), db=db).returncode == 0
+
+
 @pytest.mark.parametrize(
     "build, message",
     [
