@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from .read import KINDS
-from .sample import SAMPLE_DIR, build_sample
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,11 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="只检查台账、列出全部问题，不导入（数据仓库不变）")
     check.add_argument("--kind", choices=KINDS, help="台账类型（默认自动识别）")
     check.add_argument("files", nargs="+", type=Path)
-    sample = commands.add_parser("sample", help=f"用 {SAMPLE_DIR} 中的样例台账重建数据仓库")
+    sample = commands.add_parser("sample", help="用 data/sample 中的样例台账重建数据仓库")
     sample.add_argument("--db")
     args = parser.parse_args(argv)
 
     if args.command == "sample":
+        from .sample import build_sample  # the warehouse (duckdb) only where it is written
+
         results = build_sample(args.db)
         for r in results:
             print(r.summary())
