@@ -36,31 +36,43 @@ def main(argv: list[str] | None = None) -> int:
     return _load(args)
 
 
+def _each_file(paths: list[Path], handle) -> int:
+    """handle(path) -> whether it went well, for each file that exists; exit status 1 unless all did."""
+    failed = 0
+    for path in paths:
+        if not path.exists():
+            print(f"✗ {path}：文件不存在", file=sys.stderr)
+            failed += 1
+        else:
+            failed += not handle(path)
+    return 1 if failed else 0
+
+
+def _print_problems(problems, errors_only: bool) -> None:
+    for problem in problems:
+        if problem.level == "error" or not errors_only:
+            print("  " + problem.text(), file=sys.stderr if problem.level == "error" else sys.stdout)
+
+
 def _check(args) -> int:
     """What `load` would say about each file, without opening the warehouse."""
     from .read import read_ledger
 
-    failed = 0
-    for path in args.files:
-        if not path.exists():
-            print(f"✗ {path}：文件不存在", file=sys.stderr)
-            failed += 1
-            continue
+    def check(path: Path) -> bool:
         try:
             ledger = read_ledger(path, args.kind)
         except OSError as exc:
             print(f"✗ {path.name}：无法读取：{exc}", file=sys.stderr)
-            failed += 1
-            continue
+            return False
         if ledger.ok:
             used = "、".join(s.name for s in ledger.sheets if s.used)
             print(f"✓ {ledger.file_name}：可以导入，{ledger.rows.height} 行，工作表 {used}，警告 {len(ledger.warnings)} 条")
         else:
             print(f"✗ {ledger.file_name}：不能导入，发现 {len(ledger.errors)} 处错误", file=sys.stderr)
-        for problem in ledger.problems:
-            print("  " + problem.text(), file=sys.stderr if problem.level == "error" else sys.stdout)
-        failed += not ledger.ok
-    return 1 if failed else 0
+        _print_problems(ledger.problems, errors_only=False)
+        return ledger.ok
+
+    return _each_file(args.files, check)
 
 
 def _load(args) -> int:
@@ -70,26 +82,19 @@ def _load(args) -> int:
 
     from .load import load_file  # the warehouse import is only needed here
 
-    failed = 0
-    for path in args.files:
-        if not path.exists():
-            print(f"✗ {path}：文件不存在", file=sys.stderr)
-            failed += 1
-            continue
+    def load(path: Path) -> bool:
         try:
             result = load_file(path, db=args.db, kind=args.kind, user=args.user)
         except (WarehouseBusy, OSError, duckdb.Error) as exc:
             # The writer publishes nothing on failure: say so instead of a traceback.
             print(f"✗ {path.name}：未导入，数据仓库未改动。原因：{exc}", file=sys.stderr)
-            failed += 1
-            continue
-        stream = sys.stdout if result.ok else sys.stderr
-        print(result.summary(), file=stream)
-        for problem in result.ledger.problems:
-            if problem.level == "error" or result.status == "loaded":
-                print("  " + problem.text(), file=sys.stderr if problem.level == "error" else sys.stdout)
-        failed += not result.ok
-    return 1 if failed else 0
+            return False
+        print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
+        # warnings of a file that was not loaded would only distract from its errors
+        _print_problems(result.ledger.problems, errors_only=result.status != "loaded")
+        return result.ok
+
+    return _each_file(args.files, load)
 
 
 if __name__ == "__main__":
