@@ -206,7 +206,13 @@ def test_conversion_rates_per_unit_and_month(cohort):
 def test_entries_and_libraries(cohort):
     cur = Reader(cohort).cursor()
     entries = run(cur, "pipeline_entries", Filters(2025, 1, 9)).row(0, named=True)
-    assert entries == dict(new_leads=10, new_negotiations=6, new_signed=5, new_started=2, new_producing=1)
+    this_year = {k: v for k, v in entries.items() if not k.startswith("previous_")}
+    assert this_year == dict(new_leads=10, new_negotiations=6, new_signed=5, new_started=2, new_producing=1)
+    # last year's columns are this year's query a year earlier
+    last_year = run(cur, "pipeline_entries", Filters(2024, 1, 9)).row(0, named=True)
+    assert {k[len("previous_"):]: v for k, v in entries.items() if k.startswith("previous_")} == {
+        k: v for k, v in last_year.items() if not k.startswith("previous_")
+    }
     libraries = dict(run(cur, "pipeline_libraries", Filters(2025)).select("library", "projects").rows())
     # signed: L3, W1 and last year's lead O1; closed: L5 (in negotiation) and L7 (as a lead)
     assert libraries == dict(lead=3, negotiating=1, signed=3, started=1, producing=1, closed=2)
@@ -303,3 +309,32 @@ def test_sample_calibration_586_leads_112_signed(sample):
     pairs = run(cur, "pipeline_identity_review", Filters(2025), min_similarity=0.95)
     names = set(pairs.get_column("name_a")) | set(pairs.get_column("name_b"))
     assert len({n for n in names if any(mark in n for mark in ("有限公司", "生产线", "（一期）"))}) == 8
+
+
+def test_stored_warnings_are_the_ones_worked_out_live(sample_db, tmp_path):
+    """/pipeline reads the warnings each write stores for the data date and city.toml's
+    limits; they must be exactly what working them out gives, and other limits must not
+    read them."""
+    import shutil
+
+    from warehouse import bulletins
+    from warehouse.db import writer
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample_db, db)
+    cur = Reader(db).cursor()
+    as_of = cur.execute("select as_of from v_as_of").fetchall()[0][0]
+    city = bulletins.limits().params()
+    assert cur.execute("select count(*) from pipeline_warnings_stored").fetchall()[0][0] > 0
+    stored = run(cur, "pipeline_warnings", Filters(2025), as_of=as_of, **city)
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copyfile(db, tampered)
+    with writer(tampered) as con:  # the page does read the stored copy
+        con.execute("delete from pipeline_warnings_stored where position = 1")
+    assert run(Reader(tampered).cursor(), "pipeline_warnings", Filters(2025), as_of=as_of, **city).height == stored.height - 1
+    with writer(db) as con:  # no stored basis: every query works them out
+        con.execute("delete from pipeline_warnings_basis")
+    live = run(Reader(db).cursor(), "pipeline_warnings", Filters(2025), as_of=as_of, **city)
+    assert stored.height > 0 and stored.equals(live)
+    stricter = {**city, "lead_yellow": 1, "lead_red": 2}
+    assert run(cur, "pipeline_warnings", Filters(2025), as_of=as_of, **stricter).height > stored.height

@@ -203,7 +203,7 @@ def test_a_listing_finds_text_in_its_columns_as_typed_and_counts_every_row(sampl
     assert 5 < found.total == expected.height < full.height
     assert found.rows.equals(expected.head(5))
     assert found.count() == full.height  # the cards count every warning, not the search
-    # without counts the query is not stored first (another way to the same rows)
+    # the same rows and total without counts
     direct = run_listing(cur, "starts_warnings", Filters(2024), limit=5, contains=(("project_name", "unit_name"), word), **params)
     assert (direct.total, direct.rows.equals(found.rows)) == (found.total, True)
     # text is text: a pattern character finds only itself

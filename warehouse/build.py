@@ -83,8 +83,8 @@ def out_of_order(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def code_fingerprint() -> str:
-    """The derivation and the views as this code defines them."""
-    files = sorted((SQL_DIR / "derive").glob("*.sql")) + sorted((SQL_DIR / "views").glob("*.sql"))
+    """The derivation, the views and the stored warnings as this code defines them."""
+    files = [f for part in ("derive", "views", "stored") for f in sorted((SQL_DIR / part).glob("*.sql"))]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
@@ -115,6 +115,16 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
     con.execute("insert into derive_state values (?, ?)", [fingerprint, unordered])
     for file in sorted((SQL_DIR / "views").glob("*.sql")):
         con.execute(file.read_text(encoding="utf-8"))
+    store_warnings(con)
+
+
+def store_warnings(con: duckdb.DuckDBPyConnection) -> None:
+    """The rolling warnings of the data date under city.toml's limits (sql/stored)."""
+    from .bulletins import limits  # bulletins builds on this module
+
+    params = limits().params()
+    for file in sorted((SQL_DIR / "stored").glob("*.sql")):
+        con.execute(file.read_text(encoding="utf-8"), params).fetchall()
 
 
 def is_current(path: Path) -> bool:

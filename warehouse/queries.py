@@ -89,28 +89,35 @@ def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | No
     where = " or ".join(f"contains(coalesce({c}::varchar, ''), $needle)" for c in columns) or "true"
     found = {"needle": needle.strip()} if columns else {}
     start = time.perf_counter()
+    # DuckDB turns the query's order by under a limit into a top-n, and reads for a count
+    # only the columns the count needs: both far cheaper than fetching every row
+    source = f"(\n{body}\n) where {where}"
+    rows = cur.sql(f"select * from {source} limit {int(limit)}", params={**given, **found}).pl()
+    unordered = _without_order(body)
+    given_unordered = {k: v for k, v in given.items() if k in re.findall(r"\$([a-z_]+)", unordered)}
+    counts = pl.DataFrame()
     if count_by:
-        # counts need every row: the query runs once, into a table the rest is read from
-        # (a table keeps the order its rows were inserted in: the query's order)
-        cur.execute(f"create or replace temp table listing as {body}", given).fetchall()
-        try:
-            rows = cur.sql(f"select * from listing where {where} limit {int(limit)}", params=found).pl()
-            total = rows.height if rows.height < limit else cur.execute(
-                f"select count(*) from listing where {where}", found).fetchall()[0][0]
-            counts = cur.sql(f"select {', '.join(count_by)}, count(*) as n from listing group by all").pl()
-        finally:
-            cur.execute("drop table if exists listing").fetchall()
+        counts = cur.sql(
+            f"select {', '.join(count_by)}, count(*) as n from (\n{unordered}\n) group by all", params=given_unordered
+        ).pl()
+    if rows.height < limit:
+        total = rows.height
+    elif count_by and not columns:
+        total = int(counts.get_column("n").sum())
     else:
-        # DuckDB turns the query's order by under a limit into a top-n, and a count(*) over
-        # the query reads only the columns its filters need: both cheaper than every row
-        source = f"(\n{body}\n) where {where}"
-        rows = cur.sql(f"select * from {source} limit {int(limit)}", params={**given, **found}).pl()
-        total = rows.height if rows.height < limit else cur.execute(
-            f"select count(*) from {source}", {**given, **found}).fetchall()[0][0]
-        counts = pl.DataFrame()
+        total = cur.execute(
+            f"select count(*) from (\n{unordered}\n) where {where}", {**given_unordered, **found}
+        ).fetchall()[0][0]
     if QUERY_LOG:
         _log_query(f"{name} (first {limit})", time.perf_counter() - start, rows.height)
     return Listing(rows, total, counts)
+
+
+def _without_order(body: str) -> str:
+    """The query without its final order by (a line of its own at the start, as every
+    query file writes it): DuckDB sorts an ordered subquery even under a count."""
+    head, found, tail = body.rpartition("\norder by ")
+    return head if found and "(" not in tail and ";" not in tail else body
 
 
 # $WAREHOUSE_QUERY_LOG: a file that gets one JSON line per query run (name, seconds, rows),

@@ -139,7 +139,6 @@ st.caption(
 
 st.subheader("四库概况")
 entries = data.query("pipeline_entries", filters).row(0, named=True)
-previous_entries = data.query("pipeline_entries", filters.previous_year()).row(0, named=True)
 ENTRIES = (
     ("new_leads", "new_leads", None), ("new_negotiations", "new_negotiations", None),
     ("signed_projects", "new_signed", "新增签约"), ("new_starts", "new_started", None),
@@ -147,7 +146,7 @@ ENTRIES = (
 )
 for row in (ENTRIES[:3], ENTRIES[3:]):
     for column, (key, field, label) in zip(st.columns(3), row):
-        card(column, key, entries[field], previous_entries[field], label=label)
+        card(column, key, entries[field], entries[f"previous_{field}"], label=label)
 
 libraries = data.query("pipeline_libraries", filters)
 left, right = st.columns(2)

@@ -3,7 +3,11 @@
 -- waiting: projects in the stage now (not dropped) and the median of their days so far,
 -- counted to $as_of. Unit and chain filters apply to both.
 with projects as (
-    select *
+    -- only what the stages need: this is kept for the five uses below
+    select
+        stage, stage_since, is_closed, reached_signed,
+        days_lead_to_negotiation, days_negotiation_to_signed, days_signed_to_started, days_started_to_producing,
+        negotiation_on, signed_date, start_date, production_date
     from pipeline_in($units, $chains)
 ),
 

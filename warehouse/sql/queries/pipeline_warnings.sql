@@ -1,12 +1,37 @@
 -- 四库预警 on $as_of under the unit and chain filters: projects longer in their stage than
 -- its limit, with what changed since the latest bulletin (new or persisting: as
--- pipeline_changes_at, whose warnings are these); red first, longest wait first.
-with warned as (
+-- pipeline_changes_at, whose warnings are these); red first, longest wait first. The
+-- warnings of the data date under city.toml's limits are read from the write's copy.
+with stored as (
+    -- the warnings stored at the last write (sql/stored) are these when they were worked out
+    -- for this date and these limits
+    select count(*) = 1 as usable
+    from pipeline_warnings_basis
+    where as_of = $as_of::date
+      and lead_yellow = $lead_yellow and lead_red = $lead_red
+      and negotiating_yellow = $negotiating_yellow and negotiating_red = $negotiating_red
+      and signed_yellow = $signed_yellow and signed_red = $signed_red
+      and started_yellow = $started_yellow and started_red = $started_red
+),
+
+all_warned as (
     select *
+    from pipeline_warnings_stored
+    where (select usable from stored)
+    union all by name
+    select
+        row_number() over (order by level = 'red' desc, days desc, unit_order, project_name, project_key) as position,
+        *
     from pipeline_warnings_at(
         $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
         $signed_yellow, $signed_red, $started_yellow, $started_red
     )
+    where not (select usable from stored)
+),
+
+warned as (
+    select *
+    from all_warned
     where (len($units) = 0 or list_contains($units::varchar[], unit_id))
       and (len($chains) = 0 or list_contains($chains::varchar[], chain))
 ),
@@ -34,4 +59,4 @@ select
     w.project_key
 from warned w
 left join last_bulletin b using (project_key, stage)
-order by w.level = 'red' desc, w.days desc, w.unit_order, w.project_name;
+order by w.position;
