@@ -183,6 +183,10 @@ def test_conversion_of_the_lead_cohort(cohort):
     assert (flow["still_lead"], flow["dropped_as_lead"]) == (3, 1)
     assert (flow["still_negotiating"], flow["dropped_in_negotiation"]) == (1, 1)
     assert flow["negotiated"] + flow["still_lead"] + flow["dropped_as_lead"] == flow["leads"]
+    # a year later, last year's counts are this cohort's, as its own query gives them
+    next_year = run(cur, "pipeline_conversion", Filters(2026, 1, 9)).row(0, named=True)
+    steps = ("leads", "negotiated", "signed", "started", "producing")
+    assert {k: next_year[f"previous_{k}"] for k in steps} == {k: flow[k] for k in steps}
 
 
 def test_conversion_rates_per_unit_and_month(cohort):

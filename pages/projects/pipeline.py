@@ -188,7 +188,6 @@ with right:
 
 st.subheader(f"{period}录入线索的转化", help=METRICS["lead_to_signed_rate"].definition)
 flow = data.query("pipeline_conversion", filters).row(0, named=True)
-previous_flow = data.query("pipeline_conversion", filters.previous_year()).row(0, named=True)
 if flow["leads"] == 0:
     st.info(f"{period}没有录入线索库的项目（所选县区、产业链）。请导入线索库台账，或调整筛选。")
 else:
@@ -197,9 +196,9 @@ else:
         "每一步都是上一步的子集。"
     )
     columns = [c for _ in range(2) for c in st.columns(3)]
-    card(columns[0], "new_leads", flow["leads"], previous_flow["leads"], label="线索数")
+    card(columns[0], "new_leads", flow["leads"], flow["previous_leads"], label="线索数")
     for column, (key, numerator, denominator) in zip(columns[1:], RATES):
-        previous = ratio(previous_flow[numerator], previous_flow[denominator]) if previous_flow["leads"] else None
+        previous = ratio(flow[f"previous_{numerator}"], flow[f"previous_{denominator}"]) if flow["previous_leads"] else None
         card(column, key, ratio(flow[numerator], flow[denominator]), previous)
     st.plotly_chart(sankey(flow), config=CHART)
     by_month, by_unit, by_chain = st.tabs(["按录入月份", "按县（市、区）", "按产业链"])

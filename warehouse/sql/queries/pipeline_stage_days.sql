@@ -2,8 +2,9 @@
 -- months (dated by the later stage), with the median and quartiles of days in the stage;
 -- waiting: projects in the stage now (not dropped) and the median of their days so far,
 -- counted to $as_of. Unit and chain filters apply to both.
-with projects as (
-    -- only what the stages need: this is kept for the five uses below
+with projects as not materialized (
+    -- only what the stages need; each use below reads the table itself, with its own filter
+    -- (faster than keeping a million rows for them)
     select
         stage, stage_since, is_closed, reached_signed,
         days_lead_to_negotiation, days_negotiation_to_signed, days_signed_to_started, days_started_to_producing,
