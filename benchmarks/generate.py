@@ -86,6 +86,7 @@ def warehouse_key() -> str:
             ROOT / "warehouse" / "sql" / "migrations",
             ROOT / "warehouse" / "sql" / "derive",
             ROOT / "warehouse" / "sql" / "views",
+            ROOT / "warehouse" / "sql" / "stored",
             ROOT / "warehouse" / "build.py",
         ],
         extra=generator_key() + (schema.group(0) if schema else read_py),
