@@ -49,7 +49,7 @@ REORDER_SHARE = 1 / 8
 
 
 def put_projects_in_order(con: duckdb.DuckDBPyConnection) -> None:
-    """Rewrite projects in signed-date order (about 2 s at a million projects).
+    """Rewrite projects in signed-date order (seconds at a million projects, once in many writes).
 
     A page's year filter then reads one year's row groups instead of every one; projects
     an incremental write appended (at the end, in any year) undo that bit by bit.
@@ -90,7 +90,7 @@ def code_fingerprint() -> str:
 
 def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = None,
             reference: Reference | None = None) -> None:
-    """Reference tables, then the projects the changed loads touch, then the views.
+    """Reference tables, the projects the changed loads touch, the views, the stored warnings.
 
     With no changed_loads, or when the derivation or views changed since the last write,
     everything is derived again. Leaves temp tables affected_keys and projects_before
@@ -98,8 +98,8 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
     """
     refresh_reference(con, reference or load_reference())
     fingerprint = code_fingerprint()
-    stored = con.execute("select fingerprint, unordered_projects from derive_state").fetchone()
-    full = changed_loads is None or stored is None or stored[0] != fingerprint
+    state = con.execute("select fingerprint, unordered_projects from derive_state").fetchone()
+    full = changed_loads is None or state is None or state[0] != fingerprint
     con.execute("create or replace temp table changed_loads (load_id integer)")
     if changed_loads:
         con.executemany("insert into changed_loads values (?)", [[i] for i in changed_loads])
@@ -107,7 +107,7 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
         # $full is the only parameter; a literal, because a script of several statements
         # cannot be prepared with parameters
         con.execute(file.read_text(encoding="utf-8").replace("$full", "true" if full else "false"))
-    unordered = 0 if full else stored[1] + out_of_order(con)
+    unordered = 0 if full else state[1] + out_of_order(con)
     if unordered > con.execute("select count(*) from projects").fetchone()[0] * REORDER_SHARE:
         put_projects_in_order(con)
         unordered = 0
