@@ -58,6 +58,15 @@ METRICS = {
     )
 }
 
+# the six headline figures, in the order the overview and the wall display show them
+HEADLINE = (
+    "signed_projects",
+    "signed_amount_yi",
+    "started_projects",
+    "start_rate",
+    "started_planned_investment_yi",
+    "funds_in_place_yi",
+)
 SIZE_BANDS = ("1亿元以下", "1-10亿元", "10-50亿元", "50亿元及以上")
 
 

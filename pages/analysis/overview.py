@@ -7,17 +7,9 @@ import streamlit as st
 from ui import data, format as fmt
 from ui.filters import describe, page_filters
 from ui.table import table
-from warehouse.metrics import METRICS, ratio, yi
+from warehouse.metrics import HEADLINE, METRICS, ratio, yi
 from warehouse.queries import Filters
 
-CARDS = (
-    "signed_projects",
-    "signed_amount_yi",
-    "started_projects",
-    "start_rate",
-    "started_planned_investment_yi",
-    "funds_in_place_yi",
-)
 SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
 PLOTLY_CONFIG = {"displaylogo": False}
 
@@ -46,7 +38,7 @@ st.caption(
     + ("" if has_previous else f" · 仓库中没有{filters.year - 1}年数据，不显示同比")
 )
 
-for row in (CARDS[:3], CARDS[3:]):
+for row in (HEADLINE[:3], HEADLINE[3:]):
     for column, key in zip(st.columns(len(row)), row):
         metric = METRICS[key]
         column.metric(

@@ -14,16 +14,9 @@ import streamlit as st
 from etl.reference import load_reference
 from ui import auth, data, format as fmt, geo, wall
 from ui.filters import describe
+from warehouse.metrics import HEADLINE
 from warehouse.queries import Filters
 
-CARDS = (
-    "signed_projects",
-    "signed_amount_yi",
-    "started_projects",
-    "start_rate",
-    "started_planned_investment_yi",
-    "funds_in_place_yi",
-)
 # fits the city's counties into the map panel of a 1080p wall; larger walls scale the panel (wall.css)
 MAP_ZOOM = 7.8
 
@@ -71,7 +64,7 @@ def build(config: wall.WallSettings, today) -> wall.View:
     previous = data.headline(filters.previous_year()) if has_previous else None
     targets = data.query("overview_targets", filters)
     city_targets = {m: t for m, t in targets.filter(pl.col("unit_id").is_null()).select("metric", "target").iter_rows()}
-    cards = [wall.Card(k, figures[k], previous[k] if previous else None, city_targets.get(k)) for k in CARDS]
+    cards = [wall.Card(k, figures[k], previous[k] if previous else None, city_targets.get(k)) for k in HEADLINE]
 
     # the whole of last year as the yardstick; this year up to the data date
     monthly = data.query("overview_monthly_cumulative", Filters(filters.year, 1, 12))
