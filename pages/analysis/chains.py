@@ -1,7 +1,6 @@
 """产业链集聚: where the signed money goes by chain, and where each chain clusters."""
 
-import math
-
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -17,15 +16,6 @@ TWO_DECIMALS = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 
 
-def cosine_distance(a: list[float], b: list[float]) -> float:
-    """1 − cosine similarity; 1 when either vector is all zeros (nothing to compare)."""
-    norm = math.hypot(*a) * math.hypot(*b)
-    if norm == 0:
-        return 1.0
-    # rounding can push identical profiles a hair below zero
-    return max(0.0, 1.0 - sum(x * y for x, y in zip(a, b)) / norm)
-
-
 def cluster_order(vectors: list[list[float]]) -> list[int]:
     """Leaf order of an average-linkage agglomerative clustering on cosine distances.
 
@@ -35,22 +25,33 @@ def cluster_order(vectors: list[list[float]]) -> list[int]:
     """
     live = [i for i, v in enumerate(vectors) if any(v)]
     empty = [i for i, v in enumerate(vectors) if not any(v)]
-    dist = {(i, j): cosine_distance(vectors[i], vectors[j]) for i in live for j in live}
-    clusters = [[i] for i in live]
+    if not live:
+        return empty
+    points = np.array([vectors[i] for i in live], dtype=float)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    # rounding can push identical profiles a hair below zero
+    point = np.clip(1.0 - points @ points.T, 0.0, None)
+    # mean distance between clusters, kept by the Lance-Williams update: a province has 120
+    # units, and recomputing every pairwise mean per merge took 0.4 s in Python
+    between = point.copy()
+    clusters = [[i] for i in range(len(live))]
     while len(clusters) > 1:
-        _, a, b = min(
-            (sum(dist[i, j] for i in clusters[a] for j in clusters[b]) / (len(clusters[a]) * len(clusters[b])), a, b)
-            for a in range(len(clusters))
-            for b in range(a + 1, len(clusters))
-        )
+        masked = np.where(np.triu(np.ones(between.shape, dtype=bool), 1), between, np.inf)
+        # rounded so that equal means compare equal whatever order they were summed in;
+        # row-major argmin: the earliest pair wins ties
+        a, b = divmod(int(np.argmin(masked.round(12))), len(clusters))
+        size_a, size_b = len(clusters[a]), len(clusters[b])
+        merged = (size_a * between[a] + size_b * between[b]) / (size_a + size_b)
+        between[a], between[:, a] = merged, merged
+        between = np.delete(np.delete(between, b, axis=0), b, axis=1)
         ends = [
-            (dist[left[-1], right[0]], left + right)
+            (round(float(point[left[-1], right[0]]), 12), left + right)
             for left in (clusters[a], clusters[a][::-1])
             for right in (clusters[b], clusters[b][::-1])
         ]
         clusters[a] = min(ends, key=lambda end: end[0])[1]
         del clusters[b]
-    return (clusters[0] if clusters else []) + empty
+    return [live[i] for i in clusters[0]] + empty
 
 
 def card(column, key: str, value, previous, show) -> None:
@@ -89,15 +90,27 @@ def chain_bars(chains: pl.DataFrame) -> go.Figure:
     return fig
 
 
+# past this many cells the numbers in them cost the browser a third of a second to lay out
+# and are too small to read; hovering a cell shows its value
+LABELLED_CELLS = 600
+UNLABELLED = "县区较多，格中不标数值：鼠标悬停查看，或展开下方数据表。"
+
+
+def labelled(units: list, chains: list) -> bool:
+    return len(units) * len(chains) <= LABELLED_CELLS
+
+
 def heat_map(z, text, units: list[str], chains: list[str], hover: str, **colors) -> go.Figure:
+    """Units × chains, with text in the cells while they are few enough to read."""
     x = [fmt.plain(c) for c in chains]
+    shown = labelled(units, chains)
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=x,
             y=[fmt.plain(u) for u in units],
-            text=text,
-            texttemplate="%{text}",
+            text=text if shown else None,
+            texttemplate="%{text}" if shown else None,
             textfont=dict(size=10),
             hovertemplate=hover + "<extra></extra>",
             xgap=1,
@@ -229,11 +242,26 @@ def render() -> None:
             st.caption(
                 "行、列按层次聚类排序（平均连接法，余弦距离）：产业链结构（各产业链金额占比）相近的县区相邻，"
                 "在相近县区同时集聚的产业链相邻。空格表示没有签约项目。"
+                + ("" if labelled(units, columns) else UNLABELLED)
             )
+            with st.expander("签约金额数据表"):
+                table(
+                    pl.DataFrame(
+                        [[u, *(None if cell is None else yi(cell["amount_wan"]) for cell in row)] for u, row in zip(units, grid)],
+                        schema=[UNIT, *columns],
+                        orient="row",
+                    ),
+                    f"县区产业链签约金额_{period}",
+                    title=f"{period}各县区各产业链签约金额（亿元，{as_of}）",
+                    column_config=dict.fromkeys(columns, AMOUNT),
+                )
 
     if lq_tab.open:
         with lq_tab:
-            st.caption(METRICS["location_quotient"].definition + "“全市”指所选期间全部县区，产业链筛选不影响计算。")
+            st.caption(
+                METRICS["location_quotient"].definition + "“全市”指所选期间全部县区，产业链筛选不影响计算。"
+                + ("" if labelled(units, columns) else UNLABELLED)
+            )
             lq = [[None if cell is None or cell["lq"] is None else round(cell["lq"], 2) for cell in row] for row in grid]
             st.plotly_chart(
                 heat_map(
