@@ -12,6 +12,9 @@ from warehouse.metrics import METRICS, yi
 
 CHART = {"displaylogo": False}
 BIN_DAYS = 30
+# a province's 120 bars made a chart 3,400 px tall; past this many units it shows the
+# lowest (the ones to chase) and the table below has them all
+CHARTED_UNITS = 30
 RATE = "签约项目开工率（%）"
 TWO_DECIMALS = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
@@ -92,8 +95,12 @@ def cohort_sections(filters, figures: dict, summary: dict, period: str, as_of: s
     by_chain = data.query("starts_by_chain", filters)
     left, right = st.columns(2)
     with left:
-        st.subheader("分县区开工率", help=METRICS["start_rate"].definition)
-        st.plotly_chart(rate_bars(by_unit, "unit_name", figures["start_rate"]), config=CHART)
+        if by_unit.height > CHARTED_UNITS:
+            st.subheader(f"开工率最低的 {CHARTED_UNITS} 个县区", help=METRICS["start_rate"].definition)
+            st.caption(f"共 {by_unit.height} 个县区，全部县区的开工率见下方数据表。")
+        else:
+            st.subheader("分县区开工率", help=METRICS["start_rate"].definition)
+        st.plotly_chart(rate_bars(by_unit.tail(CHARTED_UNITS), "unit_name", figures["start_rate"]), config=CHART)
     with right:
         st.subheader("分产业链开工率", help=METRICS["start_rate"].definition)
         st.plotly_chart(rate_bars(by_chain, "chain", figures["start_rate"]), config=CHART)
