@@ -291,6 +291,39 @@ def test_review_lists_names_that_differ_slightly_but_not_other_capacities(db):
     assert {r["library_a"] for r in pairs.iter_rows(named=True)} | {r["library_b"] for r in pairs.iter_rows(named=True)} == {"线索", "签约"}
 
 
+@pytest.mark.parametrize("threshold", [0.85, 0.9, 0.95, 1.0])
+def test_review_lists_the_pairs_an_all_pairs_search_finds(db, threshold):
+    """The review compares only pairs that can qualify (a province took 25 s comparing all);
+    it must list exactly the pairs that comparing every two projects of a unit lists."""
+    import random
+
+    from test_page_data import BASES, variants
+
+    rng = random.Random(20251001)
+    names = sorted({v for base in BASES for v in variants(rng, base)})
+    load(db, [
+        # some with a national code: two coded projects are never a pair
+        signing(f"{name}项目", "140821", date(2025, 1 + i % 9, 1),
+                project_code=f"2025-140821-00-00-{i:06d}" if i % 5 == 0 else None)
+        for i, name in enumerate(names)
+    ], "signed")
+    cur = Reader(db).cursor()
+    everything = """
+        select a.project_key, b.project_key
+        from pipeline_projects a
+        join pipeline_projects b on a.unit_id = b.unit_id and a.project_key < b.project_key
+        where (a.project_code is null or b.project_code is null)
+          and a.name_numbers = b.name_numbers
+          and (jaro_winkler_similarity(a.compared_name, b.compared_name) >= ?
+               or (length(a.compared_name) >= 4 and length(b.compared_name) >= 4
+                   and (contains(a.compared_name, b.compared_name) or contains(b.compared_name, a.compared_name))))
+    """
+    expected = sorted(cur.execute(everything, [threshold]).fetchall())
+    pairs = run(cur, "pipeline_identity_review", Filters(2025), min_similarity=threshold)
+    assert len(expected) > 20  # near and far from the threshold, to mean something
+    assert sorted(pairs.select("key_a", "key_b").rows()) == expected
+
+
 # ---------------------------------------------------------------- the sample data
 
 

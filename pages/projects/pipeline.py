@@ -395,13 +395,13 @@ st.caption(
     "名称相近、却被识别为不同项目的两两组合，请核对后在台账中统一名称或补填项目代码。"
 )
 threshold = st.slider("名称相似度不低于", min_value=0.85, max_value=1.0, value=0.95, step=0.01, key="similarity")
-# pairwise name comparison grows with the square of a unit's projects: at province scale
-# it takes seconds to tens of seconds, so there it runs only when asked for
+# pairwise name comparison grows with the square of a unit's projects: for a province
+# (a million projects) it takes about 4 s, so there it runs only when asked for
 # the libraries of the selected units, all chains (the same query as above when no chain is chosen)
 in_review = data.query("pipeline_libraries", Filters(filters.year, filters.month_from, filters.month_to, filters.units))
 small = in_review.get_column("projects").sum() <= REVIEW_AUTO_LIMIT
 if not st.toggle("生成核对清单", value=bool(small), key="run_identity_review",
-                 help="项目较多时计算需要数秒到数十秒；选择县（市、区）可缩小范围。"):
+                 help="项目较多时计算需要几秒钟；选择县（市、区）可缩小范围。"):
     st.stop()
 pairs = data.query("pipeline_identity_review", filters, min_similarity=threshold)
 review_query = st.text_input("搜索核对清单", placeholder="项目名称或县区", key="review_search")
