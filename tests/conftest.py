@@ -61,6 +61,32 @@ def sample_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture
+def province(db, monkeypatch) -> Path:
+    """A warehouse of 40 more units (测试0县 … 测试39县) than the city has, the app's:
+    unit i signed 40 projects in March 2024 of i × 10 万元 each and started i of them."""
+    import dataclasses
+
+    from etl.reference import Unit, load_reference
+
+    city = load_reference()
+    extra = tuple(Unit(f"99{i:04d}", f"测试{i}县", "county", f"99{i:04d}", f"99{i:04d}", None, (), None, None) for i in range(40))
+    signed = rows([
+        {"project_name": f"项目{i}-{j}", "unit_id": u.unit_id, "signed_date": date(2024, 3, 1), "signed_amount_wan": 10 * i}
+        for i, u in enumerate(extra) for j in range(40)
+    ])
+    started = rows([
+        {"project_name": f"项目{i}-{j}", "unit_id": u.unit_id, "start_date": date(2024, 6, 1)}
+        for i, u in enumerate(extra) for j in range(i)
+    ], kind="started")
+    with writer(db) as con:
+        loads = [record_load(con, frame, file_name=f"{kind}.xlsx", kind=kind, user="test", sha256=kind * 8)
+                 for frame, kind in ((signed, "signed"), (started, "started"))]
+        build.refresh(con, loads, reference=dataclasses.replace(city, units=city.units + extra))
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    return db
+
+
 def run_page(at: AppTest) -> AppTest:
     """Run a page and insist it drew without an exception or an error box."""
     at.run()

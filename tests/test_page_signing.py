@@ -167,3 +167,14 @@ def test_only_the_open_breakdown_is_drawn(warehouse):
     firsts = [d.value.columns[0] for d in at.dataframe]
     assert "县（市、区）/开发区" in firsts and "产业链" not in firsts
     assert len(at.get("plotly_chart")) == 2  # the months and the open breakdown
+
+
+def test_a_province_charts_its_first_thirty_units_and_lists_them_all(province):
+    """Regression: 120 units × two years drew 240 bars, 4,000 px tall, on every visit."""
+    at = open_page(year="2024", months="1-12")
+    bars = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][-1]
+    assert len(bars["y"]) == 30
+    # unit i signed 40 projects of i × 10 万元: the highest amounts first
+    assert bars["y"][:2] == ["测试39县", "测试38县"] and "测试9县" not in bars["y"]
+    assert any("前 30 位（共 40 个）" in c.value for c in at.caption)
+    assert len(breakdown(at, "县（市、区）/开发区")) == 40

@@ -28,6 +28,9 @@ BREAKDOWNS = (
 STAGES = {"signed": "未开工", "started": "已开工", "producing": "已投产"}
 COLORS = {"current": "#c0392b", "previous": "#c9ccd1", "line": "#34495e"}
 PLOTLY_CONFIG = {"displaylogo": False}
+# a province's 120 units made a chart of 240 bars, 4,000 px tall; past this many rows a
+# ranking charts its first ones and the table below has them all
+CHARTED_ROWS = 30
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 PERCENT = st.column_config.NumberColumn(format="%.2f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
@@ -181,7 +184,10 @@ for tab, (name, query, label, header, note) in zip(breakdown_tabs, BREAKDOWNS):
             frame = in_band_order(frame)
         else:
             frame = frame.sort(MEASURES[measure][0], label, descending=[True, False])
-        st.plotly_chart(breakdown_chart(frame, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG)
+        charted = frame if label == "size_band" else frame.head(CHARTED_ROWS)
+        if charted.height < frame.height:
+            st.caption(f"图中为{MEASURES[measure][1].split('（')[0]}前 {CHARTED_ROWS} 位（共 {frame.height} 个），全部见下表。")
+        st.plotly_chart(breakdown_chart(charted, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG)
         table(
             breakdown_table(frame, label, header, has_previous),
             f"签约{name}_{period}",
