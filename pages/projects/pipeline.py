@@ -396,7 +396,7 @@ st.caption(
 )
 threshold = st.slider("名称相似度不低于", min_value=0.85, max_value=1.0, value=0.95, step=0.01, key="similarity")
 # pairwise name comparison grows with the square of a unit's projects: for a province
-# (a million projects) it takes about 4 s, so there it runs only when asked for
+# (a million projects) it takes about 5 s, so there it runs only when asked for
 # the libraries of the selected units, all chains (the same query as above when no chain is chosen)
 in_review = data.query("pipeline_libraries", Filters(filters.year, filters.month_from, filters.month_to, filters.units))
 small = in_review.get_column("projects").sum() <= REVIEW_AUTO_LIMIT

@@ -6,32 +6,24 @@
 -- Two projects with different codes are never duplicates. Containing pairs first.
 --
 -- Cost: a province unit has thousands of projects, and comparing the names of every two of
--- them (115 million pairs at 1M projects) took 25 s; 4 s this way. As in data_findings.sql,
--- pairs are first judged on integers: `char_bits` has a bit for each character of a name
--- (code point mod 64), and each bit of a that b lacks is at least one character of a
--- missing from b.
--- Containing needs no such bit on the shorter side. Jaro-Winkler adds at most 0.4 × (1 − Jaro)
+-- them (115 million pairs at 1M projects) took 25 s; 5 s this way, within the reader's
+-- memory. As in data_findings.sql, pairs are first judged on integers: `char_bits` has a
+-- bit for each character of a name (code point mod 64), and each bit of a that b lacks is
+-- at least one character of a missing from b. Containing needs no such bit on the shorter
+-- side. Jaro-Winkler adds at most 0.4 × (1 − Jaro)
 -- for a common prefix, so a similarity of s needs Jaro ≥ (s − 0.4) / 0.6, which for names of
 -- a and b characters needs at least k·a·b/(a + b) matching characters, k = 5s − 3: at most
 -- a − k·a·b/(a + b) characters of a may be missing from b. The pairs skipped cannot qualify.
-with named as materialized (
+-- narrow, so that a province's million projects fit the reader's memory: the names in full
+-- are read only for the pairs listed
+with blocked as materialized (
     select
         project_key,
-        project_name,
-        unit_id,
-        unit_name,
-        unit_order,
-        library,
-        coalesce(lead_on, negotiation_on, signed_date, start_date) as first_seen,
         compared_name as compared,
-        name_numbers,
-        -- integers to join and compare on: the unit and the numbers hashed, the projects
-        -- numbered in project key order, a flag for a code; strings made the join of 115
-        -- million pairs ten times slower
         hash(unit_id, name_numbers) as block,
-        row_number() over (order by project_key) as id,
+        row_number() over () as id,
         project_code is not null as has_code,
-        -- 20·k (k below), rounded down: a looser bound, so that rounding never skips a pair
+        -- 20·k (k above), rounded down: a looser bound, so that rounding never skips a pair
         floor(100 * $min_similarity)::integer - 60 as k20,
         length(compared_name)::integer as chars,
         coalesce(list_aggregate(
@@ -44,8 +36,8 @@ with named as materialized (
 -- cannot fold the comparison of names below into this join and compare every pair again
 candidate_pairs as materialized (
     select a.id as a_id, b.id as b_id
-    from named a
-    join named b on a.block = b.block and a.id < b.id
+    from blocked a
+    join blocked b on a.block = b.block and a.id < b.id
     -- two national project codes are two registered projects
     where not (a.has_code and b.has_code)
       and (
@@ -60,33 +52,64 @@ candidate_pairs as materialized (
       )
 ),
 
+-- the names compared, each pair named as the list names it: the smaller project key first
+scored as (
+    select
+        if(a.project_key < b.project_key, a.project_key, b.project_key) as key_a,
+        if(a.project_key < b.project_key, b.project_key, a.project_key) as key_b,
+        jaro_winkler_similarity(a.compared, b.compared) as similarity,
+        length(a.compared) >= 4 and length(b.compared) >= 4
+            and (contains(a.compared, b.compared) or contains(b.compared, a.compared)) as contained
+    from candidate_pairs p
+    join blocked a on a.id = p.a_id
+    join blocked b on b.id = p.b_id
+),
+
+listed as materialized (
+    select *
+    from scored
+    where contained or similarity >= $min_similarity
+),
+
+-- only the listed pairs' projects are read in full
+named as (
+    select
+        project_key,
+        project_name,
+        unit_id,
+        unit_name,
+        unit_order,
+        stage_label(library) as library,
+        coalesce(lead_on, negotiation_on, signed_date, start_date) as first_seen,
+        name_numbers
+    from pipeline_in($units, []::varchar[])
+    where project_key in (select key_a from listed) or project_key in (select key_b from listed)
+),
+
 -- the block's own columns are checked in a case, not as a join condition or filter (two
--- blocks may, very rarely, share a hash): given those, the planner pairs a and b by them
--- again, and compares every pair of a block
+-- blocks may, very rarely, share a hash): given those, the planner joins the projects by
+-- them and pairs every two of a block
 pairs as (
     select
         a.unit_id,
         a.unit_name,
         a.unit_order,
         a.project_name as name_a,
-        stage_label(a.library) as library_a,
+        a.library as library_a,
         a.first_seen as first_seen_a,
         b.project_name as name_b,
-        stage_label(b.library) as library_b,
+        b.library as library_b,
         b.first_seen as first_seen_b,
-        case when a.unit_id = b.unit_id and a.name_numbers = b.name_numbers
-            then jaro_winkler_similarity(a.compared, b.compared) end as similarity,
-        case when a.unit_id = b.unit_id and a.name_numbers = b.name_numbers
-            then length(a.compared) >= 4 and length(b.compared) >= 4
-                and (contains(a.compared, b.compared) or contains(b.compared, a.compared)) end as contained,
-        a.project_key as key_a,
-        b.project_key as key_b
-    from candidate_pairs p
-    join named a on a.id = p.a_id
-    join named b on b.id = p.b_id
+        case when a.unit_id = b.unit_id and a.name_numbers = b.name_numbers then l.similarity end as similarity,
+        l.contained,
+        l.key_a,
+        l.key_b
+    from listed l
+    join named a on a.project_key = l.key_a
+    join named b on b.project_key = l.key_b
 )
 
 select *
 from pairs
-where contained or similarity >= $min_similarity
+where similarity is not null
 order by contained desc, similarity desc, unit_order, name_a;
