@@ -89,10 +89,14 @@ def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | No
     where = " or ".join(f"contains(coalesce({c}::varchar, ''), $needle)" for c in columns) or "true"
     found = {"needle": needle.strip()} if columns else {}
     start = time.perf_counter()
-    # DuckDB turns the query's order by under a limit into a top-n, and reads for a count
-    # only the columns the count needs: both far cheaper than fetching every row
-    source = f"(\n{body}\n) where {where}"
-    rows = cur.sql(f"select * from {source} limit {int(limit)}", params={**given, **found}).pl()
+    # DuckDB turns the query's own order by under a limit into a top-n (only when the limit
+    # follows it: wrapped in a select, the query is sorted whole, 20 ms more for the 157k
+    # warnings of a province), and reads for a count only the columns the count needs
+    if columns or body.rpartition("\n")[2].startswith("limit "):
+        first = f"select * from (\n{body}\n) where {where} limit {int(limit)}"
+    else:
+        first = f"{body}\nlimit {int(limit)}"
+    rows = cur.sql(first, params={**given, **found}).pl()
     unordered = _without_order(body)
     given_unordered = {k: v for k, v in given.items() if k in re.findall(r"\$([a-z_]+)", unordered)}
     counts = pl.DataFrame()
