@@ -67,6 +67,25 @@ def timed_visit(page, url: str, timeout_ms: float = 60_000, settle_ms: int = 500
     return done
 
 
+def timed_navigation(page, href: str, timeout_ms: float = 60_000) -> float:
+    """Seconds from a click on the sidebar link to href until that page has finished.
+
+    What an analyst does between pages: no reload, the same session (its widget state and
+    Streamlit's caches), only the page's script rerun. Finished as in timed_visit, once
+    the address is href and the new page's script has started.
+    """
+    page.evaluate(WATCH_JS)
+    t0 = time.perf_counter()
+    page.click(f'[data-testid="stSidebarNav"] a[href="{href}"]', timeout=timeout_ms)
+    page.wait_for_function(
+        # the page adds its filters to the address (?year=…), so the path is compared
+        "(href) => location.pathname === new URL(href).pathname && window.__states.some(s => s[1] === 'running')",
+        arg=href, timeout=timeout_ms, polling="raf",
+    )
+    page.wait_for_function(READY_JS, timeout=timeout_ms, polling="raf")
+    return time.perf_counter() - t0
+
+
 # Records every change of the script state with its time (performance.now(), ms).
 WATCH_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
