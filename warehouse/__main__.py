@@ -8,23 +8,14 @@ import sys
 
 from . import bulletins
 from .db import Reader, db_path
-from .metrics import METRICS
+from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
-
-SUMMARY_KEYS = (
-    "signed_projects",
-    "signed_amount_yi",
-    "started_projects",
-    "start_rate",
-    "started_planned_investment_yi",
-    "funds_in_place_yi",
-)
 
 
 def summary(db: str | None, year: int) -> dict:
     figures = headline(Reader(db).cursor(), Filters(year))
     result = {"year": year}
-    for key in SUMMARY_KEYS:
+    for key in HEADLINE:
         value = figures[key]
         result[key] = float(value) if value is not None and not isinstance(value, int) else value
     result["as_of"] = figures["as_of"].isoformat() if figures["as_of"] else None
@@ -33,7 +24,7 @@ def summary(db: str | None, year: int) -> dict:
 
 def _table(result: dict) -> str:
     lines = [f"{result['year']}年签约项目（数据截至 {result['as_of'] or '—'}）"]
-    for key in SUMMARY_KEYS:
+    for key in HEADLINE:
         metric = METRICS[key]
         value = result[key]
         if value is None:
