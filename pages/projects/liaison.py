@@ -16,6 +16,12 @@ from warehouse.queries import Filters
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 CHANGE_TEXT = {"new": "新增预警", "persisting": "持续预警", "resolved": "已解除"}
+# the summaries' warning counts, each with its definition as tooltip
+COUNT_COLUMNS = {
+    "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
+    "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
+    "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
+}
 SUMMARY_HEADERS = {
     "projects": "在库项目", "leads": "线索", "negotiating": "洽谈", "signed": "签约未开工", "started": "开工未投产",
     "producing": "已投产", "red": "红色预警", "yellow": "黄色预警", "new": "较上期新增", "resolved": "较上期解除",
@@ -174,12 +180,7 @@ if tab_leaders.open:
             f"包联领导汇总_{as_of}",
             title=f"包联领导汇总（{fmt.as_of(as_of)}）",
             key="download-leaders",
-            column_config={
-                "打印视图": st.column_config.LinkColumn(display_text="打印"),
-                "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
-                "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
-                "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
-            },
+            column_config={"打印视图": st.column_config.LinkColumn(display_text="打印"), **COUNT_COLUMNS},
         )
         names = shown.get_column("leader").to_list()
         if names:
@@ -203,11 +204,7 @@ if tab_units.open:
             f"责任单位汇总_{as_of}",
             title=f"责任单位汇总（{fmt.as_of(as_of)}）",
             key="download-units",
-            column_config={
-                "红色预警": st.column_config.NumberColumn(help=METRICS["pipeline_warning_red"].definition),
-                "较上期新增": st.column_config.NumberColumn(help=METRICS["bulletin_new"].definition),
-                "较上期解除": st.column_config.NumberColumn(help=METRICS["bulletin_resolved"].definition),
-            },
+            column_config=COUNT_COLUMNS,
         )
         names = shown.get_column("responsible_unit").to_list()
         if names:
