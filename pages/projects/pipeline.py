@@ -18,6 +18,8 @@ REVIEW_AUTO_LIMIT = 5000  # projects in the selected units' libraries (the revie
 PERCENT = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
+# the columns a search of warnings looks in: the list, its download, the bulletin's changes
+WARNING_SEARCH = ("project_name", "unit_name", "responsible_unit", "liaison_leader")
 SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct, "天": fmt.count}
 # (metric, numerator, denominator) of each step of the lead cohort
 RATES = (
@@ -56,7 +58,7 @@ def rates_table(frame: pl.DataFrame, key: str, header: str) -> pl.DataFrame:
     )
 
 
-def search(frame: pl.DataFrame, text: str, columns: list[str]) -> pl.DataFrame:
+def search(frame: pl.DataFrame, text: str, columns: tuple[str, ...]) -> pl.DataFrame:
     """Rows where any of the columns contains the text (case as typed, no pattern syntax)."""
     if not text.strip():
         return frame
@@ -277,7 +279,7 @@ query = st.text_input("搜索预警项目", placeholder="项目名称、县区�
 warning_params = {"as_of": as_of, **limit_params}
 warnings = data.listing(
     "pipeline_warnings", filters, count_by=("stage_label", "stage", "level", "change"),
-    contains=(("project_name", "unit_name", "responsible_unit", "liaison_leader"), query), **warning_params,
+    contains=(WARNING_SEARCH, query), **warning_params,
 )
 with summary_area:
     columns = st.columns(3)
@@ -305,8 +307,9 @@ table(
     title=f"四库滚动预警（{as_of_text}）",
     key="download-pipeline-warnings",
     total=warnings.total,
-    fetch_all=lambda: warning_columns(search(data.everything("pipeline_warnings", filters, **warning_params), query,
-                                             ["project_name", "unit_name", "responsible_unit", "liaison_leader"])),
+    fetch_all=lambda: warning_columns(
+        search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH)
+    ),
     column_config={"进入阶段日期": DATE},
 )
 
@@ -348,7 +351,7 @@ else:
     changes = data.query("pipeline_bulletin_changes", filters, number=number)
     change_query = st.text_input("搜索本期通报", placeholder="项目名称、县区、责任单位或包联领导", key="bulletin_search")
     table(
-        search(changes, change_query, ["project_name", "unit_name", "responsible_unit", "liaison_leader"]).select(
+        search(changes, change_query, WARNING_SEARCH).select(
             pl.col("change").replace_strict(bulletins.CHANGES).alias("较上期"),
             pl.when(pl.col("level").is_null())
             .then(pl.lit("原") + pl.col("previous_level").replace_strict(bulletins.LEVELS, default=""))
@@ -406,7 +409,7 @@ if not st.toggle("生成核对清单", value=bool(small), key="run_identity_revi
 pairs = data.query("pipeline_identity_review", filters, min_similarity=threshold)
 review_query = st.text_input("搜索核对清单", placeholder="项目名称或县区", key="review_search")
 table(
-    search(pairs, review_query, ["name_a", "name_b", "unit_name"]).select(
+    search(pairs, review_query, ("name_a", "name_b", "unit_name")).select(
         pl.col("unit_name").alias("县（市、区）"),
         pl.col("name_a").alias("项目名称甲"),
         pl.col("library_a").alias("甲所在库"),
