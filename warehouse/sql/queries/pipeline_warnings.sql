@@ -19,8 +19,11 @@ all_warned as (
     from pipeline_warnings_stored
     where (select usable from stored)
     union all by name
-    select *
-    from pipeline_warnings_listed(
+    select
+        row_number() over (order by level = 'red' desc, days desc, unit_order, project_name, project_key) as position,
+        level, stage, unit_id, unit_name, unit_order, project_key, project_name, chain, stage_since,
+        days, yellow_days, red_days, responsible_unit, liaison_leader
+    from pipeline_warnings_at(
         $as_of, $lead_yellow, $lead_red, $negotiating_yellow, $negotiating_red,
         $signed_yellow, $signed_red, $started_yellow, $started_red
     )

@@ -87,22 +87,6 @@ select
 from waiting
 where warning_level(days, yellow_days, red_days) is not null;
 
--- the warnings as /pipeline lists them, numbered: red first, longest wait first. Only the
--- columns that list shows; stored at each write for the data date (sql/stored) and worked
--- out by queries/pipeline_warnings.sql for any other date or limits.
-create or replace macro pipeline_warnings_listed(
-    as_of_, lead_yellow_, lead_red_, negotiating_yellow_, negotiating_red_,
-    signed_yellow_, signed_red_, started_yellow_, started_red_
-) as table
-select
-    row_number() over (order by level = 'red' desc, days desc, unit_order, project_name, project_key) as position,
-    level, stage, unit_id, unit_name, unit_order, project_key, project_name, chain, stage_since,
-    days, yellow_days, red_days, responsible_unit, liaison_leader
-from pipeline_warnings_at(
-    as_of_, lead_yellow_, lead_red_, negotiating_yellow_, negotiating_red_,
-    signed_yellow_, signed_red_, started_yellow_, started_red_
-);
-
 -- every project under the unit and chain filters with its warning on a date and what changed
 -- since the latest bulletin: pipeline_changes_at summed up per project, in one pass.
 --   level      its warning on as_of_ (as pipeline_warnings_at), null when none
