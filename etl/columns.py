@@ -24,7 +24,6 @@ _SAFE_TEXT = r"^[\x21-\x7e\u4e00-\u9fff、。《》“”‘’—·【】〔〕
 _NAME_FOLD = {"（": "(", "）": ")", "：": ":", "；": ";", "，": ",", "！": "!", "？": "?",
               "[": "(", "【": "(", "〔": "(", "]": ")", "】": ")", "〕": ")"}
 _NAME_END_PUNCT = ".,;:!?、。·…-—~\"'“”‘’"
-_PLAIN_NUMBER = r"^[0-9]{1,14}(\.[0-9]{1,4})?$"  # ASCII digits: \d would match full-width ones
 _PLAIN_CODE = r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( 00:00:00)?$"
 _FACTOR = {"万元": 1, "亿元": 10000, "元": None, "万美元": None, "美元": None, "亿美元": None}
@@ -94,10 +93,18 @@ def amounts(series: pl.Series, money_unit: str) -> tuple[pl.Series, dict]:
     dtype = pl.Decimal(18, 4)
     factor = _FACTOR.get(money_unit)
     stripped = series.str.strip_chars()
-    plain = stripped.str.contains(_PLAIN_NUMBER).fill_null(False) if factor else pl.Series([False] * series.len(), dtype=pl.Boolean)
+    if factor:
+        # only numbers below parse.MAX_AMOUNT_WAN once scaled: longer ones (a pasted ID
+        # number) go to parse_amount, which refuses them instead of overflowing the decimal
+        digits = len(str(int(parse.MAX_AMOUNT_WAN))) - len(str(factor))
+        plain = stripped.str.contains(rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,4}})?$").fill_null(False)  # ASCII digits only
+    else:
+        plain = pl.Series([False] * series.len(), dtype=pl.Boolean)
     plain = plain | series.is_null()  # a blank stays blank
     converted, errors = map_unique(series.filter(~plain), lambda v: parse.parse_amount(v, money_unit), dtype)
-    fast = stripped.str.to_decimal(scale=4) if factor else pl.Series([None] * series.len(), dtype=dtype)
+    # only the plain cells: casting the others would fail on the first out-of-range one
+    plain_text = pl.select(pl.when(pl.lit(plain)).then(pl.lit(stripped))).to_series()
+    fast = plain_text.str.to_decimal(scale=4) if factor else pl.Series([None] * series.len(), dtype=dtype)
     if factor and factor != 1:
         fast = fast * factor
     return _fill(fast.cast(dtype), plain, converted).alias(series.name), errors

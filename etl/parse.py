@@ -28,7 +28,7 @@ class ParseError(ValueError):
 PLACEHOLDERS: frozenset[str] = frozenset({
     "待定", "暂无", "无", "不详", "未知", "空",
     "—", "——", "－", "-", "--", "---", "/", "／", "\\",
-    "N/A", "n/a", "NA", "#N/A", "null", "NULL", "None", "nan",
+    "N/A", "n/a", "NA", "#N/A", "null", "NULL", "None",
 })
 
 # ---------------------------------------------------------------- text
@@ -116,16 +116,25 @@ _WAN_PER_UNIT = {
 }
 _SHORT_UNITS = {"万": "万元", "亿": "亿元"}
 _FOUR_PLACES = Decimal("0.0001")
+# No single project comes near 10 万亿元 (about China's yearly fixed-asset investment / 5);
+# beyond it a cell holds a pasted ID or phone number or a wrong unit. The bound also keeps
+# every amount far inside the warehouse's DECIMAL(18,4).
+MAX_AMOUNT_WAN = Decimal(10) ** 9
 _AMOUNT_FORM = "应为一个非负数字，如 1234.5、5000万元 或 3.5亿元"
+_TOO_LARGE = "金额超出可能范围（单个项目不会超过 10 万亿元），可能误填了身份证号或单位，请核对金额及表头中的单位（万元/亿元）"
+_NOT_A_NUMBER = f"金额不是有效数字（NaN、inf 多由公式出错或程序导出产生），未定请填“待定”，{_AMOUNT_FORM}"
 _MONEY_UNIT = "亿美元|万美元|美元|亿元|万元|元"
+# ASCII flag: \d must not accept Arabic-Indic or other digits NFKC leaves alone.
 _AMOUNT = re.compile(
     r"(?:约|大约|预计)?(?:人民币)?¥?\s*"
-    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
-    rf"\s*(?P<unit>{_MONEY_UNIT}|亿|万)?(?:人民币)?(?:左右)?"
+    r"(?P<number>(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    rf"\s*(?P<unit>{_MONEY_UNIT}|亿|万)?(?:人民币)?(?:左右)?",
+    re.ASCII,
 )
-_NEGATIVE = re.compile(r"\D*[-−]\s*\d")
-_RANGE = re.compile(r"\d\s*(?:万元|亿元|万|亿)?\s*(?:-|~|—|–|至|到)+\s*\d")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NEGATIVE = re.compile(r"\D*[-−]\s*\d", re.ASCII)
+_RANGE = re.compile(r"\d\s*(?:万元|亿元|万|亿)?\s*(?:-|~|—|–|至|到)+\s*\d", re.ASCII)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
+_NOT_NUMBERS = frozenset({"nan", "inf", "+inf", "infinity", "+infinity", "#num!", "#value!", "#div/0!"})
 
 
 def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
@@ -141,7 +150,7 @@ def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
         # repr, not Decimal(float): 12.34 must stay 12.34, not 12.339999999999999857891...
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not number.is_finite():
-            raise ParseError(f"无法识别的金额，{_AMOUNT_FORM}")
+            raise ParseError(_NOT_A_NUMBER)
         unit = column_unit
     else:
         text = clean_text(value)
@@ -154,10 +163,17 @@ def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
         unit = _SHORT_UNITS.get(match["unit"], match["unit"]) or column_unit
     if number < 0:
         raise ParseError(f"金额不能为负数，{_AMOUNT_FORM}")
+    # compared before converting: 1e300 (or a 400-digit paste) would overflow the arithmetic
+    if number >= MAX_AMOUNT_WAN / _WAN_PER_UNIT[unit]:
+        raise ParseError(_TOO_LARGE)
     return (number * _WAN_PER_UNIT[unit]).quantize(_FOUR_PLACES, ROUND_HALF_UP)
 
 
 def _amount_problem(text: str) -> str:
+    if text.lower() in _NOT_NUMBERS or text.lower().lstrip("-") in _NOT_NUMBERS:
+        return _NOT_A_NUMBER
+    if digit := _unusual_digit(text):
+        return f"金额中有非常规的数字字符「{digit}」，请用 0-9 重新输入，{_AMOUNT_FORM}"
     if _NEGATIVE.match(text):
         return f"金额不能为负数，{_AMOUNT_FORM}"
     if _RANGE.search(text):
@@ -165,6 +181,11 @@ def _amount_problem(text: str) -> str:
     if len(_NUMBER.findall(text)) > 1:
         return f"一个单元格只能填一个金额，分期或多方投资请填合计，{_AMOUNT_FORM}"
     return f"无法识别的金额，{_AMOUNT_FORM}"
+
+
+def _unusual_digit(text: str) -> str | None:
+    """A digit other than 0-9 left after NFKC (Arabic-Indic, Devanagari...): looks like a number, isn't one to us."""
+    return next((c for c in text if c.isdigit() and not c.isascii()), None)
 
 
 _UNIT_AFTER_LABEL = re.compile(rf"单位[:：]?\s*(?:人民币)?({_MONEY_UNIT})")
@@ -190,13 +211,16 @@ _DATE_FORM = "应为 2024-03-15、2024.3.15 或 2024年3月15日 等形式"
 _EXCEL_EPOCH = date(1899, 12, 30)  # 1900 system; the day before 12-31 absorbs Excel's fake 1900-02-29
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000
 _TIME_OF_DAY = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+# Any number of year digits, so that a date cell past 9999 ("+10000-01-01 00:00:00" from
+# calamine) gets the year-range message. ASCII: no Arabic-Indic or other exotic digits.
 _FULL_DATE = re.compile(
-    rf"(?P<y>\d{{4}})\s*[-./年]\s*(?P<m>\d{{1,2}})\s*[-./月]\s*(?P<d>\d{{1,2}})\s*[日号]?{_TIME_OF_DAY}"
+    rf"(?P<y>\+?\d{{4,}})\s*[-./年]\s*(?P<m>\d{{1,2}})\s*[-./月]\s*(?P<d>\d{{1,2}})\s*[日号]?{_TIME_OF_DAY}",
+    re.ASCII,
 )
-_COMPACT_DATE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
-_MONTH_DATE = re.compile(r"(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*月?")
-_YEARLESS_DATE = re.compile(r"(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*[日号]?")
-_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
+_COMPACT_DATE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})", re.ASCII)
+_MONTH_DATE = re.compile(r"(?P<y>\d{4})\s*[-./年]\s*(?P<m>\d{1,2})\s*月?", re.ASCII)
+_YEARLESS_DATE = re.compile(r"(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII)
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?", re.ASCII)
 
 
 def parse_date(value, default_year: int | None = None) -> date | None:
@@ -224,6 +248,8 @@ def parse_date(value, default_year: int | None = None) -> date | None:
         if default_year is None:
             raise ParseError(f"日期缺少年份，{_DATE_FORM}")
         return _make_date(default_year, int(match["m"]), int(match["d"]))
+    if digit := _unusual_digit(text):
+        raise ParseError(f"日期中有非常规的数字字符「{digit}」，请用 0-9 重新输入，{_DATE_FORM}")
     raise ParseError(f"无法识别的日期，{_DATE_FORM}")
 
 

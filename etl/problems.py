@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LEVEL_NAMES = {"error": "错误", "warning": "警告", "note": "说明"}
+# A whole paragraph or a 400-digit number pasted into a cell is quoted by its start:
+# the person finds the cell by its reference, and a report must stay readable.
+MAX_VALUE_CHARS = 80
+QUOTED_CHARS = 40
 
 
 def column_letter(index: int) -> str:
@@ -27,6 +31,10 @@ class Problem:
     column: str | None = None  # column letter
     header: str | None = None
     value: str | None = None
+
+    def __post_init__(self):
+        if self.value is not None and len(self.value) > MAX_VALUE_CHARS:
+            object.__setattr__(self, "value", f"{self.value[:QUOTED_CHARS]}…（共 {len(self.value)} 个字符）")
 
     @property
     def cell(self) -> str | None:

@@ -8,6 +8,7 @@ errors.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from . import parse
 from .files import FileRefused, Grid, check_file, read_grids
 from .problems import Problem
 from .reference import Reference, Unit, load_reference
+
+log = logging.getLogger(__name__)
 
 KINDS = ("lead", "negotiating", "signed", "started")
 KIND_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工"}
@@ -50,6 +53,9 @@ TEXT_FIELDS = (
     "problems", "remarks", "lead_source", "negotiation_progress",
 )
 HEADER_SCAN_ROWS = 20
+# Real names run to 60 characters or so; far beyond, the cell holds a pasted paragraph
+# or a whole row, and taking it as a name would create a nonsense project.
+MAX_NAME_CHARS = 200
 MAX_HEADER_ROWS = 3
 
 ROW_SCHEMA = {
@@ -152,18 +158,31 @@ def read_ledger(
     """
     path = Path(path)
     name = display_name or path.name
-    reference = reference or load_reference()
-    if data is None:
-        data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
     empty = pl.DataFrame(schema=ROW_SCHEMA)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            log.warning("cannot read %s: %s", path, exc)
+            reason = "没有读取权限" if isinstance(exc, PermissionError) else "文件不存在、被占用或磁盘出错"
+            return Ledger(name, "", 0, kind, None, [], empty, [Problem("error", f"无法读取文件（{reason}），文件未导入", name)])
+    sha = hashlib.sha256(data).hexdigest()
+    reader = None
     try:
         fmt = check_file(Path(name), data)
         grids = read_grids(Path(name), data, fmt)
+        reader = _Reader(name, reference or load_reference(), kind, period, money_unit, allowed_units)
+        return reader.read(grids, sha, len(data))
     except FileRefused as refused:
         return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", str(refused), name)])
-    reader = _Reader(name, reference, kind, period, money_unit, allowed_units)
-    return reader.read(grids, sha, len(data))
+    except Exception:
+        # A bug of ours, not the uploader's: the traceback goes to the admin's log, the
+        # person gets where it happened and what to do.
+        sheet = reader.current_sheet if reader else None
+        log.exception("unexpected error reading %s (sheet %s)", name, sheet)
+        where = f"（工作表「{sheet}」）" if sheet else ""
+        message = f"读取文件时发生意外错误{where}，文件未导入；请把此文件发给管理员"
+        return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", message, name, sheet)])
 
 
 def header_key(text: str) -> str:
@@ -231,6 +250,7 @@ class _Reader:
         self.synonyms = synonym_index(reference)
         self.problems: list[Problem] = []
         self.bad_cells: set[tuple[str, int, str]] = set()  # (sheet, row, field) already reported
+        self.current_sheet: str | None = None  # for the message of an unexpected error
         self._aggregated: dict[tuple, list] = {}
 
     # -- problems ---------------------------------------------------------------
@@ -262,6 +282,7 @@ class _Reader:
         sheets: list[SheetResult] = []
         frames: list[pl.DataFrame] = []
         for grid in grids:
+            self.current_sheet = grid.name
             result, frame = self.read_sheet(grid, file_period)
             sheets.append(result)
             if frame is not None:
@@ -275,6 +296,7 @@ class _Reader:
         for s in sheets:
             if not s.used and s.reason:
                 self.problem("note", f"已跳过：{s.reason}", s.name)
+        self.current_sheet = None
         self._flush_warnings()
         rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=ROW_SCHEMA)
         used_periods = [s.period for s in sheets if s.used and s.period]
@@ -501,6 +523,15 @@ class _Reader:
         }
         texts = {f: columns_mod.clean(rows.get_column(f)) for f in ("project_name", *TEXT_FIELDS, "project_code", "unit", "chain") if f in by_field}
         out.update({f: texts[f] for f in ("project_name", *TEXT_FIELDS) if f in texts})
+        c = by_field["project_name"]
+        too_long = rows.select("excel_row").with_columns(name=texts["project_name"]).filter(
+            pl.col("name").str.len_chars() > MAX_NAME_CHARS
+        )
+        for row, name in too_long.iter_rows():
+            self.problem(
+                "error", f"项目名称过长（{len(name)} 个字符），可能误粘贴了整段文字；请只填写项目名称（不超过 {MAX_NAME_CHARS} 字）",
+                sheet, row, c.letter, c.header, name,
+            )
 
         if "project_code" in texts:
             codes = texts["project_code"]

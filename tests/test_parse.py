@@ -194,7 +194,7 @@ def test_parse_amount(value, column_unit, expected):
         ("洽谈中", "无法识别"),
         ("5亿元以上", "无法识别"),
         ("50%", "无法识别"),
-        (float("inf"), "无法识别"),
+        (float("inf"), "不是有效数字"),
         (True, "无法识别"),
     ],
 )
@@ -203,6 +203,49 @@ def test_parse_amount_errors(value, problem):
         parse_amount(value)
     assert problem in str(excinfo.value)
     assert_chinese_error(excinfo, "如 1234.5、5000万元 或 3.5亿元")
+
+
+@pytest.mark.parametrize(
+    "value, column_unit",
+    [
+        (142701199001011234, "万元"),  # an ID number pasted as a number
+        ("142701199001011234", "元"),
+        ("1.42701E+17", "元"),  # the same, as Excel writes it to CSV
+        (1e300, "万元"),
+        (Decimal("1e999999"), "万元"),
+        ("1" * 400, "亿元"),
+        ("100000", "亿元"),  # 10 万亿元: a unit mistake, and 14 digits once in 万元
+        ("1000000000", "万元"),
+        ("15000亿美元", "万元"),
+    ],
+)
+def test_parse_amount_refuses_amounts_no_project_has(value, column_unit):
+    with pytest.raises(ParseError, match="^金额超出可能范围.*可能误填了身份证号或单位"):
+        parse_amount(value, column_unit)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "NAN", "inf", "-inf", "Infinity", "#NUM!", float("-inf")])
+def test_parse_amount_refuses_not_a_number(value):
+    with pytest.raises(ParseError, match="^金额不是有效数字"):
+        parse_amount(value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("99999.9999", Decimal("999999999.0000")),  # the largest 亿元 amount
+    ("1.5E+03", Decimal("15000000.0000")),
+    ("1.2e-5", Decimal("0.1200")),
+])
+def test_parse_amount_largest_and_exponent_forms(value, expected):
+    assert parse_amount(value, "亿元") == expected
+
+
+@pytest.mark.parametrize("value", ["١٢٣", "१२३", "12３٤"])
+def test_parse_amount_and_parse_date_refuse_exotic_digits(value):
+    # NFKC folds full-width digits, not these; Python's int() would take them silently
+    with pytest.raises(ParseError, match="非常规的数字字符"):
+        parse_amount(value)
+    with pytest.raises(ParseError, match="非常规的数字字符"):
+        parse_date(f"2024-03-{value[-2:]}")
 
 
 def test_parse_amount_rejects_unknown_column_unit():

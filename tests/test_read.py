@@ -483,3 +483,139 @@ def test_row_without_project_name_is_an_error_but_numbered_empty_rows_are_not(tm
         ("Sheet1!B3", "项目名称", "项目名称为空，请填写项目名称或删除该行"),
     ]
     assert table(ledger, ("project_name",)) == [("铝材项目",)]
+
+
+# ---------------------------------------------------------------- hostile cells (issue 17)
+
+TOO_LARGE = "金额超出可能范围（单个项目不会超过 10 万亿元），可能误填了身份证号或单位，请核对金额及表头中的单位（万元/亿元）"
+FORM = "应为一个非负数字，如 1234.5、5000万元 或 3.5亿元"
+NOT_A_NUMBER = f"金额不是有效数字（NaN、inf 多由公式出错或程序导出产生），未定请填“待定”，{FORM}"
+DATE_FORM = "应为 2024-03-15、2024.3.15 或 2024年3月15日 等形式"
+
+
+@pytest.mark.parametrize(
+    "cell, unit, shown, message",
+    [
+        # shown: the value the problem quotes, per format when Excel stores it differently
+        (142701199001011234, "万元", {"xlsx": "142701199001011200", "csv": "142701199001011234"}, TOO_LARGE),
+        ("142701199001011234", "万元", "142701199001011234", TOO_LARGE),
+        ("１４２７０１１９９００１０１１２３４", "万元", "１４２７０１１９９００１０１１２３４", TOO_LARGE),
+        ("14270119900101123X", "万元", "14270119900101123X", f"无法识别的金额，{FORM}"),
+        (1e300, "万元", {"xlsx": "1000000000000000052504760255204420248704…（共 301 个字符）", "csv": "1e+300"}, TOO_LARGE),
+        ("1.42701E+17", "元", "1.42701E+17", TOO_LARGE),  # how Excel saves an ID number to CSV
+        (10**13, "亿元", "10000000000000", TOO_LARGE),  # fits 万元 digits, overflows once ×10000
+        (100000, "亿元", "100000", TOO_LARGE),
+        ("1e13亿元", "万元", "1e13亿元", TOO_LARGE),
+        ("9" * 400, "万元", "9" * 40 + "…（共 400 个字符）", TOO_LARGE),
+        (-5, "万元", "-5", f"金额不能为负数，{FORM}"),
+        ("nan", "万元", "nan", NOT_A_NUMBER),
+        ("NaN", "万元", "NaN", NOT_A_NUMBER),
+        ("NAN", "亿元", "NAN", NOT_A_NUMBER),
+        ("inf", "万元", "inf", NOT_A_NUMBER),
+        ("-Infinity", "万元", "-Infinity", NOT_A_NUMBER),
+        ("١٢٣", "万元", "١٢٣", f"金额中有非常规的数字字符「١」，请用 0-9 重新输入，{FORM}"),
+    ],
+    ids=lambda v: str(v)[:20] if not isinstance(v, dict) else "",
+)
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_hostile_amount_is_one_cell_error_naming_its_value(tmp_path, fmt, cell, unit, shown, message):
+    header = ["序号", "项目名称", "所属县（市、区）", f"签约金额（{unit}）", "签约时间"]
+    rows = [header, [1, "铝材项目", "临猗县", cell, date(2024, 1, 2)], [2, "储能项目", "盐湖区", "5万元", date(2024, 1, 3)]]
+    name = "2024年签约项目台账"
+    path = wb.xlsx(tmp_path / f"{name}.xlsx", {"Sheet1": rows}) if fmt == "xlsx" else wb.csv_file(tmp_path / f"{name}.csv", rows)
+    ledger = read_ledger(path)
+    shown = shown[fmt] if isinstance(shown, dict) else shown
+    sheet = "Sheet1" if fmt == "xlsx" else name
+    assert [(p.level, p.file, p.sheet, p.row, p.column, p.header, p.value, p.message) for p in ledger.errors] == [
+        ("error", path.name, sheet, 2, "D", f"签约金额（{unit}）", shown, message),
+    ]
+    # the other row is read as usual; the bad cell holds nothing
+    assert table(ledger, ("excel_row", "signed_amount_wan")) == [(2, None), (3, D("5"))]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_largest_possible_amount_is_still_read(tmp_path, fmt):
+    header = ["项目名称", "所属县（市、区）", "签约金额（亿元）", "签约时间"]
+    rows = [header, ["铝材项目", "临猗县", "99999.9999", "2024-01-02"], ["储能项目", "盐湖区", "999999999.9999万元", "2024-01-02"]]
+    name = "2024年签约项目台账"
+    path = wb.xlsx(tmp_path / f"{name}.xlsx", {"Sheet1": rows}) if fmt == "xlsx" else wb.csv_file(tmp_path / f"{name}.csv", rows)
+    ledger = read_ledger(path)
+    assert ledger.errors == []
+    assert table(ledger, ("signed_amount_wan",)) == [(D("999999999"),), (D("999999999.9999"),)]
+
+
+def _date_cell_xlsx(path, serial):
+    """A number formatted as a date, as Excel stores dates; past 9999-12-31 it cannot be one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间"])
+    sheet.append(["铝材项目", "临猗县", 100, serial])
+    sheet["D2"].number_format = "yyyy-mm-dd"
+    book.save(path)
+    return path
+
+
+YEAR_RANGE = f"日期年份应在 2000—2100 之间，{DATE_FORM}"
+
+
+@pytest.mark.parametrize(
+    "build, shown, message",
+    [
+        (lambda p: _date_cell_xlsx(p / "a.xlsx", 2958466), "+10000-01-01 00:00:00", YEAR_RANGE),
+        (lambda p: _date_cell_xlsx(p / "a.xlsx", 3e6), "+10113-09-19 00:00:00", YEAR_RANGE),
+        (lambda p: _date_cell_xlsx(p / "a.xlsx", -1), "1899-12-30 00:00:00", YEAR_RANGE),
+        (lambda p: wb.csv_file(p / "a.csv", [["项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间"],
+                                             ["铝材项目", "临猗县", 100, "99999-01-01"]]), "99999-01-01", YEAR_RANGE),
+        (lambda p: wb.csv_file(p / "a.csv", [["项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间"],
+                                             ["铝材项目", "临猗县", 100, "٢٠٢٤-03-15"]]), "٢٠٢٤-03-15",
+         f"日期中有非常规的数字字符「٢」，请用 0-9 重新输入，{DATE_FORM}"),
+        (lambda p: wb.csv_file(p / "a.csv", [["项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间"],
+                                             ["铝材项目", "临猗县", 100, "nan"]]), "nan", f"无法识别的日期，{DATE_FORM}"),
+    ],
+    ids=["serial-after-9999", "serial-3e6", "negative-serial", "five-digit-year", "arabic-indic-digits", "nan"],
+)
+def test_an_impossible_date_is_one_cell_error(tmp_path, build, shown, message):
+    ledger = read_ledger(build(tmp_path), "signed")
+    assert [(p.row, p.column, p.header, p.value, p.message) for p in ledger.errors] == [(2, "D", "签约时间", shown, message)]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_pasted_paragraph_is_no_project_name(tmp_path, fmt):
+    paragraph = "该项目由某某集团投资建设，" * 300
+    rows = [wb.SIGNED_HEADER, [1, paragraph, "临猗县", 100, date(2024, 1, 2)]]
+    name = "2024年签约项目台账"
+    path = wb.xlsx(tmp_path / f"{name}.xlsx", {"Sheet1": rows}) if fmt == "xlsx" else wb.csv_file(tmp_path / f"{name}.csv", rows)
+    ledger = read_ledger(path)
+    assert [(p.row, p.column, p.value, p.message) for p in ledger.errors] == [(
+        2, "B", paragraph[:40] + "…（共 3900 个字符）",
+        "项目名称过长（3900 个字符），可能误粘贴了整段文字；请只填写项目名称（不超过 200 字）",
+    )]
+
+
+def test_an_unexpected_error_is_one_problem_and_a_logged_traceback(tmp_path, monkeypatch, caplog):
+    from etl import parse
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug nobody foresaw")
+
+    monkeypatch.setattr(parse, "resolve_chain", broken)
+    path = wb.signed_ledger(tmp_path, [("铝材项目", "临猗县", 100, date(2024, 1, 2), "新能源")])
+    with caplog.at_level("ERROR", logger="etl.read"):
+        ledger = read_ledger(path)
+    assert [(p.level, p.file, p.sheet, p.row, p.message) for p in ledger.problems] == [(
+        "error", "2024年1-6月签约项目台账.xlsx", "Sheet1", None,
+        "读取文件时发生意外错误（工作表「Sheet1」），文件未导入；请把此文件发给管理员",
+    )]
+    assert ledger.rows.height == 0 and not ledger.ok
+    # the admin gets the traceback, the uploader never sees it
+    assert "a bug nobody foresaw" in caplog.text and "Traceback" in caplog.text
+    assert "RuntimeError" not in ledger.problems[0].text()
+
+
+def test_an_unreadable_path_is_a_problem_not_an_exception(tmp_path):
+    ledger = read_ledger(tmp_path / "没有这个文件.xlsx")
+    assert [(p.level, p.file, p.message) for p in ledger.problems] == [
+        ("error", "没有这个文件.xlsx", "无法读取文件（文件不存在、被占用或磁盘出错），文件未导入"),
+    ]
