@@ -180,8 +180,7 @@ def read_ledger(
         # person gets where it happened and what to do.
         sheet = reader.current_sheet if reader else None
         log.exception("unexpected error reading %s (sheet %s)", name, sheet)
-        where = f"（工作表「{sheet}」）" if sheet else ""
-        message = f"读取文件时发生意外错误{where}，文件未导入；请把此文件发给管理员"
+        message = "读取文件时发生意外错误，文件未导入；请把此文件发给管理员"  # the problem names the sheet
         return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", message, name, sheet)])
 
 

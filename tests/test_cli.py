@@ -204,3 +204,82 @@ def test_summary_of_a_missing_warehouse(tmp_path, db):
     result = run("-m", "warehouse", "summary", "--year", "2024", "--json", db=db)
     assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
     assert "数据仓库不存在" in result.stderr
+
+
+# ---------------------------------------------------------------- failures (issue 17)
+
+def run_patched(patch: str, *args, db: Path) -> subprocess.CompletedProcess:
+    """`python -m etl ARGS` with a fault injected first, as a bug or a full disk would."""
+    code = f"import sys\n{patch}\nfrom etl.__main__ import main\nsys.exit(main(sys.argv[1:]))"
+    return run("-c", code, *args, db=db)
+
+
+def test_an_id_number_in_an_amount_cell_is_a_cell_error_not_a_traceback(tmp_path, db, signed):
+    bad = wb.signed_ledger(tmp_path / "bad", [("铝材项目", "临猗县", "142701199001011234", date(2024, 2, 1), None)])
+    result = run("-m", "etl", "load", str(bad), str(signed), db=db)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "✗ 2024年1-6月签约项目台账.xlsx：未导入，发现 1 处错误",
+        "  [错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」 第2行 D列「签约金额（万元）」 值「142701199001011234」："
+        "金额超出可能范围（单个项目不会超过 10 万亿元），可能误填了身份证号或单位，请核对金额及表头中的单位（万元/亿元）",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("✓ 2024年1-6月签约项目台账.xlsx：已导入")
+
+
+BOOM_ON_CHAIN = """
+import etl.parse
+def boom(text, reference):
+    raise RuntimeError("a bug nobody foresaw")
+etl.parse.resolve_chain = boom
+"""
+
+
+def test_a_bug_while_reading_names_the_file_and_sheet_and_the_next_file_is_checked(tmp_path, db, started):
+    bad = wb.signed_ledger(tmp_path / "bad", [("铝材项目", "临猗县", 100, date(2024, 2, 1), "新能源")])
+    result = run_patched(BOOM_ON_CHAIN, "check", str(bad), str(started), db=db)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "✗ 2024年1-6月签约项目台账.xlsx：不能导入，发现 1 处错误",
+        "  [错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」：读取文件时发生意外错误，文件未导入；请把此文件发给管理员",
+    ]
+    assert result.stdout.startswith("✓ 2024年1-6月开工项目台账.xlsx：可以导入")
+
+
+LOAD_RAISES = """
+import duckdb, etl.load
+real = etl.load.load_file
+def load_file(path, **options):
+    if "签约" in path.name:
+        raise {exc}
+    return real(path, **options)
+etl.load.load_file = load_file
+"""
+
+
+@pytest.mark.parametrize(
+    "exc, line",
+    [
+        ('RuntimeError("a bug nobody foresaw")',
+         "✗ 2024年1-6月签约项目台账.xlsx：导入失败（原因：发生意外错误，请把此文件发给管理员；加 --verbose 可查看详细信息）"),
+        ('duckdb.IOException("IO Error: Could not write file: No space left on device")',
+         "✗ 2024年1-6月签约项目台账.xlsx：未导入，数据仓库未改动。原因：磁盘空间已满，请清理磁盘后重试"),
+        ('duckdb.IOException("IO Error: Cannot open file: Permission denied")',
+         "✗ 2024年1-6月签约项目台账.xlsx：未导入，数据仓库未改动。原因：没有写入数据仓库文件的权限，请联系管理员"),
+        ('duckdb.InternalException("INTERNAL Error: Attempted to access index 3")',
+         "✗ 2024年1-6月签约项目台账.xlsx：未导入，数据仓库未改动。原因：无法读写数据仓库文件（可能磁盘已满、没有权限或文件被占用），请联系管理员；加 --verbose 可查看详细信息"),
+    ],
+    ids=["bug", "disk-full", "permission", "duckdb-internal"],
+)
+def test_a_failing_load_is_one_chinese_line_and_the_next_file_still_loads(db, signed, started, exc, line):
+    result = run_patched(LOAD_RAISES.format(exc=exc), "load", str(signed), str(started), db=db)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [line]
+    assert result.stdout.splitlines() == ["✓ 2024年1-6月开工项目台账.xlsx：已导入（第 1 次导入），2 行，工作表 Sheet1，警告 0 条"]
+    assert loads(db) == [("2024年1-6月开工项目台账.xlsx", "started", 2, "cli-test")]
+
+
+def test_verbose_adds_the_traceback_for_the_admin(db, signed):
+    result = run_patched(LOAD_RAISES.format(exc='RuntimeError("a bug nobody foresaw")'), "load", "--verbose", str(signed), db=db)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "RuntimeError: a bug nobody foresaw" in result.stderr
+    assert "✗ 2024年1-6月签约项目台账.xlsx：导入失败（原因：" in result.stderr

@@ -606,7 +606,7 @@ def test_an_unexpected_error_is_one_problem_and_a_logged_traceback(tmp_path, mon
         ledger = read_ledger(path)
     assert [(p.level, p.file, p.sheet, p.row, p.message) for p in ledger.problems] == [(
         "error", "2024年1-6月签约项目台账.xlsx", "Sheet1", None,
-        "读取文件时发生意外错误（工作表「Sheet1」），文件未导入；请把此文件发给管理员",
+        "读取文件时发生意外错误，文件未导入；请把此文件发给管理员",
     )]
     assert ledger.rows.height == 0 and not ledger.ok
     # the admin gets the traceback, the uploader never sees it
