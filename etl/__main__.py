@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="招商引资台账导入")
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("--verbose", "-v", action="store_true", help="出错时在标准错误输出中打印详细信息（供管理员排查）")
+    verbose.add_argument("--confirm-amounts", action="store_true",
+                         help="确认超过单个项目上限（city.toml [plausibility]）的金额无误，按警告处理")
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", parents=[verbose], help="导入台账文件（每个文件要么全部导入，要么不导入）")
     load.add_argument("--db", help="数据仓库文件（默认 $WAREHOUSE_DB 或 data/warehouse.duckdb）")
@@ -84,7 +86,7 @@ def _check(args) -> int:
     from .read import read_ledger
 
     def check(path: Path) -> bool:
-        ledger = read_ledger(path, args.kind)  # never raises: problems say what went wrong
+        ledger = read_ledger(path, args.kind, confirm_amounts=args.confirm_amounts)  # never raises: problems say what went wrong
         if ledger.ok:
             used = "、".join(s.name for s in ledger.sheets if s.used)
             print(f"✓ {ledger.file_name}：可以导入，{ledger.rows.height} 行，工作表 {used}，警告 {len(ledger.warnings)} 条")
@@ -105,7 +107,7 @@ def _load(args) -> int:
 
     def load(path: Path) -> bool:
         try:
-            result = load_file(path, db=args.db, kind=args.kind, user=args.user)
+            result = load_file(path, db=args.db, kind=args.kind, user=args.user, confirm_amounts=args.confirm_amounts)
         except (WarehouseBusy, OSError, duckdb.Error) as exc:
             # The writer publishes nothing on failure: say so instead of a traceback.
             log.warning("loading %s failed", path, exc_info=True)

@@ -106,7 +106,7 @@ def project_key(code: str | None, name: str, unit_id: str) -> str:
 # ---------------------------------------------------------------- money
 
 USD_CNY = Decimal("7.1")
-_WAN_PER_UNIT = {
+WAN_PER_UNIT = {
     "元": Decimal("0.0001"),
     "万元": Decimal(1),
     "亿元": Decimal(10000),
@@ -142,7 +142,7 @@ def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
 
     US dollars are converted at USD_CNY, so the result is always 万元 of RMB.
     """
-    if column_unit not in _WAN_PER_UNIT:
+    if column_unit not in WAN_PER_UNIT:
         raise ValueError(f"unknown money unit {column_unit!r}")
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
@@ -164,9 +164,9 @@ def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
     if number < 0:
         raise ParseError(f"金额不能为负数，{_AMOUNT_FORM}")
     # compared before converting: 1e300 (or a 400-digit paste) would overflow the arithmetic
-    if number >= MAX_AMOUNT_WAN / _WAN_PER_UNIT[unit]:
+    if number >= MAX_AMOUNT_WAN / WAN_PER_UNIT[unit]:
         raise ParseError(_TOO_LARGE)
-    return (number * _WAN_PER_UNIT[unit]).quantize(_FOUR_PLACES, ROUND_HALF_UP)
+    return (number * WAN_PER_UNIT[unit]).quantize(_FOUR_PLACES, ROUND_HALF_UP)
 
 
 def _amount_problem(text: str) -> str:
@@ -197,7 +197,7 @@ _UNIT_IN_BRACKETS = re.compile(
 def detect_money_unit(text: str | None) -> str | None:
     """Money unit named in a header, title or unit line ('万元', '亿元', '元', '万美元', ...)."""
     text = _compact(text)
-    if text in _WAN_PER_UNIT:
+    if text in WAN_PER_UNIT:
         return text
     # Anchored on 单位 or a bracket so that 万美元 is never read as 万元 and 元 never
     # matches inside ordinary words.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import date
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ TEXT_FIELDS = (
     "investor", "investor_origin", "responsible_unit", "liaison_leader", "progress",
     "problems", "remarks", "lead_source", "negotiation_progress",
 )
+FUTURE_WORDS = {"signed_date": "签约时间", "start_date": "开工时间", "production_date": "投产时间"}
 HEADER_SCAN_ROWS = 20
 # Real names run to 60 characters or so; far beyond, the cell holds a pasted paragraph
 # or a whole row, and taking it as a name would create a nonsense project.
@@ -150,11 +152,15 @@ def read_ledger(
     period: parse.Period | None = None,
     money_unit: str | None = None,
     allowed_units: set[str] | None = None,
+    today: date | None = None,
+    confirm_amounts: bool = False,
 ) -> Ledger:
     """Read one ledger file.
 
     kind, period and money_unit override what is detected; allowed_units (unit ids)
     turns rows of any other reporting unit into errors (an uploader's own units).
+    today is the day of the load (dates after it cannot have happened); confirm_amounts
+    is the uploader's word that amounts above the city's ceiling are right.
     """
     path = Path(path)
     name = display_name or path.name
@@ -171,7 +177,8 @@ def read_ledger(
     try:
         fmt = check_file(Path(name), data)
         grids = read_grids(Path(name), data, fmt)
-        reader = _Reader(name, reference or load_reference(), kind, period, money_unit, allowed_units)
+        reader = _Reader(name, reference or load_reference(), kind, period, money_unit, allowed_units,
+                         today or date.today(), confirm_amounts)
         return reader.read(grids, sha, len(data))
     except FileRefused as refused:
         return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", str(refused), name)])
@@ -239,8 +246,10 @@ def kind_from_text(*texts: str | None) -> str | None:
 
 
 class _Reader:
-    def __init__(self, file_name, reference, kind, period, money_unit, allowed_units):
+    def __init__(self, file_name, reference, kind, period, money_unit, allowed_units, today, confirm_amounts):
         self.file = file_name
+        self.today = today
+        self.confirm_amounts = confirm_amounts
         self.reference = reference
         self.kind = kind
         self.period_override = period
@@ -744,6 +753,7 @@ class _Reader:
         if period and kind == "signed":
             late = (signed > period.end).fill_null(False)
             self.warn_rows(f"签约时间晚于报表期末（{period.end.isoformat()}），请核实", "signed_date", late, signed.cast(pl.String))
+        self.check_plausible(rows)
         keyed = rows.select("excel_row", "name_key", "project_name").with_columns(
             first=pl.col("excel_row").first().over("name_key")
         ).filter(pl.col("name_key").is_not_null() & (pl.col("excel_row") != pl.col("first")))
@@ -751,6 +761,35 @@ class _Reader:
         for row, _, name, first in keyed.iter_rows():
             self.problem("warning", f"与第{first}行项目重复，以本行为准", sheet, row, c.letter, c.header, name)
         return rows
+
+    def check_plausible(self, rows: pl.DataFrame) -> None:
+        """Values that cannot be true are errors: a date after today, an amount beyond any project."""
+        for fld in ("signed_date", "start_date", "production_date"):
+            c = self.by_field.get(fld)
+            if c is None:
+                continue
+            future = rows.select("excel_row", fld).filter(pl.col(fld) > self.today)
+            for row, value in future.iter_rows():
+                self.problem("error", f"{FUTURE_WORDS[fld]}晚于今天（{self.today.isoformat()}），不可能已发生；请核对年份或月份",
+                             self.sheet, row, c.letter, c.header, value.isoformat())
+        ceiling = self.reference.max_project_amount_wan
+        for fld in AMOUNT_FIELDS:
+            c = self.by_field.get(fld)
+            if c is None:
+                continue
+            unit = c.money_unit or "万元"
+            factor = parse.WAN_PER_UNIT.get(unit, Decimal(1))
+            huge = rows.select("excel_row", f"{fld}_wan").filter(pl.col(f"{fld}_wan") > ceiling)
+            for row, wan in huge.iter_rows():
+                written = f"{Decimal(wan) / factor:,.2f} {unit}"
+                limit = f"{ceiling // 10_000:,} 亿元"
+                if self.confirm_amounts:
+                    self.problem("warning", f"金额 {written} 超过单个项目的上限（{limit}），已由上传人确认无误",
+                                 self.sheet, row, c.letter, c.header, written)
+                else:
+                    self.problem("error", f"金额 {written} 超过单个项目的上限（{limit}），是否把万元填成了亿元？"
+                                 "请核对金额和表头中的单位；确属无误的，请在预览中确认后导入",
+                                 self.sheet, row, c.letter, c.header, written)
 
     def check_totals(self, totals: pl.DataFrame, rows: pl.DataFrame) -> None:
         """A 合计 row that disagrees with its rows is worth a look, not a refusal."""

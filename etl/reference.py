@@ -41,6 +41,8 @@ class Reference:
     chain_aliases: dict[str, str]  # alias or name -> chain
     header_synonyms: dict[str, tuple[str, ...]]  # field -> header texts
     warning_days: dict[str, int] = field(default_factory=dict)
+    # The largest amount one project can plausibly have, in 万元 ([plausibility] in city.toml).
+    max_project_amount_wan: int = 500 * 10_000
 
     def unit(self, unit_id: str) -> Unit:
         return next(u for u in self.units if u.unit_id == unit_id)
@@ -91,6 +93,7 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         chain_aliases=chain_aliases,
         header_synonyms=headers,
         warning_days=dict(city.get("warnings", {})),
+        max_project_amount_wan=int(city.get("plausibility", {}).get("max_project_amount_yi", 500) * 10_000),
     )
 
 

@@ -283,3 +283,16 @@ def test_verbose_adds_the_traceback_for_the_admin(db, signed):
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "RuntimeError: a bug nobody foresaw" in result.stderr
     assert "✗ 2024年1-6月签约项目台账.xlsx：导入失败（原因：" in result.stderr
+
+
+def test_an_amount_beyond_any_project_loads_only_with_confirm_amounts(db, tmp_path):
+    # the CLI's counterpart of the preview's confirmation: without the flag nothing is written
+    path = wb.signed_ledger(tmp_path, [("铝材项目", "临猗县", 35000 * 10_000, date(2024, 2, 1), "铝镁精深加工")])
+    refused = run("-m", "etl", "load", str(path), db=db)
+    assert refused.returncode == 1
+    assert "超过单个项目的上限（500 亿元），是否把万元填成了亿元？" in refused.stderr
+    assert not db.exists() or loads(db) == []
+    confirmed = run("-m", "etl", "load", "--confirm-amounts", str(path), db=db)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "已由上传人确认无误" in confirmed.stdout
+    assert [row[0] for row in loads(db)] == [path.name]

@@ -535,11 +535,12 @@ def test_a_hostile_amount_is_one_cell_error_naming_its_value(tmp_path, fmt, cell
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_the_largest_possible_amount_is_still_read(tmp_path, fmt):
+    # the storage limit, not the plausibility ceiling: the uploader has confirmed the amounts
     header = ["项目名称", "所属县（市、区）", "签约金额（亿元）", "签约时间"]
     rows = [header, ["铝材项目", "临猗县", "99999.9999", "2024-01-02"], ["储能项目", "盐湖区", "999999999.9999万元", "2024-01-02"]]
     name = "2024年签约项目台账"
     path = wb.xlsx(tmp_path / f"{name}.xlsx", {"Sheet1": rows}) if fmt == "xlsx" else wb.csv_file(tmp_path / f"{name}.csv", rows)
-    ledger = read_ledger(path)
+    ledger = read_ledger(path, confirm_amounts=True)
     assert ledger.errors == []
     assert table(ledger, ("signed_amount_wan",)) == [(D("999999999"),), (D("999999999.9999"),)]
 
@@ -619,3 +620,37 @@ def test_an_unreadable_path_is_a_problem_not_an_exception(tmp_path):
     assert [(p.level, p.file, p.message) for p in ledger.problems] == [
         ("error", "没有这个文件.xlsx", "无法读取文件（文件不存在、被占用或磁盘出错），文件未导入"),
     ]
+
+
+# ---------------------------------------------------------------- plausibility
+
+
+def test_a_date_after_the_day_of_the_load_is_an_error(tmp_path):
+    # 2052 for 2025 loaded with only a warning: a signing that has not happened moved the headline
+    header = ["项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间", "开工时间"]
+    rows = [header, ["铝材项目", "临猗县", "5000", "2052-03-15", ""], ["储能项目", "盐湖区", "8000", "2025-03-15", "2025-12-08"],
+            ["纸箱项目", "夏县", "300", "2025-12-06", "2025-12-07"]]
+    path = wb.xlsx(tmp_path / "2025年签约项目台账.xlsx", {"Sheet1": rows})
+    ledger = read_ledger(path, today=date(2025, 12, 7))
+    assert problems(ledger, "error") == [
+        ("error", "Sheet1", "Sheet1!D2", "签约时间", "2052-03-15", "签约时间晚于今天（2025-12-07），不可能已发生；请核对年份或月份"),
+        ("error", "Sheet1", "Sheet1!E3", "开工时间", "2025-12-08", "开工时间晚于今天（2025-12-07），不可能已发生；请核对年份或月份"),
+    ]
+
+
+def test_an_amount_beyond_any_project_is_an_error_until_confirmed(tmp_path):
+    # 35000 亿元 (万元 typed under a 亿元 header) loaded silently and added 35,000 亿元 to the year
+    header = ["项目名称", "所属县（市、区）", "签约金额（亿元）", "签约时间"]
+    rows = [header, ["铝材项目", "临猗县", "35000", "2025-03-15"], ["储能项目", "盐湖区", "120", "2025-04-01"]]
+    path = wb.xlsx(tmp_path / "2025年签约项目台账.xlsx", {"Sheet1": rows})
+    refused = read_ledger(path)
+    assert problems(refused, "error") == [
+        ("error", "Sheet1", "Sheet1!C2", "签约金额（亿元）", "35,000.00 亿元",
+         "金额 35,000.00 亿元 超过单个项目的上限（500 亿元），是否把万元填成了亿元？请核对金额和表头中的单位；确属无误的，请在预览中确认后导入"),
+    ]
+    confirmed = read_ledger(path, confirm_amounts=True)
+    assert confirmed.errors == []
+    assert problems(confirmed, "warning") == [
+        ("warning", "Sheet1", "Sheet1!C2", "签约金额（亿元）", "35,000.00 亿元", "金额 35,000.00 亿元 超过单个项目的上限（500 亿元），已由上传人确认无误"),
+    ]
+    assert table(confirmed, ("signed_amount_wan",)) == [(D("350000000"),), (D("1200000"),)]
