@@ -58,6 +58,7 @@ USER_DISABLE = "user_disable"
 USER_ENABLE = "user_enable"
 EXPORT = "export"
 UPLOAD = "upload"
+UPLOAD_FAILED = "upload_failed"  # refused with errors, or failed with an exception
 ROLLBACK = "rollback"
 
 SCHEMA_VERSION = 1

@@ -22,6 +22,7 @@ CHANGES = {
     "changed": ("金额或日期变更", "签约金额、日期、计划总投资、到位资金或产业链与此前不同"),
     "started": ("新开工", "此前未开工、本次填报了开工时间"),
     "disappeared": ("累计台账中消失", "上一期累计台账中有、本期累计台账中没有的项目（同一单位）"),
+    "transferred": ("划转", "由管理员导入、改由另一县（市、区）或开发区报送的项目（项目代码相同）"),
 }
 CHANGED_FIELDS = {
     "signed_amount_wan": "签约金额（万元）",
@@ -30,6 +31,7 @@ CHANGED_FIELDS = {
     "planned_investment_wan": "计划总投资（万元）",
     "funds_in_place_wan": "累计到位资金（万元）",
     "chain": "产业链",
+    "unit": "县（市、区）/开发区",
 }
 FINDINGS = {
     "unmatched_start": "开工项目未匹配签约",
