@@ -32,6 +32,7 @@ import logging
 import re
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,10 +372,37 @@ def audit_event(action: str, detail=None) -> None:
     accounts.audit(action, user.name if user else None, client_ip(), detail)
 
 
-def audit_export(name: str, detail=None) -> None:
-    """on_click for download buttons: `st.download_button(..., on_click=audit_export, args=("签约项目.xlsx",))`."""
+def _export_user() -> str | None:
     user = st.session_state.get(_SESSION_KEY, {}).get("name")
     if user is None and not accounts.any_accounts() and is_local_request():
         user = LOCAL_USER.name
+    return user
+
+
+def audit_export(name: str, detail=None) -> None:
+    """on_click for download buttons: `st.download_button(..., on_click=audit_export, args=("签约项目.xlsx",))`."""
     payload = {"file": name, **(detail or {})} if isinstance(detail, dict) or detail is None else {"file": name, "detail": detail}
-    _safe_audit(accounts.EXPORT, user, payload)
+    _safe_audit(accounts.EXPORT, _export_user(), payload)
+
+
+def export_recorder(name: str, title: str | None = None) -> Callable[[int], None]:
+    """The audit of a download whose file is built when clicked: record(rows) writes the
+    entry (who, file, title, rows, the page's URL filters).
+
+    Streamlit runs a download's data callable outside the page's run, where neither the
+    session nor the request is known, so who and from where are taken now, at drawing.
+    """
+    user, ip = _export_user(), client_ip()
+    try:
+        filters = st.query_params.to_dict()
+    except Exception:  # no page run (a script outside Streamlit)
+        filters = {}
+
+    def record(rows: int) -> None:
+        detail = {"file": name, "title": title, "rows": rows, "filters": filters or None}
+        try:
+            accounts.audit(accounts.EXPORT, user, ip, {k: v for k, v in detail.items() if v is not None})
+        except Exception:
+            log.exception("audit entry export of %s for %s not written", name, user)
+
+    return record

@@ -15,7 +15,8 @@ from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import KIND_NAMES, KINDS, Ledger, read_ledger
 from etl.reference import load_reference
-from warehouse import accounts
+from warehouse import accounts, history
+from warehouse.db import db_path
 
 from . import data as warehouse_data
 
@@ -233,6 +234,19 @@ def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = No
         },
     )
     return result
+
+
+def rollback(load_id: int, file_name: str, user: accounts.User, ip: str | None = None, note: str | None = None) -> None:
+    """Roll a load back and audit the attempt, whatever its outcome: `rollback`, or
+    `rollback_failed` with the reason (the exception then propagates)."""
+    detail = {"load_id": load_id, "file": file_name, "note": note}
+    try:
+        history.rollback(db_path(), load_id, user.name, note)
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, history.RollbackRefused) else f"{type(exc).__name__}: {exc}"
+        accounts.audit(accounts.ROLLBACK_FAILED, user, ip, {**detail, "error": reason})
+        raise
+    accounts.audit(accounts.ROLLBACK, user, ip, detail)
 
 
 def result_message(result: LoadResult) -> tuple[str, str]:

@@ -35,7 +35,7 @@ import time
 import unicodedata
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -75,6 +75,7 @@ EXPORT = "export"
 UPLOAD = "upload"
 UPLOAD_FAILED = "upload_failed"  # refused with errors, or failed with an exception
 ROLLBACK = "rollback"
+ROLLBACK_FAILED = "rollback_failed"  # refused (already rolled back, no such load) or failed
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -511,25 +512,50 @@ waits (tests inject both)."""
             self._audit(con, action, user, ip, detail)
 
     def audit_log(
-        self, limit: int = 100, *, action: str | None = None, user: str | None = None
+        self,
+        limit: int | None = 100,
+        *,
+        action: str | Iterable[str] | None = None,
+        user: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> list[AuditEntry]:
-        """The newest entries first."""
+        """The newest entries first: of these actions and this user, from `since` to
+        `until` (local dates, both included); limit None: every one."""
         if not self.path.exists():
             return []
         where, params = [], []
         if action:
-            where.append("action = ?")
-            params.append(action)
+            actions = [action] if isinstance(action, str) else list(action)
+            where.append(f"action in ({', '.join('?' * len(actions))})")
+            params += actions
         if user:
             where.append("user = ?")
             params.append(user)
+        # ts is ISO 8601 in local time: its first ten characters are the local date
+        if since:
+            where.append("substr(ts, 1, 10) >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("substr(ts, 1, 10) <= ?")
+            params.append(until.isoformat())
         sql = "select id, ts, user, ip, action, detail from audit"
         if where:
             sql += " where " + " and ".join(where)
-        sql += " order by id desc limit ?"
+        sql += " order by id desc"
+        if limit is not None:
+            sql += " limit ?"
+            params.append(int(limit))
         with self._read() as con:
-            rows = con.execute(sql, (*params, int(limit))).fetchall()
+            rows = con.execute(sql, params).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+    def audit_users(self) -> list[str]:
+        """Everyone named in the audit log, for a filter."""
+        if not self.path.exists():
+            return []
+        with self._read() as con:
+            return [u for (u,) in con.execute("select distinct user from audit where user is not null order by user")]
 
 
 _USER_SELECT = "select name, role, units, disabled, created_at, updated_at from users"
@@ -593,5 +619,16 @@ def audit(action: str, user: "str | User | None", ip: str | None = None, detail=
     store().audit(action, user, ip, detail)
 
 
-def audit_log(limit: int = 100, *, action: str | None = None, user: str | None = None) -> list[AuditEntry]:
-    return store().audit_log(limit, action=action, user=user)
+def audit_log(
+    limit: int | None = 100,
+    *,
+    action: str | Iterable[str] | None = None,
+    user: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[AuditEntry]:
+    return store().audit_log(limit, action=action, user=user, since=since, until=until)
+
+
+def audit_users() -> list[str]:
+    return store().audit_users()

@@ -10,12 +10,11 @@ import streamlit as st
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
 from etl.reference import load_reference
-from ui import data
+from ui import data, upload
 from ui.auth import audit_export, client_ip, require
 from ui.table import table
-from warehouse import accounts
 from warehouse.db import archive_dir, db_path
-from warehouse.history import RollbackRefused, rollback
+from warehouse.history import RollbackRefused
 
 CHANGES = {
     "new": ("新增项目", "此前没有的项目"),
@@ -207,11 +206,10 @@ with history_tab:
                 confirmed = st.checkbox(f"我确认撤销第 {load_id} 次导入", key=f"rollback-confirm-{load_id}")
                 if st.button("撤销这次导入", type="primary", disabled=not confirmed, key=f"rollback-{load_id}", icon=":material/undo:"):
                     try:
-                        rollback(db_path(), load_id, user.name, note or None)
+                        upload.rollback(load_id, load["file_name"], user, client_ip(), note or None)
                     except RollbackRefused as refused:
                         st.error(str(refused))
                     else:
-                        accounts.audit(accounts.ROLLBACK, user, client_ip(), {"load_id": load_id, "file": load["file_name"], "note": note or None})
                         st.session_state["data_notice"] = f"已撤销第 {load_id} 次导入（{load['file_name']}），各项指标已重新计算。"
                         st.rerun()
         elif load["status"] == "active":
