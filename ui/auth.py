@@ -140,19 +140,8 @@ def _forwarded_ips(headers: dict[str, str]) -> list[str]:
     return found
 
 
-def _is_loopback(address: str) -> bool:
-    if address.lower() == "localhost":
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address `text` names (an IPv4-mapped IPv6 address as IPv4), or None."""
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:
@@ -160,6 +149,11 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip
+
+
+def _is_loopback(address: str) -> bool:
+    ip = _address(address)
+    return address.lower() == "localhost" or (ip is not None and ip.is_loopback)
 
 
 def _proxy_chain(headers: dict[str, str]) -> list[str]:
@@ -195,9 +189,10 @@ def client_ip() -> str | None:
     if not is_trusted(client):
         return client
     for hop in reversed(_proxy_chain(_headers())):
-        if _address(hop) is None:
+        ip = _address(hop)
+        if ip is None:
             break
-        client = str(_address(hop))
+        client = str(ip)
         if not is_trusted(client):
             break
     return None if client is None or _is_loopback(client) else client
