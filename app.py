@@ -22,6 +22,7 @@ PAGES = {
     "数据": [
         st.Page("pages/manage/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
         st.Page("pages/manage/data.py", title="数据管理", icon=":material/database:", url_path="data"),
+        st.Page("pages/manage/audit.py", title="操作审计", icon=":material/policy:", url_path="audit"),
     ],
 }
 

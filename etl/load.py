@@ -13,6 +13,7 @@ import polars as pl
 from warehouse import build, history
 from warehouse.db import archive_dir, db_path, writer
 
+from .ownership import check_codes
 from .read import Ledger, read_ledger
 
 
@@ -60,10 +61,14 @@ def load_file(
     if data is None:
         data = path.read_bytes()
     ledger = read_ledger(path, kind, data=data, **read_options)
-    return load_ledger(ledger, data, db, user)
+    return load_ledger(ledger, data, db, user, read_options.get("allowed_units"))
 
 
-def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user: str | None = None) -> LoadResult:
+def load_ledger(
+    ledger: Ledger, data: bytes, db: str | Path | None = None, user: str | None = None, allowed_units=None
+) -> LoadResult:
+    """Load a ledger without errors. allowed_units (an uploader's unit ids) refuses rows whose
+    project code another unit's project holds; without it such rows transfer the project."""
     if not ledger.ok:
         return LoadResult(ledger.file_name, "refused", ledger)
     live = db_path(db)
@@ -74,6 +79,10 @@ def load_ledger(ledger: Ledger, data: bytes, db: str | Path | None = None, user:
         ).fetchone()
         if previous:
             return LoadResult(ledger.file_name, "duplicate", ledger, previous[0])
+        # under the write lock: no other load can hand a code to another unit meanwhile
+        ledger = check_codes(con, ledger, allowed_units)
+        if not ledger.ok:
+            return LoadResult(ledger.file_name, "refused", ledger)
         archived = _archive(live, ledger, data)
         load_id = record_load(
             con,

@@ -85,12 +85,40 @@ def test_what_counts_as_local(monkeypatch, peer, headers, local):
     assert auth.is_local_request() is local
 
 
-def test_client_ip_trusts_proxy_headers_only_from_a_local_peer(monkeypatch):
+def trusting(monkeypatch, *proxies: str) -> None:
+    monkeypatch.setattr(
+        auth, "access_settings", lambda directory=None: auth.AccessSettings(trusted_proxies=auth._networks(list(proxies)))
+    )
+
+
+def test_client_ip_ignores_forwarded_headers_unless_the_proxy_is_configured(monkeypatch):
+    # issue 17, finding 7: any loopback peer was trusted, so a visitor could invent its address
     monkeypatch.setattr(auth, "_peer_ip", lambda: None)
     monkeypatch.setattr(auth, "_headers", lambda: {"x-forwarded-for": "6.6.6.6, 198.51.100.4"})
-    assert auth.client_ip() == "198.51.100.4", "the address the nearest proxy saw"
+    assert auth.client_ip() is None, "no trusted proxy configured: the (loopback) peer is the client"
     monkeypatch.setattr(auth, "_peer_ip", lambda: "192.0.2.50")
     assert auth.client_ip() == "192.0.2.50", "a remote peer cannot choose its address"
+
+
+@pytest.mark.parametrize("peer, proxies, forwarded, client", [
+    (None, ["127.0.0.1"], "6.6.6.6, 198.51.100.4", "198.51.100.4"),  # the address the proxy saw
+    (None, ["127.0.0.1", "198.51.100.0/24"], "6.6.6.6, 198.51.100.4", "6.6.6.6"),  # a chain of proxies
+    ("10.0.0.2", ["10.0.0.0/8"], "203.0.113.9", "203.0.113.9"),
+    ("192.0.2.50", ["10.0.0.0/8"], "203.0.113.9", "192.0.2.50"),  # not a configured proxy
+    (None, ["127.0.0.1"], "not an address", None),  # garbage: the proxy itself (local)
+    (None, ["127.0.0.1", "bogus"], "203.0.113.9", "203.0.113.9"),  # a wrong entry is left out
+])
+def test_client_ip_from_configured_proxies(monkeypatch, peer, proxies, forwarded, client):
+    trusting(monkeypatch, *proxies)
+    monkeypatch.setattr(auth, "_peer_ip", lambda: peer)
+    monkeypatch.setattr(auth, "_headers", lambda: {"x-forwarded-for": forwarded})
+    assert auth.client_ip() == client
+
+
+def test_trusted_proxies_from_city_toml(tmp_path):
+    (tmp_path / "city.toml").write_text('[access]\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8"]\n', encoding="utf-8")
+    assert [str(n) for n in auth.access_settings(tmp_path).trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+    assert auth.access_settings(tmp_path / "none").trusted_proxies == (), "default: trust no proxy"
 
 
 # ---------------------------------------------------------------- accounts exist
@@ -206,3 +234,39 @@ def test_audit_export_records_user_and_file(staff):
     export.click().run()
     entry = staff.audit_log(1)[0]
     assert (entry.action, entry.user) == ("export", "张三") and "签约项目.xlsx" in entry.detail
+
+
+# ---------------------------------------------------------------- rate limiting by address (issue 17, finding 7)
+
+
+@pytest.mark.parametrize("peer", [None, "192.0.2.50"])  # None: a loopback peer
+def test_rotating_x_forwarded_for_from_an_untrusted_peer_neither_evades_the_limit_nor_reaches_the_log(staff, monkeypatch, peer):
+    monkeypatch.setattr(auth, "_peer_ip", lambda: peer)
+    invented = iter(f"198.51.100.{i}" for i in range(100))
+    monkeypatch.setattr(auth, "_headers", lambda: {"x-forwarded-for": next(invented)})
+    at = page("uploader")
+    for _ in range(accounts.FREE_FAILURES + 1):
+        at = login(at, "张三", "wrong password")
+    assert "失败次数过多" in at.error[0].value, "the rotated header did not make a fresh address"
+    assert {e.ip for e in staff.audit_log(10) if e.action.startswith("login")} == {peer}, "the real peer is logged"
+
+
+def test_a_configured_proxys_forwarded_address_is_used(staff, monkeypatch):
+    trusting(monkeypatch, "127.0.0.1")
+    monkeypatch.setattr(auth, "_peer_ip", lambda: None)
+    monkeypatch.setattr(auth, "_headers", lambda: {"host": "example.org", "x-forwarded-for": "203.0.113.9"})
+    login(page("uploader"), "张三", "wrong password")
+    entry = staff.audit_log(1)[0]
+    assert (entry.action, entry.ip) == ("login_failed", "203.0.113.9")
+
+
+def test_five_wrong_guesses_from_one_address_do_not_lock_out_the_right_password_from_another(staff, monkeypatch):
+    peer = ["198.51.100.66"]
+    monkeypatch.setattr(auth, "_peer_ip", lambda: peer[0])
+    at = page("admin")
+    for _ in range(5):
+        at = login(at, "管理员", "wrong password")
+    assert CONTENT not in texts(at)
+    peer[0] = "10.0.0.1"
+    at = login(page("admin"), "管理员", PASSWORD)
+    assert f"{CONTENT}：管理员" in texts(at) and not at.error

@@ -99,7 +99,7 @@ def test_a_load_shows_what_it_changed_in_chinese(db, two_loads):
         ("累计台账中消失", "乙项目", ""),
     ])
     assert {m.label: m.value for m in at.metric} == {
-        "新增项目": "1 个", "金额或日期变更": "1 个", "新开工": "0 个", "累计台账中消失": "1 个",
+        "新增项目": "1 个", "金额或日期变更": "1 个", "新开工": "0 个", "累计台账中消失": "1 个", "划转": "0 个",
     }
 
 

@@ -300,3 +300,31 @@ def test_two_uploads_at_the_same_moment_both_land(db, tmp_path, monkeypatch):
     (a_start, a_end), (b_start, b_end) = sorted(inside)
     assert a_end <= b_start, "the second write started only after the first was done"
     assert [name for name, *_ in projects(db)] == ["100MW储能电站项目", "年产10万吨铝型材项目"]
+
+
+def test_a_code_held_by_another_unit_is_an_error_in_the_preview(db, tmp_path):
+    """Finding 2 of issue 17: the uploader sees the clash before committing, in the code's cell."""
+    from test_ownership import WANRONG_CODE, hijack, ledger
+
+    load_module.load_file(ledger(tmp_path / "wanrong", ("万荣风电项目", WANRONG_CODE, "万荣县", 50000, date(2024, 3, 1))), db=db)
+    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    at = upload(login(page(), "临猗上传员"), hijack(tmp_path))
+    problems = frame(at, "级别")
+    errors = [(where, value) for level, where, value in zip(problems["级别"], problems["位置"], problems["值"]) if level == "错误"]
+    assert errors == [("Sheet1!C3", WANRONG_CODE)]
+    assert commit_button(at).disabled
+
+
+def test_an_administrator_is_warned_of_a_transfer_before_committing(db, tmp_path):
+    from test_ownership import WANRONG_CODE, hijack, ledger
+
+    load_module.load_file(ledger(tmp_path / "wanrong", ("万荣风电项目", WANRONG_CODE, "万荣县", 50000, date(2024, 3, 1))), db=db)
+    accounts.add_user("管理员", "admin", PASSWORD)
+    at = upload(login(page(), "管理员"), hijack(tmp_path))
+    problems = frame(at, "级别")
+    assert [level for level, value in zip(problems["级别"], problems["值"]) if value == WANRONG_CODE] == ["警告"]
+    assert any("此行将把项目「万荣风电项目」从万荣县划转到临猗县" in text for text in problems["问题"])
+    commit_button(at).click()
+    at.run()
+    [entry] = accounts.audit_log(action=accounts.UPLOAD)
+    assert WANRONG_CODE in entry.detail and "transfers" in entry.detail

@@ -10,6 +10,11 @@ is not granted, so nothing below it runs. While no account exists, upload and da
 management are open to the server's own machine only (the page says how to create the
 first administrator) and refused to anyone else.
 
+The visitor's address (rate limiting, audit log) is the peer's, unless the peer is a proxy
+listed in [access] trusted_proxies: then it is the nearest address in X-Forwarded-For (or
+Forwarded, X-Real-IP) that is not itself a trusted proxy. Forwarded headers from anyone
+else are ignored, so a visitor cannot choose the address it is rate-limited and audited as.
+
 "Local" means: Streamlit saw a loopback peer (it reports `st.context.ip_address` as None
 for 127.0.0.1 and ::1; AppTest has no peer at all), no proxy header names another
 address, and the Host header is a loopback name, so that neither a reverse proxy on the
@@ -27,6 +32,7 @@ import logging
 import re
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +56,9 @@ _now = time.time  # tests replace it
 class AccessSettings:
     analyst_login_required: bool = False
     session_minutes: int = 480
+    # reverse proxies whose forwarded headers name the client (addresses or networks);
+    # none by default: the peer address is the client
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 def access_settings(directory: Path | None = None) -> AccessSettings:
@@ -69,7 +78,23 @@ def access_settings(directory: Path | None = None) -> AccessSettings:
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         log.warning("[access] session_minutes must be a positive integer; using %s", defaults.session_minutes)
         minutes = defaults.session_minutes
-    return AccessSettings(analyst_login_required=required, session_minutes=minutes)
+    return AccessSettings(
+        analyst_login_required=required, session_minutes=minutes, trusted_proxies=_networks(section.get("trusted_proxies", []))
+    )
+
+
+def _networks(entries) -> tuple:
+    """trusted_proxies as networks ("127.0.0.1", "10.0.0.0/8"); a wrong entry is left out."""
+    if not isinstance(entries, list):
+        log.warning("[access] trusted_proxies must be a list of addresses; trusting no proxy")
+        return ()
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+        except ValueError:
+            log.warning("[access] trusted_proxies: %r is not an address or network; left out", entry)
+    return tuple(networks)
 
 
 # ---------------------------------------------------------------- where the request comes from
@@ -115,29 +140,62 @@ def _forwarded_ips(headers: dict[str, str]) -> list[str]:
     return found
 
 
-def _is_loopback(address: str) -> bool:
-    if address.lower() == "localhost":
-        return True
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address `text` names (an IPv4-mapped IPv6 address as IPv4), or None."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_loopback
+    return ip
+
+
+def _is_loopback(address: str) -> bool:
+    ip = _address(address)
+    return address.lower() == "localhost" or (ip is not None and ip.is_loopback)
+
+
+def _proxy_chain(headers: dict[str, str]) -> list[str]:
+    """The client addresses of one forwarding header (the first of Forwarded,
+    X-Forwarded-For, X-Real-IP present), nearest proxy's view last."""
+    if value := headers.get("forwarded"):
+        return [_strip_port(m) for m in _FORWARDED_FOR.findall(value)]
+    if value := headers.get("x-forwarded-for"):
+        return [_strip_port(a) for a in value.split(",") if a.strip()]
+    if value := headers.get("x-real-ip"):
+        return [_strip_port(value)]
+    return []
 
 
 def client_ip() -> str | None:
     """The visitor's address for the audit log and rate limiting; None when local/unknown.
 
-    Behind a reverse proxy on this machine the peer is loopback: the address the proxy
-    reports (last X-Forwarded-For entry, else X-Real-IP) is used then, and only then.
+    The peer, unless it is a trusted proxy ([access] trusted_proxies): then walk the
+    forwarded addresses from the nearest proxy's view back while they are trusted proxies
+    too; the first other address is the client. A malformed entry stops the walk at the
+    proxy that passed it on.
     """
-    peer = _peer_ip()
-    if peer and not _is_loopback(peer):
+    peer = _peer_ip()  # None: loopback (Streamlit's convention) or unknown
+    trusted = access_settings().trusted_proxies
+    if not trusted:
         return peer
-    forwarded = _forwarded_ips(_headers())
-    return forwarded[-1] if forwarded else peer
+
+    def is_trusted(address: str | None) -> bool:
+        ip = _address(address) if address else ipaddress.ip_address("127.0.0.1")
+        return ip is not None and any(ip in network for network in trusted)
+
+    client = peer
+    if not is_trusted(client):
+        return client
+    for hop in reversed(_proxy_chain(_headers())):
+        ip = _address(hop)
+        if ip is None:
+            break
+        client = str(ip)
+        if not is_trusted(client):
+            break
+    return None if client is None or _is_loopback(client) else client
 
 
 def is_local_request() -> bool:
@@ -309,10 +367,37 @@ def audit_event(action: str, detail=None) -> None:
     accounts.audit(action, user.name if user else None, client_ip(), detail)
 
 
-def audit_export(name: str, detail=None) -> None:
-    """on_click for download buttons: `st.download_button(..., on_click=audit_export, args=("签约项目.xlsx",))`."""
+def _export_user() -> str | None:
     user = st.session_state.get(_SESSION_KEY, {}).get("name")
     if user is None and not accounts.any_accounts() and is_local_request():
         user = LOCAL_USER.name
+    return user
+
+
+def audit_export(name: str, detail=None) -> None:
+    """on_click for download buttons: `st.download_button(..., on_click=audit_export, args=("签约项目.xlsx",))`."""
     payload = {"file": name, **(detail or {})} if isinstance(detail, dict) or detail is None else {"file": name, "detail": detail}
-    _safe_audit(accounts.EXPORT, user, payload)
+    _safe_audit(accounts.EXPORT, _export_user(), payload)
+
+
+def export_recorder(name: str, title: str | None = None) -> Callable[[int], None]:
+    """The audit of a download whose file is built when clicked: record(rows) writes the
+    entry (who, file, title, rows, the page's URL filters).
+
+    Streamlit runs a download's data callable outside the page's run, where neither the
+    session nor the request is known, so who and from where are taken now, at drawing.
+    """
+    user, ip = _export_user(), client_ip()
+    try:
+        filters = st.query_params.to_dict()
+    except Exception:  # no page run (a script outside Streamlit)
+        filters = {}
+
+    def record(rows: int) -> None:
+        detail = {"file": name, "title": title, "rows": rows, "filters": filters or None}
+        try:
+            accounts.audit(accounts.EXPORT, user, ip, {k: v for k, v in detail.items() if v is not None})
+        except Exception:
+            log.exception("audit entry export of %s for %s not written", name, user)
+
+    return record

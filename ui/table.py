@@ -7,6 +7,7 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
+from .auth import export_recorder
 from .export import to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,12 +32,33 @@ def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key:
         st.caption(f"共 {rows:,} 行，页面上显示前 {SHOWN_ROWS:,} 行；下载 Excel 可得全部。")
     st.dataframe(frame.head(SHOWN_ROWS), hide_index=True, width="stretch", column_config=config, **dataframe_args)
     whole = fetch_all if fetch_all is not None and rows > frame.height else (lambda: frame)
+    record = export_recorder(f"{file_stem}.xlsx", title)
+
+    def download() -> bytes:
+        """The file, built only when clicked; every download is audited."""
+        everything = whole()
+        record(everything.height)
+        return to_xlsx(everything, title=title)
+
     st.download_button(
         "下载 Excel",
-        data=lambda: to_xlsx(whole(), title=title),  # built only when clicked
+        data=download,
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
         key=key or f"download-{file_stem}",
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def audited(build: Callable[[], bytes], file_name: str, *, rows: int, title: str | None = None) -> Callable[[], bytes]:
+    """A download button's data callable for a file other than a table's: built when
+    clicked, and audited like every table download."""
+    record = export_recorder(file_name, title)
+
+    def download() -> bytes:
+        data = build()
+        record(rows)
+        return data
+
+    return download

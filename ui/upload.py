@@ -10,11 +10,15 @@ import streamlit as st
 
 from etl import files
 from etl.load import LoadResult, load_ledger
+from etl.ownership import CodeProblem, check_codes
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import KIND_NAMES, KINDS, Ledger, read_ledger
 from etl.reference import load_reference
-from warehouse import accounts
+from warehouse import accounts, history
+from warehouse.db import db_path
+
+from . import data as warehouse_data
 
 KIND_CHOICES = (None, *KINDS)  # None: as detected
 MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
@@ -120,9 +124,14 @@ def months_of(period: Period | None) -> tuple[int, int, int]:
 
 
 def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None) -> Ledger:
-    return read_ledger(
+    """The file as the loader will see it, checked against the live warehouse too: project
+    codes another unit holds (errors for an uploader, transfer warnings for an admin)."""
+    ledger = read_ledger(
         name, kind, data=data, display_name=name, period=period, money_unit=money_unit, allowed_units=allowed_units
     )
+    if not warehouse_data.available():
+        return ledger
+    return check_codes(warehouse_data.reader().cursor(), ledger, allowed_units)
 
 
 def kind_label(kind: str | None) -> str:
@@ -188,25 +197,56 @@ def problems_frame(ledger: Ledger) -> pl.DataFrame:
 
 
 def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = None) -> LoadResult:
-    """Load the ledger (waiting for any other load to finish) and audit the attempt."""
-    result = load_ledger(ledger, data, user=user.name)
+    """Load the ledger (waiting for any other load to finish) and audit the attempt, whatever
+    its outcome: loaded or duplicate as `upload`, refused or failed as `upload_failed`.
+
+    An uploader's rows may not take over another unit's project (etl/ownership.py); an
+    administrator's may, and the transfers go into the audit entry.
+    """
+    detail = {
+        "file": ledger.file_name,
+        "sha256": ledger.sha256,
+        "kind": ledger.kind,
+        "period": ledger.period.label if ledger.period else None,
+        "rows": ledger.rows.height,
+    }
+    try:
+        result = load_ledger(ledger, data, user=user.name, allowed_units=None if user.can("admin") else set(user.units))
+    except Exception as exc:
+        accounts.audit(accounts.UPLOAD_FAILED, user, ip, {**detail, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        raise
+    checked = result.ledger
+    transfers = [
+        {"cell": p.cell, "code": p.value, "message": p.message}
+        for p in checked.warnings if isinstance(p, CodeProblem)
+    ]
     accounts.audit(
-        accounts.UPLOAD,
+        accounts.UPLOAD if result.ok else accounts.UPLOAD_FAILED,
         user,
         ip,
         {
-            "file": ledger.file_name,
-            "sha256": ledger.sha256,
+            **detail,
             "status": result.status,
             "load_id": result.load_id,
-            "kind": ledger.kind,
-            "period": ledger.period.label if ledger.period else None,
-            "rows": ledger.rows.height,
-            "errors": len(ledger.errors),
-            "warnings": len(ledger.warnings),
+            "errors": len(checked.errors),
+            "warnings": len(checked.warnings),
+            **({"transfers": transfers} if transfers and result.status == "loaded" else {}),
         },
     )
     return result
+
+
+def rollback(load_id: int, file_name: str, user: accounts.User, ip: str | None = None, note: str | None = None) -> None:
+    """Roll a load back and audit the attempt, whatever its outcome: `rollback`, or
+    `rollback_failed` with the reason (the exception then propagates)."""
+    detail = {"load_id": load_id, "file": file_name, "note": note}
+    try:
+        history.rollback(db_path(), load_id, user.name, note)
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, history.RollbackRefused) else f"{type(exc).__name__}: {exc}"
+        accounts.audit(accounts.ROLLBACK_FAILED, user, ip, {**detail, "error": reason})
+        raise
+    accounts.audit(accounts.ROLLBACK, user, ip, detail)
 
 
 def result_message(result: LoadResult) -> tuple[str, str]:
@@ -223,4 +263,6 @@ def result_message(result: LoadResult) -> tuple[str, str]:
             f"此文件与第 {result.load_id} 次导入的文件内容完全相同，已导入过，未做改动。"
             f"如需重新导入，请先在「数据管理」中撤销第 {result.load_id} 次导入。"
         )
-    return "error", f"未导入：文件中有 {len(ledger.errors)} 处错误，请按问题清单修正后重新上传。"
+    # errors found only at commit (another load landed meanwhile) are not in the shown list
+    late = "".join(f"\n\n{p.cell}：{p.message}" for p in ledger.errors if isinstance(p, CodeProblem))
+    return "error", f"未导入：文件中有 {len(ledger.errors)} 处错误，请按问题清单修正后重新上传。{late}"

@@ -9,10 +9,20 @@ command line may use the file at the same time (SQLite serialises the writers).
 Passwords are hashed with argon2id (argon2-cffi's PasswordHasher: salted, slow, memory
 hard) and never stored, logged or put into an exception message.
 
-Rate limiting: five failed logins for one name, or from one IP address, within fifteen
-minutes lock that name (or address) for fifteen minutes after the fifth failure, even
-for the right password. An attempt is counted before its password is checked, so
-parallel guesses cannot slip past the limit.
+Rate limiting (failed logins, kept for a day): keyed so that a stranger cannot lock an
+account out from elsewhere.
+
+- per account and address: after the 3rd failure within an hour, the next attempt from
+  that address for that account must wait 1, 2, 4, ... seconds (at most 5 minutes) after
+  the last failure;
+- per address, across accounts: 20 failures within 15 minutes lock the address for 15
+  minutes (for every account);
+- per account, across addresses: beyond 100 failures within 15 minutes every attempt for
+  the account is slowed by a few seconds, never refused, so its owner still gets in.
+
+An attempt is counted before its password is checked, so parallel guesses cannot slip
+past the limit; a refused attempt is not counted. A login from a local or unknown address
+(None) counts as one address.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import time
 import unicodedata
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -42,9 +52,14 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 MAX_NAME_LENGTH = 64
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = 15 * 60  # seconds in which MAX_FAILURES failures lock a name or address
-LOCKOUT = 15 * 60  # seconds the lock lasts after the failure that triggered it
+FAILURE_WINDOW = 15 * 60  # seconds in which failures count
+DELAY_WINDOW = 60 * 60  # seconds in which failures of one account from one address count
+FREE_FAILURES = 3  # failures of one account from one address before delays begin
+MAX_DELAY = 5 * 60  # the longest delay between attempts on one account from one address
+ADDRESS_MAX_FAILURES = 20  # failures from one address (any accounts) that lock the address
+LOCKOUT = 15 * 60  # seconds an address stays locked after the failure that locked it
+ACCOUNT_CEILING = 100  # failures of one account (any addresses) beyond which it is slowed
+ACCOUNT_SLOWDOWN = 3.0  # seconds each attempt on such an account waits
 
 # Audit actions (the `action` column).
 LOGIN = "login"
@@ -58,7 +73,9 @@ USER_DISABLE = "user_disable"
 USER_ENABLE = "user_enable"
 EXPORT = "export"
 UPLOAD = "upload"
+UPLOAD_FAILED = "upload_failed"  # refused with errors, or failed with an exception
 ROLLBACK = "rollback"
+ROLLBACK_FAILED = "rollback_failed"  # refused (already rolled back, no such load) or failed
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -97,7 +114,8 @@ class AccountError(ValueError):
 
 
 class RateLimited(AccountError):
-    """Too many failed logins: no password is checked until `retry_after` seconds pass."""
+    """Too many failed logins: no password is checked until `retry_after` seconds pass
+    (for this account from this address, or from this address at all)."""
 
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
@@ -225,7 +243,8 @@ def unit_names(unit_ids: Iterable[str], reference=None) -> list[str]:
 
 
 class AccountStore:
-    """Accounts and audit log in one SQLite file. `clock` returns unix seconds (tests inject it)."""
+    """Accounts and audit log in one SQLite file. `clock` returns unix seconds and `sleep`
+waits (tests inject both)."""
 
     def __init__(
         self,
@@ -234,9 +253,11 @@ class AccountStore:
         clock: Callable[[], float] = time.time,
         hasher: PasswordHasher | None = None,
         reference=None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.path = accounts_path(path)
         self.clock = clock
+        self.sleep = sleep
         self.hasher = hasher or PasswordHasher()  # argon2id, random 16-byte salt per hash
         self.reference = reference
         self._dummy_hash: str | None = None
@@ -347,7 +368,7 @@ class AccountStore:
             con.execute(
                 "update users set password_hash = ?, updated_at = ? where name = ?", (digest, self._stamp(), stored)
             )
-            # A new password lifts the lock of the name (not of any address).
+            # A new password lifts the delays of the name (not the lock of any address).
             con.execute("delete from login_failures where name_key = ?", (_name_key(stored),))
             self._audit(con, USER_PASSWD, actor, ip, {"name": stored})
 
@@ -375,20 +396,22 @@ class AccountStore:
 
     def authenticate(self, name: str, password: str, ip: str | None = None) -> User | None:
         """The user for the right name and password; None otherwise (also for a disabled
-        account). Raises RateLimited while the name or the address is locked: then the
-        password is not even checked. Every outcome is audited; the password never is."""
+        account). Raises RateLimited while this account is delayed from this address, or the
+        address is locked (see the module docstring): then the password is not even checked.
+        Every outcome is audited; the password never is."""
         key = _name_key(name)
         shown = unicodedata.normalize("NFKC", str(name or "")).strip()[:MAX_NAME_LENGTH] or None
         ip = ip or None
         now = self.clock()
         with self._write() as con:
-            con.execute("delete from login_failures where ts < ?", (now - FAILURE_WINDOW - LOCKOUT - 86400,))
-            blocked = self._blocked(con, "name_key", key, now, "该账号")
-            if blocked is None and ip:
-                blocked = self._blocked(con, "ip", ip, now, "来自该地址的")
+            con.execute("delete from login_failures where ts < ?", (now - 86400,))
+            blocked = self._address_blocked(con, ip, now) or self._pair_delayed(con, key, ip, now)
             if blocked is not None:
                 self._audit(con, LOGIN_BLOCKED, shown, ip, blocked.args[0])
             else:
+                slowed = con.execute(
+                    "select count(*) from login_failures where name_key = ? and ts > ?", (key, now - FAILURE_WINDOW)
+                ).fetchone()[0] >= ACCOUNT_CEILING
                 # Counted before checking, so that parallel guesses all count; removed on success.
                 attempt = con.execute(
                     "insert into login_failures (ts, name_key, ip) values (?, ?, ?)", (now, key, ip)
@@ -399,6 +422,8 @@ class AccountStore:
                 ).fetchone()
         if blocked is not None:
             raise blocked  # after the commit, so that the audit entry stays
+        if slowed:
+            self.sleep(ACCOUNT_SLOWDOWN)  # outside the transaction: other logins go on
 
         ok = self._verify(row[6] if row else None, password)
         reason = None
@@ -416,7 +441,8 @@ class AccountStore:
                 self._audit(con, LOGIN_FAILED, shown, ip, reason)
                 return None
             user = _user(row[:6])
-            con.execute("delete from login_failures where id = ? or name_key = ?", (attempt, key))
+            # the owner's success clears their own delays, not those of other addresses
+            con.execute("delete from login_failures where id = ? or (name_key = ? and ip is ?)", (attempt, key, ip))
             if rehashed:
                 con.execute(
                     "update users set password_hash = ? where name = ? and password_hash = ?", (rehashed, user.name, row[6])
@@ -442,26 +468,39 @@ class AccountStore:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _blocked(self, con, column: str, value: str, now: float, who: str) -> RateLimited | None:
+    def _pair_delayed(self, con, key: str, ip: str | None, now: float) -> RateLimited | None:
+        """The wait after the FREE_FAILURES-th failure of this account from this address
+        within DELAY_WINDOW: 1, 2, 4, ... seconds after the last one, at most MAX_DELAY."""
+        count, last = con.execute(
+            "select count(*), max(ts) from login_failures where name_key = ? and ip is ? and ts > ?",
+            (key, ip, now - DELAY_WINDOW),
+        ).fetchone()
+        if count < FREE_FAILURES:
+            return None
+        wait = last + min(2.0 ** (count - FREE_FAILURES), MAX_DELAY) - now
+        if wait <= 0:
+            return None
+        return RateLimited(f"该账号从此地址登录失败次数过多，请 {_wait_text(wait)}后再试", wait)
+
+    def _address_blocked(self, con, ip: str | None, now: float) -> RateLimited | None:
+        """The lock of an address with ADDRESS_MAX_FAILURES failures (any accounts) within
+        FAILURE_WINDOW: LOCKOUT seconds after the failure that reached the limit."""
         times = [
             ts
             for (ts,) in con.execute(
-                f"select ts from login_failures where {column} = ? and ts > ? order by ts",
-                (value, now - FAILURE_WINDOW - LOCKOUT),
+                "select ts from login_failures where ip is ? and ts > ? order by ts", (ip, now - FAILURE_WINDOW - LOCKOUT)
             )
         ]
         until = None
-        for i in range(MAX_FAILURES - 1, len(times)):
-            # times[i] is the MAX_FAILURES-th failure within the window: it starts a lock.
-            if times[i] - times[i - MAX_FAILURES + 1] < FAILURE_WINDOW and times[i] + LOCKOUT > now:
+        for i in range(ADDRESS_MAX_FAILURES - 1, len(times)):
+            if times[i] - times[i - ADDRESS_MAX_FAILURES + 1] < FAILURE_WINDOW and times[i] + LOCKOUT > now:
                 until = max(until or 0.0, times[i] + LOCKOUT)
         if until is None:
             return None
         wait = until - now
-        minutes = max(1, math.ceil(wait / 60))
         return RateLimited(
-            f"{who}登录失败次数过多（{FAILURE_WINDOW // 60} 分钟内 {MAX_FAILURES} 次），"
-            f"已暂停登录，请 {minutes} 分钟后再试",
+            f"来自该地址的登录失败次数过多（{FAILURE_WINDOW // 60} 分钟内 {ADDRESS_MAX_FAILURES} 次），"
+            f"已暂停登录，请 {_wait_text(wait)}后再试",
             wait,
         )
 
@@ -473,28 +512,57 @@ class AccountStore:
             self._audit(con, action, user, ip, detail)
 
     def audit_log(
-        self, limit: int = 100, *, action: str | None = None, user: str | None = None
+        self,
+        limit: int | None = 100,
+        *,
+        action: str | Iterable[str] | None = None,
+        user: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> list[AuditEntry]:
-        """The newest entries first."""
+        """The newest entries first: of these actions and this user, from `since` to
+        `until` (local dates, both included); limit None: every one."""
         if not self.path.exists():
             return []
         where, params = [], []
         if action:
-            where.append("action = ?")
-            params.append(action)
+            actions = [action] if isinstance(action, str) else list(action)
+            where.append(f"action in ({', '.join('?' * len(actions))})")
+            params += actions
         if user:
             where.append("user = ?")
             params.append(user)
+        # ts is ISO 8601 in local time: its first ten characters are the local date
+        if since:
+            where.append("substr(ts, 1, 10) >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("substr(ts, 1, 10) <= ?")
+            params.append(until.isoformat())
         sql = "select id, ts, user, ip, action, detail from audit"
         if where:
             sql += " where " + " and ".join(where)
-        sql += " order by id desc limit ?"
+        sql += " order by id desc"
+        if limit is not None:
+            sql += " limit ?"
+            params.append(int(limit))
         with self._read() as con:
-            rows = con.execute(sql, (*params, int(limit))).fetchall()
+            rows = con.execute(sql, params).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+    def audit_users(self) -> list[str]:
+        """Everyone named in the audit log, for a filter."""
+        if not self.path.exists():
+            return []
+        with self._read() as con:
+            return [u for (u,) in con.execute("select distinct user from audit where user is not null order by user")]
 
 
 _USER_SELECT = "select name, role, units, disabled, created_at, updated_at from users"
+
+
+def _wait_text(seconds: float) -> str:
+    return f"{math.ceil(seconds)} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
 
 
 def _lookup(name: str) -> str:
@@ -551,5 +619,16 @@ def audit(action: str, user: "str | User | None", ip: str | None = None, detail=
     store().audit(action, user, ip, detail)
 
 
-def audit_log(limit: int = 100, *, action: str | None = None, user: str | None = None) -> list[AuditEntry]:
-    return store().audit_log(limit, action=action, user=user)
+def audit_log(
+    limit: int | None = 100,
+    *,
+    action: str | Iterable[str] | None = None,
+    user: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[AuditEntry]:
+    return store().audit_log(limit, action=action, user=user, since=since, until=until)
+
+
+def audit_users() -> list[str]:
+    return store().audit_users()

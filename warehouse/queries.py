@@ -151,3 +151,12 @@ def headline(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
         "projects_over_1yi": row["projects_over_1yi"],
         "as_of": as_of,
     }
+
+
+def code_holders(cur: duckdb.DuckDBPyConnection, codes) -> pl.DataFrame:
+    """The projects that hold these national project codes now (project_code, project_key,
+    project_name, unit_id, unit_name); a code nobody holds has no row."""
+    codes = sorted({c for c in codes if c})
+    if not codes:
+        return pl.DataFrame(schema={c: pl.String for c in ("project_code", "project_key", "project_name", "unit_id", "unit_name")})
+    return run(cur, "code_holders", codes=codes)

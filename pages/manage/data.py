@@ -10,18 +10,18 @@ import streamlit as st
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
 from etl.reference import load_reference
-from ui import data
+from ui import data, upload
 from ui.auth import audit_export, client_ip, require
 from ui.table import table
-from warehouse import accounts
 from warehouse.db import archive_dir, db_path
-from warehouse.history import RollbackRefused, rollback
+from warehouse.history import RollbackRefused
 
 CHANGES = {
     "new": ("新增项目", "此前没有的项目"),
     "changed": ("金额或日期变更", "签约金额、日期、计划总投资、到位资金或产业链与此前不同"),
     "started": ("新开工", "此前未开工、本次填报了开工时间"),
     "disappeared": ("累计台账中消失", "上一期累计台账中有、本期累计台账中没有的项目（同一单位）"),
+    "transferred": ("划转", "由管理员导入、改由另一县（市、区）或开发区报送的项目（项目代码相同）"),
 }
 CHANGED_FIELDS = {
     "signed_amount_wan": "签约金额（万元）",
@@ -30,6 +30,7 @@ CHANGED_FIELDS = {
     "planned_investment_wan": "计划总投资（万元）",
     "funds_in_place_wan": "累计到位资金（万元）",
     "chain": "产业链",
+    "unit": "县（市、区）/开发区",
 }
 FINDINGS = {
     "unmatched_start": "开工项目未匹配签约",
@@ -205,11 +206,10 @@ with history_tab:
                 confirmed = st.checkbox(f"我确认撤销第 {load_id} 次导入", key=f"rollback-confirm-{load_id}")
                 if st.button("撤销这次导入", type="primary", disabled=not confirmed, key=f"rollback-{load_id}", icon=":material/undo:"):
                     try:
-                        rollback(db_path(), load_id, user.name, note or None)
+                        upload.rollback(load_id, load["file_name"], user, client_ip(), note or None)
                     except RollbackRefused as refused:
                         st.error(str(refused))
                     else:
-                        accounts.audit(accounts.ROLLBACK, user, client_ip(), {"load_id": load_id, "file": load["file_name"], "note": note or None})
                         st.session_state["data_notice"] = f"已撤销第 {load_id} 次导入（{load['file_name']}），各项指标已重新计算。"
                         st.rerun()
         elif load["status"] == "active":

@@ -8,7 +8,7 @@ import streamlit as st
 from etl.reference import load_reference
 from ui import data, format as fmt
 from ui.filters import describe, sidebar_filters
-from ui.table import table
+from ui.table import audited, table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
@@ -377,13 +377,17 @@ else:
         picked = st.selectbox(
             "Excel 预警通报", [everyone, *unit_choices], format_func=lambda u: u[1], key="notice_unit"
         )
+        notice_name = f"预警通报_第{number}期_{'全部' if picked == everyone else picked[1]}.xlsx"
         st.download_button(
             "下载预警通报（Excel）",
-            data=lambda: bulletins.notice_xlsx(
-                changes, number=number, as_of=chosen["as_of"], units=unit_choices if picked == everyone else [picked],
-                rules=rules, city=load_reference().city_name,
+            data=audited(
+                lambda: bulletins.notice_xlsx(
+                    changes, number=number, as_of=chosen["as_of"], units=unit_choices if picked == everyone else [picked],
+                    rules=rules, city=load_reference().city_name,
+                ),
+                notice_name, rows=changes.height, title=f"四库滚动预警通报 第{number}期",
             ),
-            file_name=f"预警通报_第{number}期_{'全部' if picked == everyone else picked[1]}.xlsx",
+            file_name=notice_name,
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="download-notice",
             icon=":material/download:",

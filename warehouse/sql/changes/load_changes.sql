@@ -1,6 +1,6 @@
 -- What load $load_id changed: the projects the write touched (affected_keys), as they
 -- were (projects_before, kept by sql/derive) against now. Fields compared are the ones a
--- figure depends on.
+-- figure depends on, and the unit (a transfer).
 insert into load_changes
 with after as (
     select * from projects
@@ -23,17 +23,25 @@ fields as (
             {'field': 'start_date', 'old': b.start_date::varchar, 'new': a.start_date::varchar},
             {'field': 'planned_investment_wan', 'old': b.planned_investment_wan::varchar, 'new': a.planned_investment_wan::varchar},
             {'field': 'funds_in_place_wan', 'old': b.funds_in_place_wan::varchar, 'new': a.funds_in_place_wan::varchar},
-            {'field': 'chain', 'old': b.chain, 'new': a.chain}
+            {'field': 'chain', 'old': b.chain, 'new': a.chain},
+            -- a project moved to another unit (划转): only an administrator's load may do it
+            {'field': 'unit', 'old': coalesce(ub.name, b.unit_id), 'new': coalesce(ua.name, a.unit_id)}
         ]) as f,
         b.is_started as was_started,
         a.is_started as is_started
     from after a
     join projects_before b using (project_key)
+    left join ref_units ua on ua.unit_id = a.unit_id
+    left join ref_units ub on ub.unit_id = b.unit_id
 ),
 
 changed as (
     select project_key, project_name, unit_id,
-        case when f.field = 'start_date' and is_started and not was_started then 'started' else 'changed' end as change,
+        case
+            when f.field = 'unit' then 'transferred'
+            when f.field = 'start_date' and is_started and not was_started then 'started'
+            else 'changed'
+        end as change,
         f.field, f.old, f.new
     from fields
     where f.old is distinct from f.new
