@@ -43,6 +43,10 @@ class Reference:
     warning_days: dict[str, int] = field(default_factory=dict)
     # The largest amount one project can plausibly have, in 万元 ([plausibility] in city.toml).
     max_project_amount_wan: int = 500 * 10_000
+    # [reporting]: the day of the next month by which a month is due, and the units that
+    # must report a month before it is published (None: every unit that reported before)
+    report_deadline_day: int = 5
+    expected_units: tuple[str, ...] | None = None
 
     def unit(self, unit_id: str) -> Unit:
         return next(u for u in self.units if u.unit_id == unit_id)
@@ -94,7 +98,22 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         header_synonyms=headers,
         warning_days=dict(city.get("warnings", {})),
         max_project_amount_wan=int(city.get("plausibility", {}).get("max_project_amount_yi", 500) * 10_000),
+        report_deadline_day=int(city.get("reporting", {}).get("deadline_day", 5)),
+        expected_units=_expected_units(city.get("reporting", {}).get("expected_units", "reported_before"), units),
     )
+
+
+def _expected_units(setting, units: tuple[Unit, ...]) -> tuple[str, ...] | None:
+    """Unit ids from [reporting] expected_units: "reported_before", "all" or a list of names."""
+    if setting == "reported_before":
+        return None
+    if setting == "all":
+        return tuple(u.unit_id for u in units)
+    by_name = {name: u.unit_id for u in units for name in (u.name, *u.aliases)}
+    unknown = [name for name in setting if name not in by_name]
+    if unknown:
+        raise ValueError(f"city.toml [reporting] expected_units 中的单位不在 units.csv 中：{'、'.join(unknown)}")
+    return tuple(by_name[name] for name in setting)
 
 
 def load_targets(directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:

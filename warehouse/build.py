@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -84,7 +85,7 @@ def out_of_order(con: duckdb.DuckDBPyConnection) -> int:
 
 def code_fingerprint() -> str:
     """The derivation, the views and the stored warnings as this code defines them."""
-    files = [f for part in ("derive", "views", "stored") for f in sorted((SQL_DIR / part).glob("*.sql"))]
+    files = [f for part in ("periods", "derive", "views", "stored") for f in sorted((SQL_DIR / part).glob("*.sql"))]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
@@ -96,13 +97,15 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
     everything is derived again. Leaves temp tables affected_keys and projects_before
     for the change record.
     """
-    refresh_reference(con, reference or load_reference())
+    reference = reference or load_reference()
+    refresh_reference(con, reference)
     fingerprint = code_fingerprint()
     state = con.execute("select fingerprint, unordered_projects from derive_state").fetchone()
     full = changed_loads is None or state is None or state[0] != fingerprint
+    changed_loads = [*(changed_loads or []), *refresh_periods(con, reference)]
     con.execute("create or replace temp table changed_loads (load_id integer)")
     if changed_loads:
-        con.executemany("insert into changed_loads values (?)", [[i] for i in changed_loads])
+        con.executemany("insert into changed_loads values (?)", [[i] for i in set(changed_loads)])
     for file in sorted((SQL_DIR / "derive").glob("*.sql")):
         # $full is the only parameter; a literal, because a script of several statements
         # cannot be prepared with parameters
@@ -116,6 +119,29 @@ def refresh(con: duckdb.DuckDBPyConnection, changed_loads: list[int] | None = No
     for file in sorted((SQL_DIR / "views").glob("*.sql")):
         con.execute(file.read_text(encoding="utf-8"))
     store_warnings(con)
+
+
+def refresh_periods(con: duckdb.DuckDBPyConnection, reference: Reference) -> list[int]:
+    """Who reported which month and the published period (sql/periods).
+
+    Returns the loads with rows in the months that a move of the published period publishes
+    or withdraws: their projects must be derived again.
+    """
+    before = con.execute("select published_through from period_state").fetchone()
+    con.execute("create or replace temp table expected_units (unit_id varchar)")
+    if reference.expected_units:
+        con.executemany("insert into expected_units values (?)", [[u] for u in reference.expected_units])
+    reported_before = "true" if reference.expected_units is None else "false"
+    for file in sorted((SQL_DIR / "periods").glob("*.sql")):
+        con.execute(file.read_text(encoding="utf-8").replace("$reported_before", reported_before))
+    after = con.execute("select published_through from period_state").fetchone()
+    old, new = (before or [None])[0], after[0]
+    if before is not None and old == new:
+        return []
+    low, high = sorted([old or date.min, new or date.min])
+    return [load_id for (load_id,) in con.execute(
+        "select distinct load_id from ledger_rows where period_end > ? and period_end <= ?", [low, high]
+    ).fetchall()]
 
 
 def store_warnings(con: duckdb.DuckDBPyConnection) -> None:

@@ -25,9 +25,11 @@ class Filters:
     month_to: int = 12
     units: tuple[str, ...] = field(default_factory=tuple)
     chains: tuple[str, ...] = field(default_factory=tuple)
+    # count the months not yet published (sql/periods): an analyst's explicit choice
+    include_open: bool = False
 
     def previous_year(self) -> "Filters":
-        return Filters(self.year - 1, self.month_from, self.month_to, self.units, self.chains)
+        return Filters(self.year - 1, self.month_from, self.month_to, self.units, self.chains, self.include_open)
 
     def params(self) -> dict:
         return {
@@ -45,8 +47,16 @@ def sql(name: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(re.findall(r"\$([a-z_]+)", text))
 
 
+def use_open_state(cur: duckdb.DuckDBPyConnection) -> None:
+    """Make this cursor see the open months too (sql/state/open.sql); other cursors are untouched."""
+    (database,) = cur.execute("select current_database()").fetchone()
+    cur.execute((SQL_DIR / "state" / "open.sql").read_text(encoding="utf-8").replace("$db", f'"{database}"'))
+
+
 def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, **params) -> pl.DataFrame:
     """Execute sql/queries/<name>.sql; parameters it does not use are not passed."""
+    if filters is not None and filters.include_open:
+        use_open_state(cur)
     text, wanted = sql(name)
     given = {**(filters.params() if filters else {}), **params}
     start = time.perf_counter()
@@ -81,6 +91,8 @@ def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | No
     Python, caching and formatting them cost more memory and time than the rest of the
     page. The download runs `run`.
     """
+    if filters is not None and filters.include_open:
+        use_open_state(cur)
     text, wanted = sql(name)
     body = text.rstrip().rstrip(";")
     given = {k: v for k, v in {**(filters.params() if filters else {}), **params}.items() if k in wanted}

@@ -1,6 +1,7 @@
 -- Identity of the affected rows: the project code where any row of the same unit and
 -- name gives one, else unit + normalised name. seq orders occurrences so that a later
 -- ledger (data date, then load, sheet, row) updates: one sortable number per row.
+-- published: the row's period is published (sql/periods); a row of a later month waits.
 delete from row_keys
 where name_key in (select name_key from affected_names);
 
@@ -29,7 +30,8 @@ select
     -- days since 2000 (16 bits) | load (16) | sheet (8) | Excel row (20)
     (coalesce(date_diff('day', date '2000-01-01', a.period_end), 0)::bigint << 44)
         | (a.load_id::bigint << 28) | (least(a.sheet_index, 255)::bigint << 20) | a.excel_row
-        as seq
+        as seq,
+    a.period_end is null or coalesce(a.period_end <= (select published_through from period_state), false) as published
 from active_rows a
 left join code_by_name c using (name_key);
 

@@ -1,14 +1,17 @@
 -- The current state of each affected project: for every field, the latest value reported.
 -- Signing facts come from signed ledgers only; start, funds and progress from any ledger.
-delete from projects
-where project_key in (select project_key from affected_keys);
-
-insert into projects by name
+-- project_state(false): the published state of the affected projects, from rows of published
+-- months; project_state(true): every project a row of an open month touches, from all its
+-- rows (projects_open_delta, what an analyst sees who chooses the open month).
+create or replace temp macro project_state(open_) as table
 with affected_rows as (
     select k.project_key, k.seq, r.*
     from row_keys k
     join ledger_rows r using (load_id, sheet, excel_row)
-    where k.project_key in (select project_key from affected_keys)
+    where case
+        when open_ then k.project_key in (select project_key from row_keys where not published)
+        else k.published and k.project_key in (select project_key from affected_keys)
+    end
 ),
 
 latest as (
@@ -68,7 +71,21 @@ select
         when negotiation_date is not null then 'negotiating'
         else 'lead'
     end as stage
-from latest
+from latest;
+
+delete from projects
+where project_key in (select project_key from affected_keys);
+
+insert into projects by name
+select *
+from project_state(false)
 -- in signed-date order, so that a page's year filter (signed_in) reads only that year's
 -- row groups; warehouse.build keeps the whole table in this order
 order by signed_date nulls last, unit_id, project_key;
+
+-- rebuilt whole at every write: it holds only the projects of the open month's uploads
+delete from projects_open_delta;
+
+insert into projects_open_delta by name
+select *
+from project_state(true);

@@ -42,7 +42,7 @@ with library_rows as (
         substr(arg_max(k.name_key, k.seq), strpos(arg_max(k.name_key, k.seq), ':') + 1) as normalised_name
     from row_keys k
     join ledger_rows r using (load_id, sheet, excel_row)
-    where $full or k.project_key in (select project_key from affected_keys)
+    where k.published and ($full or k.project_key in (select project_key from affected_keys))
     group by k.project_key
 ),
 

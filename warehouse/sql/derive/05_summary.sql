@@ -1,11 +1,20 @@
 -- Facts every page asks for first, kept small so that a page does not scan a million
--- projects for them; recomputed in full at every write (a few milliseconds).
+-- projects for them; recomputed in full at every write (a few milliseconds). Each has an
+-- _open twin: the same fact with the months not yet published (sql/periods) counted.
 
--- the data date: the latest period end of an active load, else the latest date in the data
+-- the data date: the latest period end of an active load in the published period, else the
+-- latest date in the data
 create or replace table data_date as
 select coalesce(
-    (select max(period_end) from loads where status = 'active'),
+    (select max(period_end) from loads
+     where status = 'active' and period_end <= (select published_through from period_state)),
     (select max(greatest(coalesce(signed_date, date '1900-01-01'), coalesce(start_date, date '1900-01-01'))) from projects)
+) as as_of;
+
+create or replace table data_date_open as
+select coalesce(
+    (select max(period_end) from loads where status = 'active'),
+    (select as_of from data_date)
 ) as as_of;
 
 -- years with signed projects, the latest month of each and its project count (the
@@ -13,6 +22,22 @@ select coalesce(
 create or replace table signed_years as
 select year(signed_date) as year, max(month(signed_date)) as latest_month, count(*) as projects
 from projects
+join ref_units using (unit_id)
+where signed_date is not null
+group by all;
+
+create or replace table signed_years_open as
+with open_projects as (
+    select unit_id, signed_date
+    from projects
+    where project_key not in (select project_key from projects_open_delta)
+    union all
+    select unit_id, signed_date
+    from projects_open_delta
+)
+
+select year(signed_date) as year, max(month(signed_date)) as latest_month, count(*) as projects
+from open_projects
 join ref_units using (unit_id)
 where signed_date is not null
 group by all;
