@@ -27,7 +27,7 @@ def rollback(db: str | Path | None, load_id: int, user: str, note: str | None = 
 
     Its rows stay recorded (nothing is ever lost) and the rollback itself is an event.
     """
-    with writer(db) as con:
+    with writer(db, what="撤销") as con:
         status = con.execute("select status from loads where load_id = ?", [load_id]).fetchone()
         if status is None:
             raise RollbackRefused(f"没有编号为 {load_id} 的导入记录")
