@@ -16,6 +16,8 @@ from etl.read import KIND_NAMES, KINDS, Ledger, read_ledger
 from etl.reference import load_reference
 from warehouse import accounts
 
+from .format import md_text
+
 KIND_CHOICES = (None, *KINDS)  # None: as detected
 MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
 MB = 1024 * 1024
@@ -187,9 +189,10 @@ def problems_frame(ledger: Ledger) -> pl.DataFrame:
     )
 
 
-def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = None) -> LoadResult:
-    """Load the ledger (waiting for any other load to finish) and audit the attempt."""
-    result = load_ledger(ledger, data, user=user.name)
+def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = None, options: dict | None = None) -> LoadResult:
+    """Load the ledger (waiting for any other load to finish) and audit the attempt;
+    `options` are the corrections it was read with (recorded with the load)."""
+    result = load_ledger(ledger, data, user=user.name, options=options)
     accounts.audit(
         accounts.UPLOAD,
         user,
@@ -213,7 +216,7 @@ def result_message(result: LoadResult) -> tuple[str, str]:
     """(level, text) of a commit's outcome: success | info | error."""
     ledger = result.ledger
     if result.status == "loaded":
-        used = "、".join(s.name for s in ledger.sheets if s.used)
+        used = md_text("、".join(s.name for s in ledger.sheets if s.used))  # sheet names are the file's
         return "success", (
             f"已导入：第 {result.load_id} 次导入，{ledger.rows.height} 个项目行（工作表 {used}），"
             f"警告 {len(ledger.warnings)} 条。本次导入改变了哪些项目，可在「数据管理」中查看。"

@@ -90,7 +90,7 @@ class WarehouseBusy(RuntimeError):
     """Another writer holds the lock for longer than we are willing to wait."""
 
 
-class WriteFailed(RuntimeError):
+class WriteFailed(OSError):
     """A write could not be completed; the live file is unchanged. str(e) says why in Chinese."""
 
 
@@ -105,7 +105,7 @@ class DiskFull(WriteFailed):
         )
 
 
-class WarehouseDamaged(RuntimeError):
+class WarehouseDamaged(OSError):
     """The warehouse file exists but cannot be read: damaged, truncated or not a DuckDB file."""
 
     def __init__(self, path: Path, cause: BaseException | str):
@@ -140,16 +140,21 @@ def is_disk_full(exc: BaseException) -> bool:
     )
 
 
+# what DuckDB says of a truncated, overwritten or garbage database file
+DAMAGE_SIGNS = ("corrupt", "not a valid duckdb database", "checksum", "could not read enough bytes")
+
+
+def damage_said(exc: BaseException) -> bool:
+    """Whether DuckDB's error says the database file itself is damaged."""
+    return isinstance(exc, duckdb.Error) and any(sign in str(exc).lower() for sign in DAMAGE_SIGNS)
+
+
 def is_damage(exc: BaseException) -> bool:
-    """Whether a read failed because the file itself is unreadable (not a query's fault)."""
-    if isinstance(exc, WarehouseDamaged):
-        return True
-    if not isinstance(exc, duckdb.Error):
+    """Whether a read failed because the file is damaged or unreadable (not a query's fault):
+    a read-only reader's I/O errors all are, but for a lock another process holds."""
+    if "could not set lock" in str(exc).lower():
         return False
-    text = str(exc).lower()
-    return isinstance(exc, (duckdb.IOException, duckdb.SerializationException)) or any(
-        sign in text for sign in ("corrupt", "not a valid duckdb database", "checksum", "could not read enough bytes")
-    )
+    return isinstance(exc, (WarehouseDamaged, duckdb.IOException, duckdb.SerializationException)) or damage_said(exc)
 
 
 @contextmanager
@@ -218,6 +223,8 @@ def writer(
         except (OSError, duckdb.Error) as exc:
             if is_disk_full(exc):
                 raise DiskFull(what, needed, shutil.disk_usage(live.parent).free) from exc
+            if damage_said(exc):
+                raise WarehouseDamaged(live, exc) from exc
             raise
         finally:
             # the copy, its write-ahead log and DuckDB's spill folder beside it
