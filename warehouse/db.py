@@ -222,7 +222,8 @@ def writer(
             published = True
         except (OSError, duckdb.Error) as exc:
             if is_disk_full(exc):
-                raise DiskFull(what, needed, shutil.disk_usage(live.parent).free) from exc
+                # the estimate fell short: ask for more than there was when the write began
+                raise DiskFull(what, max(needed, free + WRITE_HEADROOM), free) from exc
             if damage_said(exc):
                 raise WarehouseDamaged(live, exc) from exc
             raise
