@@ -127,8 +127,6 @@ def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
     assert_shown_as_text(at.main, FILE_NAME, ACCOUNT, NOTE)
 
 
-@pytest.mark.xfail(strict=True, reason="ui/auth.py (another part of issue 17) writes the account name into "
-                   "st.caption as Markdown: account_sidebar needs ui.format.md_text(user.name)")
 def test_the_sidebar_shows_the_account_name_as_text(db):
     accounts.add_user(ACCOUNT, "admin", PASSWORD)
     at = login(AppTest.from_file(str(ROOT / "pages/manage/data.py"), default_timeout=60).run(), ACCOUNT)
