@@ -4,6 +4,9 @@ import logging
 
 import streamlit as st
 
+from ui.data import damaged_message
+from warehouse.db import is_damage
+
 st.set_page_config(page_title="招商引资数据分析", page_icon="static/favicon.png", layout="wide")
 
 PAGES = {
@@ -36,4 +39,7 @@ except Exception as exc:
     if type(exc).__module__.startswith("streamlit"):
         raise
     logging.getLogger("app").exception("page %s failed", page.title)
-    st.error("页面暂时无法显示，请稍后刷新。如持续出现，请联系管理员查看服务日志。")
+    if is_damage(exc):  # the cause is the file, not the page: say so
+        st.error(damaged_message(), icon=":material/broken_image:")
+    else:
+        st.error("页面暂时无法显示，请稍后刷新。如持续出现，请联系管理员查看服务日志。")

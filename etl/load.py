@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,19 +62,23 @@ def load_file(
     if data is None:
         data = path.read_bytes()
     ledger = read_ledger(path, kind, data=data, **read_options)
-    return load_ledger(ledger, data, db, user, read_options.get("allowed_units"))
+    return load_ledger(ledger, data, db, user, read_options.get("allowed_units"), options={"kind": kind, **read_options})
 
 
 def load_ledger(
-    ledger: Ledger, data: bytes, db: str | Path | None = None, user: str | None = None, allowed_units=None
+    ledger: Ledger, data: bytes, db: str | Path | None = None, user: str | None = None, allowed_units=None,
+    options: dict | None = None,
 ) -> LoadResult:
     """Load a ledger without errors. allowed_units (an uploader's unit ids) refuses rows whose
-    project code another unit's project holds; without it such rows transfer the project."""
+    project code another unit's project holds; without it such rows transfer the project.
+    `options` are the overrides it was read with (kind, period, money_unit, confirm_amounts),
+    recorded so that `python -m warehouse rebuild` reads the original alike."""
     if not ledger.ok:
         return LoadResult(ledger.file_name, "refused", ledger)
     live = db_path(db)
     user = user or current_user()
-    with writer(live) as con:
+    created: list[Path] = []  # archive entries this load adds; gone again if it fails
+    with writer(live, extra_bytes=len(data), what="导入", created=created) as con:
         previous = con.execute(
             "select load_id from loads where sha256 = ? and status = 'active'", [ledger.sha256]
         ).fetchone()
@@ -83,7 +88,7 @@ def load_ledger(
         ledger = check_codes(con, ledger, allowed_units)
         if not ledger.ok:
             return LoadResult(ledger.file_name, "refused", ledger)
-        archived = _archive(live, ledger, data)
+        archived = _archive(live, ledger, data, created)
         load_id = record_load(
             con,
             ledger.rows,
@@ -97,6 +102,7 @@ def load_ledger(
             file_size=ledger.size,
             sheets_used=[s.name for s in ledger.sheets if s.used],
             sheets_skipped=[f"{s.name}: {s.reason}" for s in ledger.sheets if not s.used],
+            read_options=recorded_options(options or {}),
         )
         build.refresh(con, [load_id])
         history.record_changes(con, load_id, "load", user)
@@ -117,14 +123,15 @@ def record_load(
     file_size: int | None = None,
     sheets_used=(),
     sheets_skipped=(),
+    read_options: dict | None = None,
 ) -> int:
     """Insert one load and its rows (through Arrow); the caller refreshes derived tables."""
     load_id = con.execute(
         """
         insert into loads (file_name, sha256, kind, period_label, period_start, period_end,
             sheets_used, sheets_skipped, rows_loaded, warning_count, loaded_at, loaded_by,
-            archive_path, file_size)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            archive_path, file_size, read_options)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         returning load_id
         """,
         [
@@ -135,6 +142,7 @@ def record_load(
             list(sheets_used), list(sheets_skipped),
             rows.height, sum(p.level == "warning" for p in problems), datetime.now(), user,
             archive_path, file_size,
+            json.dumps(read_options, ensure_ascii=False) if read_options is not None else None,
         ],
     ).fetchone()[0]
     con.register("incoming_rows", rows.with_columns(pl.lit(load_id, pl.Int32).alias("load_id")))
@@ -166,13 +174,35 @@ def _latest_date(rows: pl.DataFrame):
     return max(dates) if dates else None
 
 
-def _archive(live: Path, ledger: Ledger, data: bytes) -> Path:
-    """Keep the original bytes by content hash, so every load can be downloaded again."""
+def recorded_options(options: dict) -> dict:
+    """The read overrides as stored in loads.read_options (None: as detected)."""
+    period = options.get("period")
+    return {
+        "kind": options.get("kind"),
+        "period": period.label if period is not None else None,
+        "money_unit": options.get("money_unit"),
+        "confirm_amounts": bool(options.get("confirm_amounts")),
+    }
+
+
+def _archive(live: Path, ledger: Ledger, data: bytes, created: list[Path]) -> Path:
+    """Keep the original bytes by content hash, so every load can be downloaded again.
+
+    Appends to `created` what did not exist before (folders, the file), for the writer
+    to remove if the load fails; an original an earlier load archived is never touched.
+    """
     folder = archive_dir(live) / ledger.sha256[:2]
-    folder.mkdir(parents=True, exist_ok=True)
+    for directory in (archive_dir(live), folder):
+        if not directory.exists():
+            directory.mkdir()
+            created.append(directory)
     target = folder / f"{ledger.sha256}{Path(ledger.file_name).suffix.lower()}"
     if not target.exists():
         tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        created.append(target)
     return target

@@ -42,6 +42,8 @@ from etl import reference as _reference
 from warehouse import accounts
 from warehouse.accounts import ROLE_LABELS, RateLimited, User
 
+from .format import md_text
+
 log = logging.getLogger(__name__)
 
 FIRST_ADMIN_COMMAND = "python -m warehouse users add 管理员 --role admin"
@@ -259,7 +261,7 @@ def logout() -> None:
 def account_sidebar(user: User) -> None:
     """Who is logged in, and the logout button. `require*` call it; call it at most once a run."""
     with st.sidebar:
-        st.caption(f"已登录：{user.name}（{ROLE_LABELS.get(user.role, user.role)}）")
+        st.caption(f"已登录：{md_text(user.name)}（{ROLE_LABELS.get(user.role, user.role)}）")
         st.button("退出登录", key="auth_logout", on_click=logout, icon=":material/logout:")
 
 
@@ -298,7 +300,7 @@ def require(role: str, *, stop: bool = True) -> User | None:
     account_sidebar(user)
     if not user.can(role):
         st.error(
-            f"无权访问：本页需要{ROLE_LABELS[role]}或更高权限，当前账号「{user.name}」是{user.role_label}。",
+            f"无权访问：本页需要{ROLE_LABELS[role]}或更高权限，当前账号「{md_text(user.name)}」是{user.role_label}。",
             icon=":material/block:",
         )
         return _deny(stop)

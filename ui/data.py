@@ -9,11 +9,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from warehouse import queries
+from etl.reference import ROOT
+from warehouse import accounts, queries
 from warehouse import build
 from warehouse.db import Reader, db_path
 from warehouse.queries import Filters
 
+from .format import md_text
 from .table import SHOWN_ROWS
 
 
@@ -68,3 +70,25 @@ def query(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:
 
 def headline(filters: Filters) -> dict:
     return _headline(version(), filters)
+
+
+def damaged_message() -> str:
+    """What a page says when the warehouse file cannot be read: the file and the commands
+    for an administrator, whom to ask for everyone else."""
+    from . import auth  # the login module (and its account store) only on this rare path
+
+    try:
+        admin = (
+            auth.is_local_request() if not accounts.any_accounts()
+            else (user := auth.current_user()) is not None and user.can("admin")
+        )
+    except Exception:  # an unreadable account store too: show no server detail
+        admin = False
+    if not admin:
+        return "数据仓库文件已损坏或无法读取，页面无法显示数据；请联系管理员。"
+    path = db_path()
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    return (
+        f"数据仓库文件已损坏或无法读取（{md_text(shown)}）；请管理员运行 `python -m warehouse check`，"
+        "或从归档重建：`python -m warehouse rebuild --from-archive --out 新文件.duckdb`，核对后替换原文件。"
+    )

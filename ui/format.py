@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -39,3 +40,24 @@ def plain(text) -> str:
     if text is None:
         return ""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Every ASCII punctuation character: a backslash before any of them shows it as itself
+# (CommonMark), which makes links, images, emphasis, HTML, Streamlit's :color[] and
+# :icon: directives and $math$ inert.
+_MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+# GitHub-flavoured Markdown (Streamlit's) links bare URLs and e-mail addresses in the
+# text *after* escapes are resolved, so escaping cannot stop it: an invisible word
+# joiner inside the pattern does.
+_BARE_LINK = re.compile(r"(?i)(?<=[a-z]:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
+def md_text(text) -> str:
+    """A string from a file or a person (file, sheet or account name, cell text) for any
+    Streamlit call that renders Markdown (st.markdown, caption, success, error, ...):
+    shown exactly as written, never as a link, image, emphasis or HTML."""
+    if text is None:
+        return ""
+    joined = _BARE_LINK.sub(WORD_JOINER, str(text))
+    return _MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(), joined)

@@ -20,6 +20,8 @@ from warehouse.db import db_path
 
 from . import data as warehouse_data
 
+from .format import md_text
+
 KIND_CHOICES = (None, *KINDS)  # None: as detected
 MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
 MB = 1024 * 1024
@@ -196,12 +198,13 @@ def problems_frame(ledger: Ledger) -> pl.DataFrame:
     )
 
 
-def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = None) -> LoadResult:
+def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = None, options: dict | None = None) -> LoadResult:
     """Load the ledger (waiting for any other load to finish) and audit the attempt, whatever
     its outcome: loaded or duplicate as `upload`, refused or failed as `upload_failed`.
 
     An uploader's rows may not take over another unit's project (etl/ownership.py); an
-    administrator's may, and the transfers go into the audit entry.
+    administrator's may, and the transfers go into the audit entry. `options` are the
+    corrections it was read with (recorded with the load).
     """
     detail = {
         "file": ledger.file_name,
@@ -211,7 +214,8 @@ def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = No
         "rows": ledger.rows.height,
     }
     try:
-        result = load_ledger(ledger, data, user=user.name, allowed_units=None if user.can("admin") else set(user.units))
+        result = load_ledger(ledger, data, user=user.name, allowed_units=None if user.can("admin") else set(user.units),
+                             options=options)
     except Exception as exc:
         accounts.audit(accounts.UPLOAD_FAILED, user, ip, {**detail, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
         raise
@@ -253,7 +257,7 @@ def result_message(result: LoadResult) -> tuple[str, str]:
     """(level, text) of a commit's outcome: success | info | error."""
     ledger = result.ledger
     if result.status == "loaded":
-        used = "、".join(s.name for s in ledger.sheets if s.used)
+        used = md_text("、".join(s.name for s in ledger.sheets if s.used))  # sheet names are the file's
         return "success", (
             f"已导入：第 {result.load_id} 次导入，{ledger.rows.height} 个项目行（工作表 {used}），"
             f"警告 {len(ledger.warnings)} 条。本次导入改变了哪些项目，可在「数据管理」中查看。"
@@ -264,5 +268,5 @@ def result_message(result: LoadResult) -> tuple[str, str]:
             f"如需重新导入，请先在「数据管理」中撤销第 {result.load_id} 次导入。"
         )
     # errors found only at commit (another load landed meanwhile) are not in the shown list
-    late = "".join(f"\n\n{p.cell}：{p.message}" for p in ledger.errors if isinstance(p, CodeProblem))
+    late = "".join(f"\n\n{md_text(p.cell)}：{md_text(p.message)}" for p in ledger.errors if isinstance(p, CodeProblem))
     return "error", f"未导入：文件中有 {len(ledger.errors)} 处错误，请按问题清单修正后重新上传。{late}"

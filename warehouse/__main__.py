@@ -1,13 +1,15 @@
-"""Command line: `python -m warehouse summary --year YYYY [--json]` and `python -m warehouse users ...`."""
+"""Command line: `python -m warehouse summary --year YYYY [--json]`, `users ...`, `bulletin`,
+and an administrator's `check`, `rollback LOAD_ID` and `rebuild --from-archive`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import bulletins
-from .db import Reader, db_path
+from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
 
@@ -48,18 +50,125 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     _add_users_parser(commands)
     bulletins.add_parser(commands)
+    _add_repair_parsers(commands)
     args = parser.parse_args(argv)
 
     if args.command == "users":
         return _users(args)
+    if args.command == "rebuild":
+        return _rebuild(args)
     if not db_path(args.db).exists():
         print(f"数据仓库不存在：{db_path(args.db)}。请先运行 python -m etl sample 或 python -m etl load", file=sys.stderr)
         return 2
-    if args.command == "bulletin":
-        return bulletins.cli(args)
-    result = summary(args.db, args.year)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rollback":
+            return _rollback(args)
+        if args.command == "bulletin":
+            return bulletins.cli(args)
+        result = summary(args.db, args.year)
+    except (WarehouseBusy, WriteFailed) as failed:  # a full disk, another writer: nothing changed
+        print(f"错误：{failed}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if not is_damage(exc):
+            raise
+        print(_damaged(db_path(args.db), exc), file=sys.stderr)
+        return 1
     print(json.dumps(result, ensure_ascii=False) if args.json else _table(result))
     return 0
+
+
+# ---------------------------------------------------------------- check, rollback, rebuild
+
+
+def _add_repair_parsers(commands) -> None:
+    check = commands.add_parser("check", help="检查数据仓库：能否完整读取、版本、归档的原始文件、派生表")
+    check.add_argument("--db", help="数据仓库文件（默认 $WAREHOUSE_DB 或 data/warehouse.duckdb）")
+    rollback = commands.add_parser("rollback", help="撤销一次导入（与「数据管理」页面的撤销相同）")
+    rollback.add_argument("load_id", type=int, help="导入编号（「数据管理」导入记录中的编号）")
+    rollback.add_argument("--db", help="数据仓库文件")
+    rollback.add_argument("--user", help="记录为撤销人（默认当前系统用户）")
+    rollback.add_argument("--note", help="撤销原因")
+    rebuild = commands.add_parser("rebuild", help="按归档的原始文件依次重放全部有效导入，生成一个新的数据仓库")
+    rebuild.add_argument("--from-archive", action="store_true", required=True, help="从 <数据仓库>.archive/ 中的原始文件重建")
+    rebuild.add_argument("--db", help="源数据仓库（读取其导入记录和归档；默认 $WAREHOUSE_DB 或 data/warehouse.duckdb）")
+    rebuild.add_argument("--out", required=True, help="新数据仓库文件（不得已存在）")
+    for sub in (check, rollback, rebuild):
+        sub.error = _usage_error(sub)
+
+
+def _damaged(path, exc: BaseException) -> str:
+    return (
+        f"数据仓库文件已损坏或无法读取（{path}）。请运行 python -m warehouse check --db {path} 查看详情，"
+        f"或从归档重建：python -m warehouse rebuild --from-archive --db {path} --out 新文件.duckdb\n"
+        f"详情：{exc.__cause__ or exc}"
+    )
+
+
+def _check(args) -> int:
+    from .repair import check
+
+    path = db_path(args.db)
+    findings = check(path)
+    print(f"检查数据仓库：{path}")
+    for finding in findings:
+        print("  " + finding.line())
+    errors = sum(f.level == "error" for f in findings)
+    if not errors:
+        print("未发现问题")
+        return 0
+    print(
+        f"发现 {errors} 个问题。可从归档重建一个新的数据仓库，核对后替换：\n"
+        f"  python -m warehouse rebuild --from-archive --db {path} --out 新文件.duckdb"
+    )
+    return 1
+
+
+def _rollback(args) -> int:
+    from etl.load import current_user
+
+    from . import accounts
+    from .history import RollbackRefused, rollback
+
+    path = db_path(args.db)
+    user = args.user or current_user()
+    try:
+        file_name = rollback(path, args.load_id, user, args.note)
+    except RollbackRefused as refused:
+        print(f"未撤销：{refused}", file=sys.stderr)
+        return 1
+    try:
+        accounts.audit(accounts.ROLLBACK, user, None, {"load_id": args.load_id, "file": file_name, "note": args.note, "via": "命令行"})
+    except Exception as exc:  # the rollback stands; only its audit entry is missing
+        print(f"注意：已撤销，但未能写入审计日志（{accounts.accounts_path()}）：{exc}", file=sys.stderr)
+    print(f"已撤销第 {args.load_id} 次导入（{file_name}），各项指标已重新计算。撤销人：{user}")
+    return 0
+
+
+def _rebuild(args) -> int:
+    from .repair import RebuildRefused, rebuild
+
+    source, out = db_path(args.db), Path(args.out)
+    print(f"从 {source} 的归档重建到 {out}")
+    try:
+        replayed = rebuild(source, out)
+    except RebuildRefused as refused:
+        print(f"未重建：{refused}", file=sys.stderr)
+        return 1
+    except (WarehouseBusy, WriteFailed) as failed:
+        print(f"未重建：{failed}", file=sys.stderr)
+        return 1
+    for r in replayed:
+        print("  " + r.text, file=sys.stdout if r.ok else sys.stderr)
+    failed = [r for r in replayed if not r.ok]
+    print(
+        f"已生成 {out}：重放 {len(replayed) - len(failed)} 次导入"
+        + (f"，{len(failed)} 次未能重放（见上）" if failed else "")
+        + f"。核对无误后，可停止服务、替换 {source} 及其归档目录。"
+    )
+    return 1 if failed else 0
 
 
 # ---------------------------------------------------------------- users

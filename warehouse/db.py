@@ -17,7 +17,9 @@ discarded. This relies on POSIX rename semantics (Linux, macOS).
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import math
 import os
 import shutil
 import tempfile
@@ -88,6 +90,73 @@ class WarehouseBusy(RuntimeError):
     """Another writer holds the lock for longer than we are willing to wait."""
 
 
+class WriteFailed(OSError):
+    """A write could not be completed; the live file is unchanged. str(e) says why in Chinese."""
+
+
+class DiskFull(WriteFailed):
+    """The disk holding the warehouse has too little free space for a write."""
+
+    def __init__(self, what: str, needed: int, free: int | None = None):
+        self.needed, self.free = needed, free
+        now = f"，当前可用 {_mb(free)} MB" if free is not None else ""
+        super().__init__(
+            f"磁盘空间不足，{what}未完成，仓库未改动；请清理服务器磁盘（至少需要 {_mb(needed)} MB{now}）后重试"
+        )
+
+
+class WarehouseDamaged(OSError):
+    """The warehouse file exists but cannot be read: damaged, truncated or not a DuckDB file."""
+
+    def __init__(self, path: Path, cause: BaseException | str):
+        self.path = path
+        super().__init__(f"数据仓库文件已损坏或无法读取（{path}）：{cause}")
+
+
+def _mb(size: int) -> int:
+    return max(1, math.ceil(size / 2**20))
+
+
+# Room a write needs beyond the copy of the database: DuckDB's write-ahead log and the
+# blocks a checkpoint writes before it frees the old ones.
+WRITE_HEADROOM = 8 * 2**20
+
+
+def space_needed(live: Path, extra: int = 0) -> int:
+    """Free bytes a write needs: a copy of the database, what it adds (twice: archive and
+    tables), and headroom."""
+    size = live.stat().st_size if live.exists() else 0
+    return size + 2 * extra + WRITE_HEADROOM
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An OSError ENOSPC/EDQUOT, or DuckDB's I/O error for the same cause."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(exc).lower()
+    refused = "permission denied" in text or "read-only" in text
+    return isinstance(exc, duckdb.Error) and (
+        "no space left on device" in text or ("could not write" in text and not refused)
+    )
+
+
+# what DuckDB says of a truncated, overwritten or garbage database file
+DAMAGE_SIGNS = ("corrupt", "not a valid duckdb database", "checksum", "could not read enough bytes")
+
+
+def damage_said(exc: BaseException) -> bool:
+    """Whether DuckDB's error says the database file itself is damaged."""
+    return isinstance(exc, duckdb.Error) and any(sign in str(exc).lower() for sign in DAMAGE_SIGNS)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a read failed because the file is damaged or unreadable (not a query's fault):
+    a read-only reader's I/O errors all are, but for a lock another process holds."""
+    if "could not set lock" in str(exc).lower():
+        return False
+    return isinstance(exc, (WarehouseDamaged, duckdb.IOException, duckdb.SerializationException)) or damage_said(exc)
+
+
 @contextmanager
 def write_lock(path: Path, timeout: float = 600.0) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,18 +177,33 @@ def write_lock(path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 @contextmanager
-def writer(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer(
+    path: str | os.PathLike | None = None,
+    *,
+    extra_bytes: int = 0,
+    what: str = "写入",
+    created: list[Path] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to a private copy of the warehouse, published on success.
 
     Everything done inside the block becomes visible atomically when it exits normally;
-    an exception leaves the live file exactly as it was.
+    an exception leaves the live file exactly as it was, and removes the files and
+    (empty) folders the block listed in `created` (an archived original), still under
+    the lock so that no other writer can have come to rely on them. A full disk (refused
+    up front when the free space is visibly short of what the write needs, `extra_bytes`
+    being what it adds) raises DiskFull, saying that `what` (导入, 撤销) did not happen.
     """
     live = db_path(path)
     with write_lock(live):
         # holding the lock, any other temporary copy is a dead writer's leftover
         for stale in live.parent.glob(f".{live.name}.*.tmp*"):
-            stale.unlink(missing_ok=True)
+            _remove(stale)
+        needed = space_needed(live, extra_bytes)
+        free = shutil.disk_usage(live.parent).free
+        if free < needed:
+            raise DiskFull(what, needed, free)
         tmp = live.with_name(f".{live.name}.{uuid.uuid4().hex}.tmp")
+        published = False
         try:
             if live.exists():
                 shutil.copyfile(live, tmp)
@@ -135,9 +219,36 @@ def writer(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCon
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, live)
+            published = True
+        except (OSError, duckdb.Error) as exc:
+            if is_disk_full(exc):
+                # the estimate fell short: ask for more than there was when the write began
+                raise DiskFull(what, max(needed, free + WRITE_HEADROOM), free) from exc
+            if damage_said(exc):
+                raise WarehouseDamaged(live, exc) from exc
+            raise
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+            # the copy, its write-ahead log and DuckDB's spill folder beside it
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), tmp.with_name(tmp.name + ".tmp")):
+                _remove(leftover)
+            if not published:
+                for path in reversed(created or []):
+                    _discard(path)
+
+
+def _discard(path: Path) -> None:
+    """Undo a file or folder a failed write created; a folder only while it is empty."""
+    try:
+        path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a folder that meanwhile holds other files stays
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
@@ -150,7 +261,13 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
         "memory_limit": READER_MEMORY,
         "temp_directory": str(Path(tempfile.gettempdir()) / "warehouse-spill"),
     })
-    con.execute(f"attach '{_quote(path)}' as {ALIAS} (read_only)")
+    try:
+        con.execute(f"attach '{_quote(path)}' as {ALIAS} (read_only)")
+    except duckdb.Error as exc:
+        con.close()
+        if is_damage(exc) and path.exists():
+            raise WarehouseDamaged(path, exc) from exc
+        raise
     con.execute(f"use {ALIAS}")
     return con
 

@@ -22,13 +22,14 @@ class RollbackRefused(ValueError):
     """The load cannot be rolled back; str(e) says why in Chinese."""
 
 
-def rollback(db: str | Path | None, load_id: int, user: str, note: str | None = None) -> None:
+def rollback(db: str | Path | None, load_id: int, user: str, note: str | None = None) -> str:
     """Mark a load rolled back and derive again: the warehouse as if it had never been loaded.
 
     Its rows stay recorded (nothing is ever lost) and the rollback itself is an event.
+    Returns the load's file name.
     """
-    with writer(db) as con:
-        status = con.execute("select status from loads where load_id = ?", [load_id]).fetchone()
+    with writer(db, what="撤销") as con:
+        status = con.execute("select status, file_name from loads where load_id = ?", [load_id]).fetchone()
         if status is None:
             raise RollbackRefused(f"没有编号为 {load_id} 的导入记录")
         if status[0] != "active":
@@ -36,3 +37,4 @@ def rollback(db: str | Path | None, load_id: int, user: str, note: str | None = 
         con.execute("update loads set status = 'rolled_back' where load_id = ?", [load_id])
         build.refresh(con, [load_id])
         con.execute("insert into load_events values (?, ?, 'rollback', ?, ?)", [datetime.now(), load_id, user, note])
+    return status[1]

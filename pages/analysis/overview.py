@@ -53,7 +53,7 @@ st.subheader("年度目标进度")
 targets = data.query("overview_targets", filters)
 unknown = sorted(set(targets.get_column("metric")) - set(METRICS))
 if unknown:
-    st.warning("目标文件 targets.csv 中有无法识别的指标，已忽略：" + "、".join(unknown))
+    st.warning("目标文件 targets.csv 中有无法识别的指标，已忽略：" + fmt.md_text("、".join(unknown)))
 targets = targets.filter(pl.col("metric").is_in(list(METRICS)))
 if targets.is_empty():
     st.caption(f"{filters.year}年所选范围未设定年度目标。")

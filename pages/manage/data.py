@@ -12,8 +12,9 @@ from etl.read import KIND_NAMES
 from etl.reference import load_reference
 from ui import data, upload
 from ui.auth import audit_export, client_ip, require
+from ui.format import md_text
 from ui.table import table
-from warehouse.db import archive_dir, db_path
+from warehouse.db import WarehouseBusy, WriteFailed, archive_dir, db_path
 from warehouse.history import RollbackRefused
 
 CHANGES = {
@@ -130,10 +131,10 @@ with history_tab:
         )
         load = by_id[load_id]
         if load["status"] != "active":
-            st.warning(f"这次导入{status_text(load)}，其数据不计入任何指标。", icon=":material/undo:")
+            st.warning(f"这次导入{md_text(status_text(load))}，其数据不计入任何指标。", icon=":material/undo:")
         st.caption(
-            f"工作表：{'、'.join(load['sheets_used'] or []) or '—'} · 导入人：{load['loaded_by']}"
-            + (f" · 撤销说明：{load['rollback_note']}" if load["rollback_note"] else "")
+            f"工作表：{md_text('、'.join(load['sheets_used'] or [])) or '—'} · 导入人：{md_text(load['loaded_by'])}"
+            + (f" · 撤销说明：{md_text(load['rollback_note'])}" if load["rollback_note"] else "")
         )
 
         archived = archive_dir(db_path()) / load["archive_path"] if load["archive_path"] else None
@@ -207,10 +208,10 @@ with history_tab:
                 if st.button("撤销这次导入", type="primary", disabled=not confirmed, key=f"rollback-{load_id}", icon=":material/undo:"):
                     try:
                         upload.rollback(load_id, load["file_name"], user, client_ip(), note or None)
-                    except RollbackRefused as refused:
+                    except (RollbackRefused, WarehouseBusy, WriteFailed) as refused:  # a full disk says so
                         st.error(str(refused))
                     else:
-                        st.session_state["data_notice"] = f"已撤销第 {load_id} 次导入（{load['file_name']}），各项指标已重新计算。"
+                        st.session_state["data_notice"] = f"已撤销第 {load_id} 次导入（{md_text(load['file_name'])}），各项指标已重新计算。"
                         st.rerun()
         elif load["status"] == "active":
             st.caption("撤销导入需要管理员账号。")

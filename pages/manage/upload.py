@@ -12,7 +12,7 @@ from ui import upload
 from ui.auth import client_ip, require
 from ui.table import XLSX, table
 from ui.upload_report import error_report, report_name
-from warehouse.db import WarehouseBusy
+from warehouse.db import WarehouseBusy, WriteFailed
 
 TEMPLATES = ROOT / "data" / "templates"
 TEMPLATE_FILES = ("签约项目台账模板.xlsx", "开工项目台账模板.xlsx")
@@ -200,10 +200,10 @@ def show_file(uploaded) -> None:
         with st.status("正在导入…", expanded=True) as status:
             st.write("等待其他导入完成（导入逐个进行）")
             try:
-                result = upload.commit(ledger, data, user, client_ip())
-            except WarehouseBusy as busy:
+                result = upload.commit(ledger, data, user, client_ip(), dict(key))
+            except (WarehouseBusy, WriteFailed) as failed:  # a full disk, a queue too long: the cause
                 status.update(label="未导入", state="error")
-                st.error(str(busy))
+                st.error(str(failed))
                 return
             st.write("已写入并重新计算项目")
             status.update(label="导入完成", state="complete", expanded=False)
