@@ -8,24 +8,30 @@ import json
 import sys
 from pathlib import Path
 
-from . import bulletins
+from . import build, bulletins, periods
 from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
 
 
-def summary(db: str | None, year: int) -> dict:
-    figures = headline(Reader(db).cursor(), Filters(year))
+def summary(db: str | None, year: int, include_open: bool = False) -> dict:
+    """The headline figures of a year at the published period (with include_open: of
+    everything loaded, open months too), and the month they are published through."""
+    cur = Reader(db).cursor()
+    published = periods.state(cur).published_through
+    figures = headline(cur, Filters(year, include_open=include_open))
     result = {"year": year}
     for key in HEADLINE:
         value = figures[key]
         result[key] = float(value) if value is not None and not isinstance(value, int) else value
     result["as_of"] = figures["as_of"].isoformat() if figures["as_of"] else None
+    result["published_through"] = f"{published:%Y-%m}" if published else None
     return result
 
 
 def _table(result: dict) -> str:
-    lines = [f"{result['year']}年签约项目（数据截至 {result['as_of'] or '—'}）"]
+    published = result["published_through"]
+    lines = [f"{result['year']}年签约项目（数据截至 {result['as_of'] or '—'}；已发布至 {published or '—'}）"]
     for key in HEADLINE:
         metric = METRICS[key]
         value = result[key]
@@ -48,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--db")
     s.add_argument("--year", type=int, required=True)
     s.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    s.add_argument("--include-open", action="store_true", help="把尚未发布（未完结）月份的台账也计入")
     _add_users_parser(commands)
     bulletins.add_parser(commands)
+    periods.add_parser(commands)
     _add_repair_parsers(commands)
     args = parser.parse_args(argv)
 
@@ -67,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             return _rollback(args)
         if args.command == "bulletin":
             return bulletins.cli(args)
-        result = summary(args.db, args.year)
+        # a warehouse written by older code gets this code's tables and views first, as the app does
+        build.ensure_current(db_path(args.db))
+        if args.command == "period":
+            return periods.cli(args, _actor())
+        result = summary(args.db, args.year, args.include_open)
     except (WarehouseBusy, WriteFailed) as failed:  # a full disk, another writer: nothing changed
         print(f"错误：{failed}", file=sys.stderr)
         return 1

@@ -49,7 +49,7 @@ def sql(name: str) -> tuple[str, frozenset[str]]:
 
 def use_open_state(cur: duckdb.DuckDBPyConnection) -> None:
     """Make this cursor see the open months too (sql/state/open.sql); other cursors are untouched."""
-    (database,) = cur.execute("select current_database()").fetchone()
+    [(database,)] = cur.execute("select current_database()").fetchall()
     cur.execute((SQL_DIR / "state" / "open.sql").read_text(encoding="utf-8").replace("$db", f'"{database}"'))
 
 

@@ -1,0 +1,156 @@
+"""The reporting cycle: a figure moves only when its month is complete or closed by an admin."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import workbooks as wb
+from etl.load import load_file
+from warehouse import periods
+from warehouse.db import Reader, archive_dir
+from warehouse.queries import Filters, headline
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_2025 = {"signed_projects": 402, "as_of": date(2025, 9, 30)}
+
+
+@pytest.fixture
+def city(sample_db, tmp_path, monkeypatch) -> Path:
+    """A private copy of the sample warehouse (every month through 2025-09 complete)."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_db, db)
+    shutil.copytree(archive_dir(sample_db), archive_dir(db))
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    return db
+
+
+def early_october(tmp_path) -> Path:
+    """临猗县 reports 1-10月 before anyone else: one new signing of 5 亿元 in October."""
+    return wb.signed_ledger(
+        tmp_path, [("临猗县十月新签项目", "临猗县", 50000, date(2025, 10, 15), "新能源")],
+        name="2025年1-10月临猗县签约项目台账.xlsx",
+    )
+
+
+def figures(db: Path, include_open: bool = False) -> dict:
+    return headline(Reader(db).cursor(), Filters(2025, include_open=include_open))
+
+
+def period_state(db: Path) -> periods.PeriodState:
+    return periods.state(Reader(db).cursor())
+
+
+def test_an_early_county_does_not_move_the_published_figures(city, tmp_path):
+    # one county's 1-10月 upload made 1-10月 the city's period and dropped 同比 by 8 points
+    before = figures(city)
+    assert {k: before[k] for k in SAMPLE_2025} == SAMPLE_2025
+    assert load_file(early_october(tmp_path), db=city, user="临猗县上传员").status == "loaded"
+
+    assert figures(city) == before
+    state = period_state(city)
+    assert (state.published_through, state.open_through) == (date(2025, 9, 30), date(2025, 10, 31))
+    assert state.open_label() == "（未完结，已报 1/19）"
+    # the analyst who asks for the open month sees it
+    opened = figures(city, include_open=True)
+    assert (opened["signed_projects"], opened["as_of"]) == (403, date(2025, 10, 31))
+    assert opened["signed_amount_yi"] == before["signed_amount_yi"] + 5
+
+
+def test_the_board_shows_who_reported_the_open_month(city, tmp_path):
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    board = periods.board(Reader(city).cursor(), date(2025, 10, 1), date(2025, 10, 1), today=date(2025, 11, 3))
+    statuses = dict(zip(board.get_column("unit_name"), board.get_column("status")))
+    assert len(statuses) == 19
+    assert statuses.pop("临猗县") == "逾期报送"  # loaded today, after the 5 November deadline
+    assert set(statuses.values()) == {"待报"}  # 3 November: the others are not late yet
+    late = periods.board(Reader(city).cursor(), date(2025, 10, 1), date(2025, 10, 1), today=date(2025, 11, 6))
+    assert late.filter(late["unit_name"] != "临猗县").get_column("status").unique().to_list() == ["缺报"]
+
+
+def test_an_admin_closes_the_month_naming_who_is_missing_and_can_reopen_it(city, tmp_path):
+    before = figures(city)
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    missing = periods.close_month(city, date(2025, 10, 1), "admin")
+    assert len(missing) == 18 and "临猗县" not in missing and missing[0] == "盐湖区"
+    closed = figures(city)
+    assert (closed["signed_projects"], closed["as_of"]) == (403, date(2025, 10, 31))
+    assert period_state(city).published_through == date(2025, 10, 31)
+    with pytest.raises(periods.PeriodRefused, match="已经发布过"):
+        periods.close_month(city, date(2025, 10, 1), "admin")
+
+    periods.reopen_month(city, date(2025, 10, 1), "admin")
+    assert figures(city) == before
+    from warehouse import accounts
+
+    assert [e.action for e in accounts.audit_log()][:2] == [periods.PERIOD_REOPEN, periods.PERIOD_CLOSE]
+
+
+def test_nil_reports_complete_a_month(city, tmp_path):
+    # 本月无新增 is a report; silence is not
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    from etl.reference import load_reference
+
+    others = [u.unit_id for u in load_reference().units if u.name != "临猗县"]
+    for unit_id in others[:-1]:
+        periods.file_nil_report(city, unit_id, date(2025, 10, 1), "staff")
+    assert period_state(city).open_label() == "（未完结，已报 18/19）"
+    assert figures(city)["signed_projects"] == 402
+    periods.file_nil_report(city, others[-1], date(2025, 10, 1), "staff")
+    assert period_state(city).published_through == date(2025, 10, 31)
+    assert figures(city)["signed_projects"] == 403
+    with pytest.raises(periods.PeriodRefused, match="已经报送过2025年10月（本月无新增）"):
+        periods.file_nil_report(city, others[0], date(2025, 10, 1), "staff")
+    with pytest.raises(periods.PeriodRefused, match="已经报送过2025年10月（台账）"):
+        periods.file_nil_report(city, load_reference().units[1].unit_id, date(2025, 10, 1), "staff")
+
+
+def test_rolling_back_the_early_upload_leaves_no_open_month(city, tmp_path):
+    from warehouse.history import rollback
+
+    result = load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    rollback(city, result.load_id, "admin")
+    state = period_state(city)
+    assert (state.published_through, state.open_through, state.open_label()) == (date(2025, 9, 30), date(2025, 9, 30), "")
+    assert figures(city, include_open=True) == figures(city)
+
+
+def test_summary_reports_the_published_period_and_counts_open_months_on_request(city, tmp_path):
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    env = {**os.environ, "WAREHOUSE_DB": str(city)}
+
+    def summary(*extra):
+        result = subprocess.run([sys.executable, "-m", "warehouse", "summary", "--year", "2025", "--json", *extra],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    published, everything = summary(), summary("--include-open")
+    assert (published["signed_projects"], published["as_of"], published["published_through"]) == (402, "2025-09-30", "2025-09")
+    assert (everything["signed_projects"], everything["as_of"], everything["published_through"]) == (403, "2025-10-31", "2025-09")
+    assert set(published) == set(everything)
+
+
+def test_the_period_command_closes_and_shows_the_months(city, tmp_path):
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    env = {**os.environ, "WAREHOUSE_DB": str(city)}
+
+    def period(*args):
+        return subprocess.run([sys.executable, "-m", "warehouse", "period", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    status = period("status")
+    assert status.returncode == 0, status.stderr
+    assert "已发布至：2025年9月" in status.stdout
+    assert "2025-10  未完结  已报 1/19，未报：盐湖区、万荣县" in status.stdout
+    bad = period("close", "2025/10")
+    assert (bad.returncode, bad.stderr.strip()) == (1, "错误：月份「2025/10」格式不对，应为 YYYY-MM，如 2025-10")
+    closed = period("close", "2025-10", "--user", "市中心管理员")
+    assert closed.returncode == 0, closed.stderr
+    assert closed.stdout.startswith("已发布 2025年10月，未报单位：盐湖区、万荣县")
+    assert "已发布至：2025年10月" in closed.stdout
