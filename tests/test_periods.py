@@ -88,7 +88,7 @@ def test_an_admin_closes_the_month_naming_who_is_missing_and_can_reopen_it(city,
     assert figures(city) == before
     from warehouse import accounts
 
-    assert [e.action for e in accounts.audit_log()][:2] == [periods.PERIOD_REOPEN, periods.PERIOD_CLOSE]
+    assert [e.action for e in accounts.audit_log()][:2] == [accounts.PERIOD_REOPEN, accounts.PERIOD_CLOSE]
 
 
 def test_nil_reports_complete_a_month(city, tmp_path):
@@ -154,3 +154,54 @@ def test_the_period_command_closes_and_shows_the_months(city, tmp_path):
     assert closed.returncode == 0, closed.stderr
     assert closed.stdout.startswith("已发布 2025年10月，未报单位：盐湖区、万荣县")
     assert "已发布至：2025年10月" in closed.stdout
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.fixture
+def staff_on_city(city, staff_env, monkeypatch):
+    """The pages over the private sample copy, with accounts of their own."""
+    monkeypatch.setenv("WAREHOUSE_DB", str(city))
+    from warehouse import accounts
+
+    accounts.add_user("admin", "admin", "s3cret password")
+    accounts.add_user("临猗上传员", "uploader", "s3cret password", ["临猗县"])
+    return city
+
+
+def logged_in(page: str, name: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    at.text_input[0].input(name)
+    at.text_input[1].input("s3cret password")
+    at.button[0].click()
+    return at.run()
+
+
+def test_the_centre_closes_the_open_month_from_the_data_page(staff_on_city, tmp_path):
+    load_file(early_october(tmp_path), db=staff_on_city, user="临猗上传员")
+    at = logged_in("pages/manage/data.py", "admin")
+    assert not at.exception
+    at.selectbox(key="board_end").select(date(2025, 10, 1)).run()
+    board = next(d.value for d in at.dataframe if "单位" in d.value.columns)  # pandas, as AppTest gives it
+    assert len(board) == 19 and list(board.columns[1:]) == [f"2025年{m}月" for m in range(5, 11)]
+    october = dict(zip(board["单位"], board["2025年10月"]))
+    assert october.pop("临猗县") == "逾期报送" and set(october.values()) == {"缺报"}
+    assert any("报送：10月已报 1/19（未完结，未计入）" in c.value for c in at.caption)
+    at.selectbox(key="close_month").select(date(2025, 10, 1))
+    at.checkbox(key="close_confirm").check().run()
+    at.button(key="close_month_button").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["已发布 2025年10月"]
+    assert period_state(staff_on_city).published_through == date(2025, 10, 31)
+
+
+def test_an_uploader_files_a_nil_report_for_its_own_unit_only(staff_on_city):
+    at = logged_in("pages/manage/upload.py", "临猗上传员")
+    assert not at.exception
+    assert at.selectbox(key="nil_unit").options == ["临猗县"]
+    at.button(key="nil_button").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("已报送：临猗县") and at.success[0].value.endswith("本月无新增")

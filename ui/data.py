@@ -10,8 +10,7 @@ import polars as pl
 import streamlit as st
 
 from etl.reference import ROOT
-from warehouse import accounts, queries
-from warehouse import build
+from warehouse import accounts, build, periods, queries
 from warehouse.db import Reader, db_path
 from warehouse.queries import Filters
 
@@ -37,6 +36,16 @@ def available() -> bool:
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _query(version: str, name: str, filters: Filters | None, params: tuple) -> pl.DataFrame:
     return queries.run(reader().cursor(), name, filters, **dict(params))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _period_state(version: str) -> periods.PeriodState:
+    return periods.state(reader().cursor())
+
+
+def period_state() -> periods.PeriodState:
+    """The published period and the open month's reports (warehouse.periods)."""
+    return _period_state(version())
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -23,6 +23,16 @@ def as_of(day: date | None) -> str:
     return f"数据截至 {day:%Y年%m月%d日}" if day else "暂无数据"
 
 
+def reporting(state, included: bool) -> str:
+    """The reporting cycle in a few words: 报送：10月已报 1/19（未计入） or 已发布至 2025年9月."""
+    if state.has_open_month:
+        counted = "已计入，未完结" if included else "未完结，未计入"
+        return f"报送：{state.open_through:%-m}月已报 {state.open_reported}/{state.open_expected}（{counted}）"
+    if state.published_through:
+        return f"已发布至 {state.published_through:%Y年%-m月}"
+    return "尚无已发布的月份"
+
+
 def change(current, previous, unit: str) -> str | None:
     """同比 text for st.metric's delta: the difference and, for amounts and counts, the growth."""
     if current is None or previous is None:

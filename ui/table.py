@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import polars as pl
@@ -24,6 +25,8 @@ def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key:
     in all, and fetch_all, which gives every row, shaped like `frame`, when the download
     is clicked.
     """
+    # a period label may hold "1/19": no character a file system refuses in the name
+    file_stem = re.sub(r'[\\/:*?"<>|]', "-", file_stem)
     # dates without the 00:00:00 a datetime column would show, unless the page says otherwise
     config = {name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name, dtype in frame.schema.items() if dtype == pl.Date}
     config.update(dataframe_args.pop("column_config", None) or {})

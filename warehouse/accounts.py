@@ -76,6 +76,9 @@ UPLOAD = "upload"
 UPLOAD_FAILED = "upload_failed"  # refused with errors, or failed with an exception
 ROLLBACK = "rollback"
 ROLLBACK_FAILED = "rollback_failed"  # refused (already rolled back, no such load) or failed
+NIL_REPORT = "nil_report"  # 本月无新增 (warehouse.periods)
+PERIOD_CLOSE = "period_close"  # an admin publishes a month with units missing
+PERIOD_REOPEN = "period_reopen"
 
 SCHEMA_VERSION = 1
 SCHEMA = """

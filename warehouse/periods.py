@@ -24,11 +24,6 @@ from . import accounts, build
 from .db import Reader, WarehouseBusy, WriteFailed, db_path, writer
 from .queries import run
 
-NIL_REPORT = "nil_report"
-NIL_REPORT_WITHDRAWN = "nil_report_withdrawn"
-PERIOD_CLOSE = "period_close"
-PERIOD_REOPEN = "period_reopen"
-
 
 class PeriodRefused(ValueError):
     """The action cannot be taken; str(e) says why in Chinese."""
@@ -102,7 +97,7 @@ def file_nil_report(db: str | Path | None, unit_id: str, month: date, user: str,
             [unit_id, month, datetime.now(), user],
         )
         build.refresh(con, [])
-    accounts.audit(NIL_REPORT, user, ip, {"unit": _unit_name(unit_id), "month": f"{month:%Y-%m}"})
+    accounts.audit(accounts.NIL_REPORT, user, ip, {"unit": _unit_name(unit_id), "month": f"{month:%Y-%m}"})
 
 
 def close_month(db: str | Path | None, month: date, user: str, ip: str | None = None) -> list[str]:
@@ -119,7 +114,7 @@ def close_month(db: str | Path | None, month: date, user: str, ip: str | None = 
             "insert into period_actions values (?, 'close', ?, ?, ?)", [month, datetime.now(), user, missing]
         )
         build.refresh(con, [])
-    accounts.audit(PERIOD_CLOSE, user, ip, {"month": f"{month:%Y-%m}", "missing": missing})
+    accounts.audit(accounts.PERIOD_CLOSE, user, ip, {"month": f"{month:%Y-%m}", "missing": missing})
     return list(missing)
 
 
@@ -132,7 +127,7 @@ def reopen_month(db: str | Path | None, month: date, user: str, ip: str | None =
             raise PeriodRefused(f"{month:%Y年%-m月}没有被管理员发布过，无需撤回")
         con.execute("insert into period_actions values (?, 'reopen', ?, ?, null)", [month, datetime.now(), user])
         build.refresh(con, [])
-    accounts.audit(PERIOD_REOPEN, user, ip, {"month": f"{month:%Y-%m}"})
+    accounts.audit(accounts.PERIOD_REOPEN, user, ip, {"month": f"{month:%Y-%m}"})
 
 
 def _one(cur: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> tuple | None:

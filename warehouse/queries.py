@@ -53,9 +53,11 @@ def use_open_state(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute((SQL_DIR / "state" / "open.sql").read_text(encoding="utf-8").replace("$db", f'"{database}"'))
 
 
-def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, **params) -> pl.DataFrame:
-    """Execute sql/queries/<name>.sql; parameters it does not use are not passed."""
-    if filters is not None and filters.include_open:
+def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, *, include_open: bool = False,
+        **params) -> pl.DataFrame:
+    """Execute sql/queries/<name>.sql; parameters it does not use are not passed. With
+    include_open (or the filters'), the open months count (use_open_state)."""
+    if include_open or (filters is not None and filters.include_open):
         use_open_state(cur)
     text, wanted = sql(name)
     given = {**(filters.params() if filters else {}), **params}

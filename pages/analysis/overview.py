@@ -34,7 +34,7 @@ has_previous = filters.year - 1 in data.query("years").get_column("year").to_lis
 previous = data.headline(filters.previous_year()) if has_previous else None
 period = describe(filters)
 st.caption(
-    f"{period} · {fmt.as_of(figures['as_of'])}"
+    f"{period} · {fmt.as_of(figures['as_of'])} · {fmt.reporting(data.period_state(), filters.include_open)}"
     + ("" if has_previous else f" · 仓库中没有{filters.year - 1}年数据，不显示同比")
 )
 

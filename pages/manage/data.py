@@ -10,7 +10,7 @@ import streamlit as st
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
 from etl.reference import load_reference
-from ui import data, upload
+from ui import data, reporting, upload
 from ui.auth import audit_export, client_ip, require
 from ui.format import md_text
 from ui.table import table
@@ -76,7 +76,9 @@ if notice := st.session_state.pop("data_notice", None):
 
 # the data-quality findings are the page's one costly query: run only while their tab is
 # open (a tab change reruns the page); the other tabs are cheap and always drawn
-history_tab, quality_tab, trace_tab = st.tabs(["导入记录", "数据质量", "项目溯源"], key="data_tab", on_change="rerun")
+history_tab, quality_tab, trace_tab, reporting_tab = st.tabs(
+    ["导入记录", "数据质量", "项目溯源", "报送进度"], key="data_tab", on_change="rerun"
+)
 for kept in ("quality_year", "quality_unit"):
     # a widget not drawn in a run loses its value: keep the choices of a closed tab
     if kept in st.session_state:
@@ -326,3 +328,12 @@ with trace_tab:
                 },
             )
             st.caption("按数据期排列：每个字段取最后一次填报的值（签约信息只取签约台账）。")
+
+# ---------------------------------------------------------------- reporting
+
+with reporting_tab:
+    # the centre sees every unit; an uploader its own units
+    reporting.board(() if is_admin else tuple(sorted(user.units)))
+    reporting.months_table()
+    if is_admin:
+        reporting.close_form(user)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from etl.read import KIND_NAMES
 from etl.reference import ROOT, load_reference
-from ui import upload
+from ui import data, reporting, upload
 from ui.auth import client_ip, require
 from ui.table import XLSX, table
 from ui.upload_report import error_report, report_name
@@ -43,6 +43,13 @@ with st.expander("空白模板与文件要求", icon=":material/description:"):
             key=f"template-{name}",
         )
     st.write(upload.limits_text())
+
+with st.expander("报送进度与本月无新增", icon=":material/event_available:"):
+    if data.available():
+        reporting.board(() if allowed_units is None else tuple(sorted(allowed_units)))
+        reporting.nil_report_form(user)
+    else:
+        st.caption("数据仓库尚未建立。")
 
 uploads = st.file_uploader(
     "选择或拖入台账文件（可一次选择多个）",
