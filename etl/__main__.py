@@ -56,11 +56,11 @@ def _print_problems(problems, errors_only: bool) -> None:
 
 def _check(args) -> int:
     """What `load` would say about each file, without opening the warehouse."""
-    from .read import read_ledger
+    from .isolate import read_isolated
 
     def check(path: Path) -> bool:
         try:
-            ledger = read_ledger(path, args.kind)
+            ledger = read_isolated(path.name, path.read_bytes(), kind=args.kind)
         except OSError as exc:
             print(f"✗ {path.name}：无法读取：{exc}", file=sys.stderr)
             return False

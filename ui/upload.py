@@ -9,10 +9,11 @@ import polars as pl
 import streamlit as st
 
 from etl import files
+from etl.isolate import read_isolated
 from etl.load import LoadResult, load_ledger
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
-from etl.read import KIND_NAMES, KINDS, Ledger, read_ledger
+from etl.read import KIND_NAMES, KINDS, Ledger
 from etl.reference import load_reference
 from warehouse import accounts
 
@@ -120,9 +121,8 @@ def months_of(period: Period | None) -> tuple[int, int, int]:
 
 
 def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None) -> Ledger:
-    return read_ledger(
-        name, kind, data=data, display_name=name, period=period, money_unit=money_unit, allowed_units=allowed_units
-    )
+    """Read in a worker process: a file that exhausts memory or time ends the worker, not the server."""
+    return read_isolated(name, data, kind=kind, period=period, money_unit=money_unit, allowed_units=allowed_units)
 
 
 def kind_label(kind: str | None) -> str:
