@@ -4,6 +4,7 @@ tables, and load it through the same code as `python -m etl load`."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
@@ -20,6 +21,7 @@ from warehouse import accounts
 KIND_CHOICES = (None, *KINDS)  # None: as detected
 MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
 MB = 1024 * 1024
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # what etl.files reads
 
 # Chinese names of the parsed fields (mapping table) and of the preview's columns
 FIELD_LABELS = {
@@ -100,12 +102,32 @@ def limits_text() -> str:
     )
 
 
-def too_large(size: int) -> str | None:
-    """Why a file of `size` bytes is refused before it is read, or None."""
+def refusal(name: str, size: int) -> str | None:
+    """Why an uploaded file is refused before it is read (its type or size), or None.
+
+    The uploader accepts any file so that these reasons reach staff in Chinese, not
+    Streamlit's English rejection.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        return (
+            f"「{name}」不是台账文件（扩展名为 {suffix or '空'}），未读取。"
+            f"请上传 Excel 或 CSV 文件（{'、'.join(SUFFIXES)}）。"
+        )
     limit = size_limit()
     if size <= limit:
         return None
-    return f"文件过大（{size_text(size)}），上限为 {size_text(limit)}，未读取。请按月份或县（市、区）拆分后分别上传。"
+    return (
+        f"文件过大：「{name}」为 {size_text(size)}，上限为 {size_text(limit)}，未读取。"
+        "请按月份或县（市、区）拆分后分别上传。"
+    )
+
+
+def file_refused(ledger: Ledger) -> str | None:
+    """The reason a file was refused as a whole (no sheet was read), or None."""
+    if ledger.sheets or not ledger.errors:
+        return None
+    return "\n\n".join(p.message for p in ledger.errors)
 
 
 def period_of(year: int, month_from: int, month_to: int) -> Period:
