@@ -15,12 +15,13 @@ from etl.load import LoadResult, load_ledger
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import KIND_NAMES, KINDS, Ledger
-from etl.reference import load_reference
+from etl.reference import ROOT, load_reference
 from warehouse import accounts
 
 KIND_CHOICES = (None, *KINDS)  # None: as detected
 MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
 MB = 1024 * 1024
+UPLOADER_CSS = ROOT / "static" / "upload.css"
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # what etl.files reads
 
 # Chinese names of the parsed fields (mapping table) and of the preview's columns
@@ -121,6 +122,19 @@ def refusal(name: str, size: int) -> str | None:
         f"文件过大：「{name}」为 {size_text(size)}，上限为 {size_text(limit)}，未读取。"
         "请按月份或县（市、区）拆分后分别上传。"
     )
+
+
+def uploader_css() -> str:
+    """<style> putting the uploader's texts in Chinese (static/upload.css), with our limits."""
+    ceiling = st.get_option("server.maxUploadSize") * MB
+    texts = {
+        "--upload-button": "选择文件",
+        "--upload-hint": f"或拖入此处；每个文件不超过 {size_text(size_limit())}",
+        "--upload-drop": "松开鼠标即可上传",
+        "--upload-failed": f"未上传：文件超过 {size_text(ceiling)} 或连接中断，请拆分文件或刷新页面后重试",
+    }
+    variables = "".join(f'{name}: "{text}";' for name, text in texts.items())
+    return f"<style>:root {{ {variables} }}\n{UPLOADER_CSS.read_text(encoding='utf-8')}</style>"
 
 
 def file_refused(ledger: Ledger) -> str | None:

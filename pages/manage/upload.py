@@ -44,6 +44,7 @@ with st.expander("空白模板与文件要求", icon=":material/description:"):
         )
     st.write(upload.limits_text())
 
+st.html(upload.uploader_css())
 uploads = st.file_uploader(
     "选择或拖入台账文件（可一次选择多个）",
     type=None,  # any file: upload.refusal says in Chinese which ones are not ledgers
