@@ -30,6 +30,8 @@ MB = 1024 * 1024
 MEMORY_LIMIT_BYTES = int(os.environ.get("ETL_READ_MEMORY_MB", "2048")) * MB
 TIME_LIMIT_S = float(os.environ.get("ETL_READ_TIMEOUT_S", "120"))
 MAX_IDLE_WORKERS = 2
+# reads at once, each in its own worker: bounds the memory hostile uploads can claim together
+MAX_WORKERS = int(os.environ.get("ETL_READ_WORKERS", "2"))
 ADVICE = "文件可能含有大量空白格式或隐藏内容，请另存为新文件后再上传"
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,7 @@ class _Worker:
 
 _idle: list[_Worker] = []
 _lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_WORKERS)
 
 
 def _take() -> _Worker:
@@ -158,9 +161,15 @@ def warm_up() -> None:
 
 def run_isolated(name: str, fn, *args, memory: int | None = None, timeout: float | None = None, **kwargs):
     """fn(*args, **kwargs) in a worker; raises WorkerFailed (Chinese, naming `name`) when
-    the worker exceeds `memory` bytes or `timeout` seconds, or dies."""
+    the worker exceeds `memory` bytes or `timeout` seconds, or dies. Waits while
+    MAX_WORKERS reads are running; the wait does not count against `timeout`."""
     memory = MEMORY_LIMIT_BYTES if memory is None else memory
     timeout = TIME_LIMIT_S if timeout is None else timeout
+    with _slots:
+        return _run(name, fn, args, kwargs, memory, timeout)
+
+
+def _run(name: str, fn, args, kwargs, memory: int, timeout: float):
     worker = _take()
     try:
         result = worker.call(name, memory, timeout, fn, args, kwargs)
