@@ -53,6 +53,10 @@ def crash_message(name: str) -> str:
     return f"读取「{name}」时读取程序意外退出，已停止；文件可能已损坏，请用 Excel/WPS 另存为新文件后再上传"
 
 
+def error_message(name: str) -> str:
+    return f"读取「{name}」时出错，已停止；请用 Excel/WPS 另存为新文件后再上传，如仍出错请联系管理员"
+
+
 class WorkerFailed(Exception):
     """The worker died, ran out of memory or time; str(e) is the Chinese reason."""
 
@@ -71,6 +75,7 @@ class _Worker:
     def call(self, name: str, memory: int, timeout: float, fn, args, kwargs):
         request = pickle.dumps((memory, fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         deadline = time.monotonic() + timeout
+        self.stderr_mark = self.stderr.seek(0, os.SEEK_END)  # what this read writes starts here
         try:
             self.process.stdin.write(len(request).to_bytes(8, "little") + request)
             self.process.stdin.flush()
@@ -85,7 +90,7 @@ class _Worker:
             log.info("reading %s ran out of memory in the worker:\n%s", name, detail)
             raise WorkerFailed(memory_message(name, memory))
         log.error("reading %s failed in the worker:\n%s", name, detail)
-        raise WorkerFailed(crash_message(name))
+        raise WorkerFailed(error_message(name))
 
     def _read(self, n: int, deadline: float, name: str, memory: int, timeout: float) -> bytes:
         fd = self.process.stdout.fileno()
@@ -105,7 +110,7 @@ class _Worker:
 
     def _died(self, name: str, memory: int) -> WorkerFailed:
         self.process.wait()
-        self.stderr.seek(0)
+        self.stderr.seek(self.stderr_mark)
         detail = self.stderr.read(8000).decode("utf-8", "replace")  # the cause comes first, then a backtrace
         self.stop()
         # Rust aborts with "memory allocation of N bytes failed" when the limit refuses it:

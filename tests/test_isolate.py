@@ -112,6 +112,16 @@ def test_a_read_that_runs_too_long_is_killed(tmp_path):
     )
 
 
+def raises(name, kind, **_):
+    raise ValueError("a bug in the reader")
+
+
+def test_a_reader_error_is_a_refusal_and_the_worker_is_kept():
+    ledger = isolate.read_isolated(NAME, b"x", reader=raises)
+    assert_refused(ledger, isolate.error_message(NAME))
+    assert isolate._idle, "the worker survived its Python error and waits for the next read"
+
+
 def test_a_worker_that_dies_otherwise_is_a_refusal_too():
     ledger = isolate.read_isolated(NAME, b"x", reader=aborts)
     assert_refused(ledger, isolate.crash_message(NAME))
