@@ -83,10 +83,16 @@ def _print_problems(problems, errors_only: bool) -> None:
 
 def _check(args) -> int:
     """What `load` would say about each file, without opening the warehouse."""
-    from .read import read_ledger
+    from .isolate import read_isolated
 
     def check(path: Path) -> bool:
-        ledger = read_ledger(path, args.kind, confirm_amounts=args.confirm_amounts)  # never raises: problems say what went wrong
+        try:
+            data = path.read_bytes()
+        except OSError:
+            print(f"✗ {path.name}：无法读取文件（没有读取权限、文件被占用或磁盘出错）", file=sys.stderr)
+            return False
+        # in a worker process: a file that exhausts memory or time ends the worker, not this command
+        ledger = read_isolated(path.name, data, kind=args.kind, confirm_amounts=args.confirm_amounts)
         if ledger.ok:
             used = "、".join(s.name for s in ledger.sheets if s.used)
             print(f"✓ {ledger.file_name}：可以导入，{ledger.rows.height} 行，工作表 {used}，警告 {len(ledger.warnings)} 条")

@@ -44,9 +44,10 @@ with st.expander("空白模板与文件要求", icon=":material/description:"):
         )
     st.write(upload.limits_text())
 
+st.html(upload.uploader_css())
 uploads = st.file_uploader(
     "选择或拖入台账文件（可一次选择多个）",
-    type=["xlsx", "xlsm", "xls", "csv"],
+    type=None,  # any file: upload.refusal says in Chinese which ones are not ledgers
     accept_multiple_files=True,
     key="upload_files",
     help="支持 Excel（.xlsx、.xls）和 WPS 另存的 CSV（UTF-8 或 GBK 编码）。" + upload.limits_text(),
@@ -131,7 +132,7 @@ def corrections(file_id: str, detected) -> dict:
 def show_file(uploaded) -> None:
     file_id = uploaded.file_id
     st.text(f"{uploaded.name}（{upload.size_text(uploaded.size)}）")
-    refusal = upload.too_large(uploaded.size)
+    refusal = upload.refusal(uploaded.name, uploaded.size)
     if refusal:
         st.error(refusal, icon=":material/block:")
         return
@@ -139,6 +140,9 @@ def show_file(uploaded) -> None:
     progress = st.empty()
     _, detected = read_once(file_id, uploaded.name, data, AUTO, progress)
     key, ledger = read_once(file_id, uploaded.name, data, corrections(file_id, detected), progress)
+    refused = upload.file_refused(ledger)
+    if refused:
+        st.error(refused, icon=":material/block:")
 
     # a wrapping row: four across on a PC, two by two on a phone
     with st.container(horizontal=True, gap="medium"):
