@@ -129,9 +129,9 @@ def _load(args) -> int:
 
 def _warehouse_cause(exc: Exception) -> str:
     """The Chinese cause of a failed write; duckdb and the OS only say it in English."""
-    from warehouse.db import WarehouseBusy
+    from warehouse.db import WarehouseBusy, WriteFailed
 
-    if isinstance(exc, WarehouseBusy):
+    if isinstance(exc, (WarehouseBusy, WriteFailed)):  # the writer says it in Chinese already
         return str(exc)
     text = str(exc)
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text:
