@@ -83,10 +83,16 @@ def _print_problems(problems, errors_only: bool) -> None:
 
 def _check(args) -> int:
     """What `load` would say about each file, without opening the warehouse."""
-    from .read import read_ledger
+    from .isolate import read_isolated
 
     def check(path: Path) -> bool:
-        ledger = read_ledger(path, args.kind, confirm_amounts=args.confirm_amounts)  # never raises: problems say what went wrong
+        try:
+            data = path.read_bytes()
+        except OSError:
+            print(f"✗ {path.name}：无法读取文件（没有读取权限、文件被占用或磁盘出错）", file=sys.stderr)
+            return False
+        # in a worker process: a file that exhausts memory or time ends the worker, not this command
+        ledger = read_isolated(path.name, data, kind=args.kind, confirm_amounts=args.confirm_amounts)
         if ledger.ok:
             used = "、".join(s.name for s in ledger.sheets if s.used)
             print(f"✓ {ledger.file_name}：可以导入，{ledger.rows.height} 行，工作表 {used}，警告 {len(ledger.warnings)} 条")
@@ -123,9 +129,9 @@ def _load(args) -> int:
 
 def _warehouse_cause(exc: Exception) -> str:
     """The Chinese cause of a failed write; duckdb and the OS only say it in English."""
-    from warehouse.db import WarehouseBusy
+    from warehouse.db import WarehouseBusy, WriteFailed
 
-    if isinstance(exc, WarehouseBusy):
+    if isinstance(exc, (WarehouseBusy, WriteFailed)):  # the writer says it in Chinese already
         return str(exc)
     text = str(exc)
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text:

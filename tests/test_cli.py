@@ -236,13 +236,14 @@ etl.parse.resolve_chain = boom
 
 def test_a_bug_while_reading_names_the_file_and_sheet_and_the_next_file_is_checked(tmp_path, db, started):
     bad = wb.signed_ledger(tmp_path / "bad", [("铝材项目", "临猗县", 100, date(2024, 2, 1), "新能源")])
-    result = run_patched(BOOM_ON_CHAIN, "check", str(bad), str(started), db=db)
+    # `load` reads in this process, where the patch applies (`check` reads in a worker)
+    result = run_patched(BOOM_ON_CHAIN, "load", str(bad), str(started), db=db)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "✗ 2024年1-6月签约项目台账.xlsx：不能导入，发现 1 处错误",
+        "✗ 2024年1-6月签约项目台账.xlsx：未导入，发现 1 处错误",
         "  [错误] 文件「2024年1-6月签约项目台账.xlsx」 工作表「Sheet1」：读取文件时发生意外错误，文件未导入；请把此文件发给管理员",
     ]
-    assert result.stdout.startswith("✓ 2024年1-6月开工项目台账.xlsx：可以导入")
+    assert result.stdout.startswith("✓ 2024年1-6月开工项目台账.xlsx：已导入")
 
 
 LOAD_RAISES = """

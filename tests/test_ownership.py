@@ -34,16 +34,17 @@ def wanrong(tmp_path, db) -> Path:
 
 
 def hijack(tmp_path) -> Path:
-    """The finding's file: a 临猗县 row reusing 万荣县's code, 8,888,888 万元, another name."""
+    """The finding's file: a 临猗县 row reusing 万荣县's code under another name. The finding's
+    8,888,888 万元 is now also above the plausibility ceiling; 88,888 万元 keeps this about the code."""
     return ledger(
         tmp_path / "linyi",
         ("临猗果品加工项目", "2024-140821-13-01-000001", "临猗县", 3000, date(2024, 4, 1)),
-        ("临猗新能源产业园", WANRONG_CODE, "临猗县", 8888888, date(2024, 5, 1)),
+        ("临猗新能源产业园", WANRONG_CODE, "临猗县", 88888, date(2024, 5, 1)),
     )
 
 
 def test_an_uploader_cannot_take_over_another_units_project_by_its_code(tmp_path, wanrong):
-    # before the fix the row loaded with 0 errors and moved the project (and 888 亿元) to 临猗县
+    # before the fix the row loaded with 0 errors and moved the project (and its amount) to 临猗县
     before, before_figures = content(wanrong), figures(wanrong)
     result = load_file(hijack(tmp_path), db=wanrong, user="临猗上传员", allowed_units={LINYI})
     assert result.status == "refused"

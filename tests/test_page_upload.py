@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+import tomllib
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
-from etl import files
+from etl import files, isolate
 from etl import load as load_module
 from etl.load import load_ledger
 from etl.read import read_ledger
@@ -243,17 +245,80 @@ def test_an_oversized_file_is_refused_before_it_is_read(db, tmp_path, monkeypatc
     assert not db.exists()
 
 
+def read_with_limit(limit: str, value: int, *args, **kwargs):
+    """read_ledger in the read worker with one of etl.files' limits lowered for this read only."""
+    saved = getattr(files, limit)
+    setattr(files, limit, value)
+    try:
+        return read_ledger(*args, **kwargs)
+    finally:
+        setattr(files, limit, saved)  # the worker is reused
+
+
 @pytest.mark.parametrize("limit, value, message", [
     ("MAX_UNZIPPED_BYTES", 1000, "文件解压后大小异常"),
     ("MAX_ROWS", 2, "超过 2 行"),
 ])
 def test_decompressed_size_and_rows_are_limited_with_a_clear_message(db, tmp_path, monkeypatch, limit, value, message):
-    monkeypatch.setattr(files, limit, value)
+    # files are read in a worker process, where a monkeypatch here does not reach
+    reader = partial(read_with_limit, limit, value)
+    monkeypatch.setattr(upload_logic, "read_isolated", partial(isolate.read_isolated, reader=reader))
     at = upload(page(), signed(tmp_path, *GOOD))
     problems = frame(at, "级别")
     assert (problems["级别"][0], problems["位置"][0]) == ("错误", "整个文件") and message in problems["问题"][0]
     assert commit_button(at).disabled
     assert not db.exists()
+
+
+def sparse_workbook(path: Path) -> Path:
+    """4.7 KB whose cells A1 and XFD1048576 made calamine allocate 512 GiB and abort the server."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "项目名称"
+    book.active["XFD1048576"] = "x"
+    book.save(path)
+    return path
+
+
+def test_a_workbook_that_exhausts_memory_is_refused_and_the_page_lives_on(db, tmp_path):
+    sparse = sparse_workbook(tmp_path / "2024年12月稀疏台账.xlsx")
+    at = upload(page(), sparse, signed(tmp_path, *GOOD))
+    assert not at.exception
+    assert "「2024年12月稀疏台账.xlsx」" in at.error[0].value
+    assert [m.value for m in at.metric if m.label == "项目行数"] == ["0", "2"], "the good file beside it is read"
+    buttons = [b for b in at.button if b.label == "导入数据仓库"]
+    assert [b.disabled for b in buttons] == [True, False]
+
+
+def test_the_memory_limit_message_names_the_file(db, tmp_path, monkeypatch):
+    # a reader past etl.files' pre-checks, straight into calamine: only the worker's limit stops it
+    from test_isolate import calamine_only
+
+    monkeypatch.setattr(upload_logic, "read_isolated", partial(isolate.read_isolated, reader=calamine_only))
+    at = upload(page(), sparse_workbook(tmp_path / "稀疏.xlsx"))
+    assert not at.exception
+    assert at.error[0].value == (
+        "读取「稀疏.xlsx」时占用内存超过上限（2 GB），已停止；文件可能含有大量空白格式或隐藏内容，请另存为新文件后再上传"
+    )
+    assert commit_button(at).disabled
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("name", ["说明.txt", "台账.docx", "台账"])
+def test_a_file_of_another_type_is_refused_in_chinese(db, tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"not a ledger")
+    at = upload(page(), path)
+    assert not at.exception
+    assert at.error[0].value.startswith(f"「{name}」不是台账文件")
+    assert not at.metric and not db.exists()
+
+
+def test_the_servers_upload_ceiling_is_above_our_own_limit():
+    """Above server.maxUploadSize Streamlit refuses a file in English, before our Chinese check."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] * upload_logic.MB > files.MAX_FILE_BYTES
 
 
 def test_blank_templates_are_offered(tmp_path):

@@ -82,7 +82,7 @@ def test_a_rebuild_reads_each_file_as_it_was_corrected_and_skips_rolled_back_loa
     result = run("-m", "warehouse", "rebuild", "--from-archive", "--db", str(db), "--out", str(out), db=db)
     assert result.returncode == 0, result.stderr
     assert query(out, "select load_id, kind, period_label, loaded_by, read_options from loads") == [
-        (1, "signed", "2024年1-6月", "县区上传员", '{"kind": "signed", "period": "2024年1-6月", "money_unit": "亿元"}'),
+        (1, "signed", "2024年1-6月", "县区上传员", '{"kind": "signed", "period": "2024年1-6月", "money_unit": "亿元", "confirm_amounts": false}'),
     ]
     assert query(out, "select project_name, signed_amount_wan::double from projects") == [("风电项目", 80000.0)]
     assert "第 2 次" not in result.stdout

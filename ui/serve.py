@@ -27,8 +27,11 @@ def warm_up() -> None:
     import polars  # noqa: F401
     import pydeck  # noqa: F401
 
+    from etl import isolate
     from warehouse import build
     from warehouse.db import db_path
+
+    isolate.warm_up()  # the worker that reads uploads (~1 s of imports)
 
     try:
         build.ensure_current(db_path())

@@ -4,27 +4,30 @@ tables, and load it through the same code as `python -m etl load`."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from etl import files
+from etl.isolate import read_isolated
 from etl.load import LoadResult, load_ledger
 from etl.ownership import CodeProblem, check_codes
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
-from etl.read import KIND_NAMES, KINDS, Ledger, read_ledger
-from etl.reference import load_reference
+from etl.read import KIND_NAMES, KINDS, Ledger
+from etl.reference import ROOT, load_reference
 from warehouse import accounts, history
 from warehouse.db import db_path
 
 from . import data as warehouse_data
-
 from .format import md_text
 
 KIND_CHOICES = (None, *KINDS)  # None: as detected
 MONEY_UNIT_CHOICES = (None, "万元", "亿元")  # None: as each header says
 MB = 1024 * 1024
+UPLOADER_CSS = ROOT / "static" / "upload.css"
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # what etl.files reads
 
 # Chinese names of the parsed fields (mapping table) and of the preview's columns
 FIELD_LABELS = {
@@ -105,12 +108,45 @@ def limits_text() -> str:
     )
 
 
-def too_large(size: int) -> str | None:
-    """Why a file of `size` bytes is refused before it is read, or None."""
+def refusal(name: str, size: int) -> str | None:
+    """Why an uploaded file is refused before it is read (its type or size), or None.
+
+    The uploader accepts any file so that these reasons reach staff in Chinese, not
+    Streamlit's English rejection.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        return (
+            f"「{name}」不是台账文件（扩展名为 {suffix or '空'}），未读取。"
+            f"请上传 Excel 或 CSV 文件（{'、'.join(SUFFIXES)}）。"
+        )
     limit = size_limit()
     if size <= limit:
         return None
-    return f"文件过大（{size_text(size)}），上限为 {size_text(limit)}，未读取。请按月份或县（市、区）拆分后分别上传。"
+    return (
+        f"文件过大：「{name}」为 {size_text(size)}，上限为 {size_text(limit)}，未读取。"
+        "请按月份或县（市、区）拆分后分别上传。"
+    )
+
+
+def uploader_css() -> str:
+    """<style> putting the uploader's texts in Chinese (static/upload.css), with our limits."""
+    ceiling = st.get_option("server.maxUploadSize") * MB
+    texts = {
+        "--upload-button": "选择文件",
+        "--upload-hint": f"或拖入此处；每个文件不超过 {size_text(size_limit())}",
+        "--upload-drop": "松开鼠标即可上传",
+        "--upload-failed": f"未上传：文件超过 {size_text(ceiling)} 或连接中断，请拆分文件或刷新页面后重试",
+    }
+    variables = "".join(f'{name}: "{text}";' for name, text in texts.items())
+    return f"<style>:root {{ {variables} }}\n{UPLOADER_CSS.read_text(encoding='utf-8')}</style>"
+
+
+def file_refused(ledger: Ledger) -> str | None:
+    """The reason a file was refused as a whole (no sheet was read), or None."""
+    if ledger.sheets or not ledger.errors:
+        return None
+    return "\n\n".join(p.message for p in ledger.errors)
 
 
 def period_of(year: int, month_from: int, month_to: int) -> Period:
@@ -126,11 +162,10 @@ def months_of(period: Period | None) -> tuple[int, int, int]:
 
 
 def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None) -> Ledger:
-    """The file as the loader will see it, checked against the live warehouse too: project
-    codes another unit holds (errors for an uploader, transfer warnings for an admin)."""
-    ledger = read_ledger(
-        name, kind, data=data, display_name=name, period=period, money_unit=money_unit, allowed_units=allowed_units
-    )
+    """The file as the loader will see it, read in a worker process (a file that exhausts
+    memory or time ends the worker, not the server), then checked against the live warehouse:
+    project codes another unit holds (errors for an uploader, transfer warnings for an admin)."""
+    ledger = read_isolated(name, data, kind=kind, period=period, money_unit=money_unit, allowed_units=allowed_units)
     if not warehouse_data.available():
         return ledger
     return check_codes(warehouse_data.reader().cursor(), ledger, allowed_units)

@@ -51,9 +51,10 @@ with st.expander("报送进度与本月无新增", icon=":material/event_availab
     else:
         st.caption("数据仓库尚未建立。")
 
+st.html(upload.uploader_css())
 uploads = st.file_uploader(
     "选择或拖入台账文件（可一次选择多个）",
-    type=["xlsx", "xlsm", "xls", "csv"],
+    type=None,  # any file: upload.refusal says in Chinese which ones are not ledgers
     accept_multiple_files=True,
     key="upload_files",
     help="支持 Excel（.xlsx、.xls）和 WPS 另存的 CSV（UTF-8 或 GBK 编码）。" + upload.limits_text(),
@@ -138,7 +139,7 @@ def corrections(file_id: str, detected) -> dict:
 def show_file(uploaded) -> None:
     file_id = uploaded.file_id
     st.text(f"{uploaded.name}（{upload.size_text(uploaded.size)}）")
-    refusal = upload.too_large(uploaded.size)
+    refusal = upload.refusal(uploaded.name, uploaded.size)
     if refusal:
         st.error(refusal, icon=":material/block:")
         return
@@ -146,6 +147,9 @@ def show_file(uploaded) -> None:
     progress = st.empty()
     _, detected = read_once(file_id, uploaded.name, data, AUTO, progress)
     key, ledger = read_once(file_id, uploaded.name, data, corrections(file_id, detected), progress)
+    refused = upload.file_refused(ledger)
+    if refused:
+        st.error(refused, icon=":material/block:")
 
     # a wrapping row: four across on a PC, two by two on a phone
     with st.container(horizontal=True, gap="medium"):

@@ -1,0 +1,241 @@
+"""Read a ledger in a worker process with a memory and a time limit.
+
+The checks in etl.files refuse the hostile files we know of; this is the second line
+for the ones nobody foresaw. A 4.7 KB .xlsx can make calamine allocate a dense grid of
+512 GiB, and Rust aborts the whole process when an allocation fails: in a worker that
+kills the worker, never the Streamlit server with every session in it. The worker is a
+fresh interpreter (`python -m etl.isolate`), not a fork of a threaded server; it is kept
+warm and reused, and replaced after it dies.
+
+Protocol on the worker's stdin/stdout: 8-byte length, then a pickle; request
+(memory_bytes, fn, args, kwargs), reply ("ok", result) or ("error", kind, detail).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+MB = 1024 * 1024
+# Generous for real ledgers: a 200,000-row file peaks at ~320 MB RSS in a ~0.5 GB address space.
+MEMORY_LIMIT_BYTES = int(os.environ.get("ETL_READ_MEMORY_MB", "2048")) * MB
+TIME_LIMIT_S = float(os.environ.get("ETL_READ_TIMEOUT_S", "120"))
+MAX_IDLE_WORKERS = 2
+# reads at once, each in its own worker: bounds the memory hostile uploads can claim together
+MAX_WORKERS = int(os.environ.get("ETL_READ_WORKERS", "2"))
+ADVICE = "文件可能含有大量空白格式或隐藏内容，请另存为新文件后再上传"
+
+log = logging.getLogger(__name__)
+
+
+def memory_text(limit: int) -> str:
+    return f"{limit / 1024**3:g} GB" if limit >= 1024**3 else f"{limit / MB:g} MB"
+
+
+def memory_message(name: str, limit: int) -> str:
+    return f"读取「{name}」时占用内存超过上限（{memory_text(limit)}），已停止；{ADVICE}"
+
+
+def time_message(name: str, limit: float) -> str:
+    return f"读取「{name}」用时超过上限（{limit:g} 秒），已停止；{ADVICE}"
+
+
+def crash_message(name: str) -> str:
+    return f"读取「{name}」时读取程序意外退出，已停止；文件可能已损坏，请用 Excel/WPS 另存为新文件后再上传"
+
+
+def error_message(name: str) -> str:
+    return f"读取「{name}」时出错，已停止；请用 Excel/WPS 另存为新文件后再上传，如仍出错请联系管理员"
+
+
+class WorkerFailed(Exception):
+    """The worker died, ran out of memory or time; str(e) is the Chinese reason."""
+
+
+class _Worker:
+    """One `python -m etl.isolate` process; its stderr goes to a file read after a crash."""
+
+    def __init__(self):
+        self.stderr = tempfile.TemporaryFile()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "etl.isolate"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+        )
+
+    def call(self, name: str, memory: int, timeout: float, fn, args, kwargs):
+        request = pickle.dumps((memory, fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        deadline = time.monotonic() + timeout
+        self.stderr_mark = self.stderr.seek(0, os.SEEK_END)  # what this read writes starts here
+        try:
+            self.process.stdin.write(len(request).to_bytes(8, "little") + request)
+            self.process.stdin.flush()
+            size = int.from_bytes(self._read(8, deadline, name, memory, timeout), "little")
+            reply = pickle.loads(self._read(size, deadline, name, memory, timeout))
+        except BrokenPipeError:
+            raise self._died(name, memory) from None
+        if reply[0] == "ok":
+            return reply[1]
+        _, kind, detail = reply
+        if kind == "memory":
+            log.info("reading %s ran out of memory in the worker:\n%s", name, detail)
+            raise WorkerFailed(memory_message(name, memory))
+        log.error("reading %s failed in the worker:\n%s", name, detail)
+        raise WorkerFailed(error_message(name))
+
+    def _read(self, n: int, deadline: float, name: str, memory: int, timeout: float) -> bytes:
+        fd = self.process.stdout.fileno()
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                self.stop()
+                log.info("reading %s took more than %g s; the worker was killed", name, timeout)
+                raise WorkerFailed(time_message(name, timeout))
+            chunk = os.read(fd, min(n - got, 1 << 20))
+            if not chunk:
+                raise self._died(name, memory)
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _died(self, name: str, memory: int) -> WorkerFailed:
+        self.process.wait()
+        self.stderr.seek(self.stderr_mark)
+        detail = self.stderr.read(8000).decode("utf-8", "replace")  # the cause comes first, then a backtrace
+        self.stop()
+        # Rust aborts with "memory allocation of N bytes failed" when the limit refuses it:
+        # expected of hostile files, so not an error of ours; any other death is
+        if "memory allocation of" in detail or "MemoryError" in detail:
+            log.info("the worker reading %s ran out of memory:\n%s", name, detail)
+            return WorkerFailed(memory_message(name, memory))
+        log.error("the worker reading %s died (exit %s):\n%s", name, self.process.returncode, detail)
+        return WorkerFailed(crash_message(name))
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass  # the dead worker's end is gone; nothing is left to flush
+        self.stderr.close()
+
+
+_idle: list[_Worker] = []
+_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+def _take() -> _Worker:
+    with _lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker.alive():
+                return worker
+            worker.stop()
+    return _Worker()
+
+
+def _give_back(worker: _Worker) -> None:
+    with _lock:
+        if len(_idle) < MAX_IDLE_WORKERS:
+            _idle.append(worker)
+            return
+    worker.stop()
+
+
+def warm_up() -> None:
+    """Start a worker now, so the first upload does not wait for its imports (~1 s)."""
+    _give_back(_take())
+
+
+def run_isolated(name: str, fn, *args, memory: int | None = None, timeout: float | None = None, **kwargs):
+    """fn(*args, **kwargs) in a worker; raises WorkerFailed (Chinese, naming `name`) when
+    the worker exceeds `memory` bytes or `timeout` seconds, or dies. Waits while
+    MAX_WORKERS reads are running; the wait does not count against `timeout`."""
+    memory = MEMORY_LIMIT_BYTES if memory is None else memory
+    timeout = TIME_LIMIT_S if timeout is None else timeout
+    with _slots:
+        return _run(name, fn, args, kwargs, memory, timeout)
+
+
+def _run(name: str, fn, args, kwargs, memory: int, timeout: float):
+    worker = _take()
+    try:
+        result = worker.call(name, memory, timeout, fn, args, kwargs)
+    except WorkerFailed:
+        # a worker that survived a Python error in fn is kept; a dead one is replaced now
+        _give_back(worker if worker.alive() else _Worker())
+        raise
+    except BaseException:
+        worker.stop()  # e.g. an unpicklable request: the worker may hold half of it
+        raise
+    _give_back(worker)
+    return result
+
+
+def read_isolated(name: str, data: bytes, *, reader=None, memory: int | None = None, timeout: float | None = None, **options):
+    """etl.read.read_ledger(name, data=data, display_name=name, **options) in a worker; a
+    file that exhausts the limits comes back as a Ledger with one error saying so."""
+    import polars as pl
+
+    from .problems import Problem
+    from .read import ROW_SCHEMA, Ledger, read_ledger
+
+    kind = options.pop("kind", None)
+    try:
+        return run_isolated(
+            name, reader or read_ledger, name, kind, memory=memory, timeout=timeout, data=data, display_name=name, **options
+        )
+    except WorkerFailed as failed:
+        sha = hashlib.sha256(data).hexdigest()
+        return Ledger(name, sha, len(data), kind, None, [], pl.DataFrame(schema=ROW_SCHEMA), [Problem("error", str(failed), name)])
+
+
+def _serve() -> None:
+    """The worker's loop: one request at a time until stdin closes."""
+    import resource
+
+    from etl.read import read_ledger  # noqa: F401 — imported once here, not per request
+    from etl.reference import load_reference
+
+    load_reference()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a print() in the reader must not corrupt the replies
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    while True:
+        head = stdin.read(8)
+        if len(head) < 8:
+            return
+        memory, fn, args, kwargs = pickle.loads(stdin.read(int.from_bytes(head, "little")))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+        try:
+            reply = ("ok", fn(*args, **kwargs))
+        except MemoryError:
+            reply = ("error", "memory", traceback.format_exc())
+        except Exception:
+            reply = ("error", "exception", traceback.format_exc())
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+        out = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.write(len(out).to_bytes(8, "little") + out)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()
