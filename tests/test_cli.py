@@ -178,7 +178,7 @@ def test_two_processes_loading_at_once_both_land(tmp_path, db, signed, started):
 
 SUMMARY_KEYS = [
     "year", "signed_projects", "signed_amount_yi", "started_projects", "start_rate",
-    "started_planned_investment_yi", "funds_in_place_yi", "as_of",
+    "started_planned_investment_yi", "funds_in_place_yi", "as_of", "published_through",
 ]
 
 
@@ -197,6 +197,7 @@ def test_summary_json_is_exactly_one_object(db, signed, started):
         "started_planned_investment_yi": 8.5,
         "funds_in_place_yi": 0.0,
         "as_of": "2024-06-30",
+        "published_through": "2024-06",
     }
 
 

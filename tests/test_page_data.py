@@ -265,14 +265,14 @@ def test_the_findings_are_found_only_when_their_tab_is_opened(findings_warehouse
     assert not at.exception and frame(at, "编号").shape[0] == 3
     assert "data_findings" not in [name for name, _ in ran]
     at = open_tab(at, "数据质量")
-    assert ("data_findings", {"units": []}) in ran  # an administrator: every unit
+    assert ("data_findings", {"units": [], "include_open": True}) in ran  # an administrator: every unit
     assert frame(at, "合计").shape[0] == 2
 
 
 def test_an_uploaders_findings_are_found_for_their_units_only(findings_warehouse, ran):
     accounts.add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
     open_tab(login(page(), "盐湖上传员"), "数据质量")
-    assert [params for name, params in ran if name == "data_findings"] == [{"units": ["140802"]}]
+    assert [params for name, params in ran if name == "data_findings"] == [{"units": ["140802"], "include_open": True}]
 
 
 def test_the_quality_tab_keeps_its_choices_while_another_tab_is_open(findings_warehouse):

@@ -229,7 +229,8 @@ def known_chain(text: str | None) -> bool:
 def quality_findings() -> pl.DataFrame:
     """The findings this account may see: every unit's for administrators, else its own
     units' (found for those units only: an uploader always has at least one)."""
-    findings = data.query("data_findings", units=[] if is_admin else sorted(user.units))
+    # everything loaded, the open month's uploads too: they are what staff fix before it is published
+    findings = data.query("data_findings", units=[] if is_admin else sorted(user.units), include_open=True)
     if not is_admin:
         findings = findings.filter(pl.col("unit_id").is_in(list(user.units)))
     # chain texts the reader knows after all (an alias of 其他): once per text, not per row
@@ -290,7 +291,7 @@ with trace_tab:
     st.caption("从一个项目查到它的每个数值来自哪次导入、哪个文件、哪个工作表的哪一行。")
     search = st.text_input("项目名称（输入其中几个字）", key="trace_search", max_chars=100).strip()
     if search:
-        matches = data.query("data_trace_search", search=search)
+        matches = data.query("data_trace_search", search=search, include_open=True)
         if matches.is_empty():
             st.info("没有名称包含这些字的项目。")
         else:
