@@ -205,3 +205,22 @@ def test_an_uploader_files_a_nil_report_for_its_own_unit_only(staff_on_city):
     at.button(key="nil_button").click().run()
     assert not at.exception and not at.error
     assert at.success[0].value.startswith("已报送：临猗县") and at.success[0].value.endswith("本月无新增")
+
+
+def test_the_overview_stands_at_the_published_period_and_labels_the_open_month(city, tmp_path, monkeypatch):
+    import streamlit as st
+    from conftest import open_page
+
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    monkeypatch.setenv("WAREHOUSE_DB", str(city))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    published = open_page("pages/analysis/overview.py", year="2025")
+    assert published.caption[0].value.startswith("2025年1-9月 · 数据截至 2025年09月30日 · 报送：10月已报 1/19（未完结，未计入）")
+    assert published.metric[0].value == "402 个"
+    assert published.sidebar.checkbox[0].label == "包含未完结的2025年10月（已报 1/19）"
+
+    opened = open_page("pages/analysis/overview.py", year="2025", months="1-10", open="1")
+    assert opened.caption[0].value.startswith("2025年1-10月（未完结，已报 1/19） · 数据截至 2025年10月31日 · 报送：10月已报 1/19（已计入，未完结）")
+    assert opened.metric[0].value == "403 个"
