@@ -16,6 +16,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from . import xlsx_scan
 from .problems import column_letter
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -80,17 +81,23 @@ def _xls_encrypted(data: bytes) -> bool:
 def _check_zip(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            declared = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError):
         raise FileRefused("文件已损坏或不完整（无法解压），请重新导出或重新下载后上传") from None
+    names = [info.filename for info in infos]
+    declared = sum(info.file_size for info in infos)
     if "xl/workbook.xml" not in names:
         raise FileRefused("压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件，请上传 Excel 导出的台账")
-    # Checked on the zip's declared sizes, before anything is inflated.
+    # Declared sizes refuse an honest bomb before anything is inflated; the scan then
+    # counts what really comes out, since the headers may lie.
     if declared > MAX_UNZIPPED_BYTES:
         raise FileRefused(
             f"文件解压后大小异常（{declared / 1024 / 1024:.0f} MB，上限 {MAX_UNZIPPED_BYTES // 1024 // 1024} MB），已拒绝读取"
         )
+    try:
+        xlsx_scan.scan(data, infos, MAX_UNZIPPED_BYTES)
+    except xlsx_scan.ZipRefused as refused:
+        raise FileRefused(str(refused)) from None
 
 
 def read_grids(path: Path, data: bytes, fmt: str) -> list[Grid]:

@@ -135,3 +135,91 @@ def test_hidden_sheets_are_reported_as_hidden(tmp_path):
     })
     grids = files.read_grids(path, path.read_bytes(), "xlsx")
     assert [(g.name, g.index, g.visible) for g in grids] == [("3月", 0, True), ("旧表", 1, False)]
+
+
+# ---------------------------------------------------------------- hostile files (issue 17)
+
+SPARSE_BOMB = (
+    "工作表「台账」在单元格 XFD1048576 有内容，使表格范围达 1,048,576 行 × 16,384 列，"
+    "远超台账大小（可能是误操作留下的内容）；请删除多余的行列后另存再上传"
+)
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "XFD20000", "A1048576"])
+def test_sparse_grid_bomb_is_refused_before_calamine_builds_the_grid(tmp_path, monkeypatch, far):
+    # XFD1048576 made calamine ask for 512 GiB and abort the process; XFD20000 took 11 GB
+    path = wb.sparse_bomb_xlsx(tmp_path, far, sheet="台账")
+    assert path.stat().st_size < 5000
+
+    def never(*args, **kwargs):
+        raise AssertionError("calamine was asked to read the sheet")
+
+    monkeypatch.setattr(files.fastexcel, "read_excel", never)
+    [problem] = read_ledger(path).problems
+    rows, cols = {"XFD1048576": (1_048_576, 16_384), "XFD20000": (20_000, 16_384), "A1048576": None}[far] or (0, 0)
+    if far == "A1048576":
+        # one column of a million rows is 1M cells: a tall, not a wide, grid is allowed
+        assert "使表格范围" not in problem.message
+    else:
+        assert problem.message == SPARSE_BOMB.replace("XFD1048576", far).replace("1,048,576 行", f"{rows:,} 行")
+        assert (problem.file, problem.level) == (path.name, "error")
+
+
+@pytest.mark.parametrize("far_cell", [
+    '<c r="XFD1048576" s="3"/>',  # a styled empty cell: calamine skips it
+    '<c r="XFD1048576"><v>1</v></c>',  # the far value sits in a comment-like text only
+])
+def test_far_references_without_content_do_not_refuse(tmp_path, far_cell):
+    far_cell = far_cell if "s=" in far_cell else '<c r="B2" t="inlineStr"><is><t>x r="XFD1048576" y</t></is></c>'
+    body = f'<row r="1">{wb.text_cell("A1", "项目名称")}</row><row r="2">{far_cell}</row>'
+    path = wb.raw_xlsx(tmp_path / "台账.xlsx", body)
+    check_file(path, path.read_bytes())  # does not raise
+
+
+def test_dimension_claiming_the_whole_sheet_still_loads_cheaply(tmp_path):
+    # <dimension> is what the writer claims; only the cells decide the grid
+    body = f'<row r="1">{wb.text_cell("A1", "项目名称")}{wb.text_cell("B1", "签约金额")}</row>'
+    path = wb.raw_xlsx(tmp_path / "台账.xlsx", body, dimension="A1:XFD1048576")
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    grids = files.read_grids(path, path.read_bytes(), check_file(path, path.read_bytes()))
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024 < 50
+    assert grids[0].frame.rows() == [("项目名称", "签约金额")]
+
+
+def test_far_cell_placed_by_the_row_number_alone_is_found(tmp_path, monkeypatch):
+    # a cell without r="..." takes its row from <row r>: the row's number counts
+    body = (
+        f'<row r="1">{wb.text_cell("XFD1", "x")}</row>'
+        '<row r="1048576"><c t="inlineStr"><is><t>y</t></is></c></row>'
+    )
+    path = wb.raw_xlsx(tmp_path / "台账.xlsx", body)
+    with pytest.raises(FileRefused, match="使表格范围达 1,048,576 行 × 16,384 列"):
+        check_file(path, path.read_bytes())
+
+
+def test_lying_zip_is_stopped_by_the_bytes_that_really_inflate(tmp_path, monkeypatch):
+    # the sheet says 1000 bytes; 2.1 MB of such a zip inflated to 2.2 GB
+    monkeypatch.setattr(files, "MAX_UNZIPPED_BYTES", 4 * 1024 * 1024)
+    path = wb.lying_zip_xlsx(tmp_path, inflated=8 * 1024 * 1024)
+    with zipfile.ZipFile(path) as archive:
+        assert sum(i.file_size for i in archive.infolist()) < 10_000
+    monkeypatch.setattr(files.fastexcel, "read_excel", lambda *a, **k: pytest.fail("calamine was reached"))
+    assert [p.message for p in read_ledger(path).problems] == [
+        "文件解压后超过 4 MB（压缩包里声明的大小与实际不符），已拒绝读取"
+    ]
+
+
+def test_lying_zip_under_the_real_limit_stops_without_holding_it(tmp_path):
+    path = wb.lying_zip_xlsx(tmp_path, inflated=files.MAX_UNZIPPED_BYTES + 64 * 1024 * 1024)
+    data = path.read_bytes()
+    assert len(data) < 10 * 1024 * 1024
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(FileRefused, match="文件解压后超过 1024 MB"):
+        check_file(path, data)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024 < 100
+
+
+def test_small_ledger_is_not_slowed_or_changed_by_the_scan(tmp_path):
+    path = wb.offset_table_ledger(tmp_path)
+    assert check_file(path, path.read_bytes()) == "xlsx"
+    assert read_ledger(path).ok is not None

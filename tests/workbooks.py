@@ -407,3 +407,96 @@ def not_a_workbook_zip(tmp_path: Path) -> Path:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document/>")
     return path
+
+
+# ---------------------------------------------------------------- hostile files
+
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+
+
+def text_cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def raw_xlsx(path: Path, sheet_data: str | bytes, dimension: str = "A1", sheet: str = "Sheet1") -> Path:
+    """A one-sheet .xlsx whose <sheetData> is written verbatim (as odd tools write it).
+
+    The sheet part is named sheet1.xml but reached through relationship rId7, so the
+    sheet's name has to come from workbook.xml, not from the part name.
+    """
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>'
+    ).encode()
+    body = sheet_data.encode() if isinstance(sheet_data, str) else sheet_data
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{sheet}" sheetId="1" r:id="rId7"/></sheets></workbook>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", head + body + b"</sheetData></worksheet>")
+    return path
+
+
+def sparse_bomb_xlsx(tmp_path: Path, far: str = "XFD1048576", sheet: str = "Sheet1") -> Path:
+    """A few KB: a header at A1 and one stray value at `far` (calamine fills the grid between)."""
+    row = int("".join(ch for ch in far if ch.isdigit()))
+    return raw_xlsx(tmp_path / "2024年签约项目台账.xlsx", (
+        f'<row r="1">{text_cell("A1", "项目名称")}</row>'
+        f'<row r="{row}"><c r="{far}"><v>1</v></c></row>'
+    ), sheet=sheet)
+
+
+def lying_zip_xlsx(tmp_path: Path, inflated: int, declared: int = 1000) -> Path:
+    """A workbook whose sheet really inflates to `inflated` bytes but whose zip headers
+    (local header and central directory) say `declared`; built with the sizes patched.
+    """
+    path = raw_xlsx(tmp_path / "2024年签约项目台账.xlsx", "")
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    head, tail = parts.pop("xl/worksheets/sheet1.xml").split(b"</sheetData>")
+    chunk = b"<row/>" * (16 * 1024 * 1024 // 6)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, part in parts.items():
+            archive.writestr(name, part)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:  # streamed: never all in memory
+            member.write(head + f'<row r="1">{text_cell("A1", "项目名称")}</row>'.encode())
+            for start in range(0, inflated, len(chunk)):
+                member.write(chunk[: max(0, inflated - start)])
+            member.write(b"</sheetData>" + tail)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    struct.pack_into("<I", data, info.header_offset + 22, declared)  # local: uncompressed size
+    central = data.find(b"PK\x01\x02")
+    while True:  # find this member's central directory record
+        name_len = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_len] == b"xl/worksheets/sheet1.xml":
+            break
+        central = data.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, central + 24, declared)  # central: uncompressed size
+    path.write_bytes(bytes(data))
+    return path
