@@ -16,6 +16,8 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
+import polars as pl
+
 from .problems import column_letter
 
 # 20M cells is a full-height ledger (MAX_ROWS, 1M rows) 20 columns wide; calamine keeps
@@ -136,12 +138,10 @@ class _Extent:
         self._compile()
 
     def _compile(self) -> None:
-        letters = column_letter(self.cols - 1)
-        row_limit = MAX_GRID_CELLS // self.cols
-        self.pattern = re.compile(
-            rb' r="(?:' + _greater(letters, "A", "Z").encode() + rb')\d*"'
-            rb'| r="[A-Z]{0,3}(?:' + _greater(str(row_limit), "0", "9").encode() + rb')"'
-        )
+        columns = _greater(column_letter(self.cols - 1), "A", "Z")
+        rows = _greater(str(MAX_GRID_CELLS // self.cols), "0", "9")
+        self.far = f' r="(?:(?:{columns})[0-9]*|[A-Z]{{0,3}}(?:{rows}))"'
+        self.pattern = re.compile(self.far.encode())
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         buffer = self.buffer + chunk
@@ -149,10 +149,11 @@ class _Extent:
         end = len(buffer) if final else buffer.rfind(b' r="', max(self.resume, len(buffer) - TAIL))
         if end < 0:
             end = max(self.resume, len(buffer) - 3)
-        at = self.resume
-        while (found := self.pattern.search(buffer, at)) is not None and found.start() < end:
-            at = found.end()
-            self._far(buffer, found)
+        if _may_match(self.far, buffer[self.resume : end]):
+            at = self.resume
+            while (found := self.pattern.search(buffer, at)) is not None and found.start() < end:
+                at = found.end()
+                self._far(buffer, found)
         last = buffer.rfind(b' r="', self.resume, end)
         if last >= 0 and (ref := REF.match(buffer, last)):
             self.rows = max(self.rows, int(ref.group(2)))
@@ -175,6 +176,16 @@ class _Extent:
                 f"工作表「{self.sheet}」在单元格 {cell} 有内容，使表格范围达 {self.rows:,} 行 × {self.cols:,} 列，"
                 "远超台账大小（可能是误操作留下的内容）；请删除多余的行列后另存再上传"
             )
+
+
+def _may_match(pattern: str, region: bytes) -> bool:
+    """Whether `pattern` occurs in `region`, asked of polars' regex engine first: it
+    skips a 160 MB sheet in a third of the time Python's re takes to say no."""
+    try:
+        text = pl.Series([region], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:
+        return True  # not UTF-8: let Python's re look
+    return bool(text.str.contains(pattern).item())
 
 
 def _has_content(buffer: bytes, start: int, end: int, is_cell: bool) -> bool:
