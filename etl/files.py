@@ -32,6 +32,9 @@ XLS_GLOBALS_BOF = re.compile(rb"\x09\x08[\x08\x10]\x00\x00[\x05\x06]\x05\x00")
 XLS_FILEPASS = 0x002F
 
 
+UNREADABLE = "文件无法按 Excel 格式读取（可能已损坏或不完整），请用 Excel/WPS 打开确认后重新另存上传"
+
+
 class FileRefused(Exception):
     """The file as a whole cannot be read; str(e) is the Chinese reason and the fix."""
 
@@ -118,7 +121,13 @@ def read_grids(path: Path, data: bytes, fmt: str) -> list[Grid]:
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:
             raise FileRefused("文件设置了密码保护，请取消密码后另存再上传") from None
-        raise FileRefused("文件无法按 Excel 格式读取（可能已损坏或不完整），请用 Excel/WPS 打开确认后重新另存上传") from None
+        raise FileRefused(UNREADABLE) from None
+    except BaseException as exc:
+        # a Rust panic inside calamine (e.g. a formula's tokens cut short in an .xls)
+        # arrives as pyo3's PanicException, which derives from BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise FileRefused(UNREADABLE) from None
 
 
 def _lettered(sheet) -> pl.DataFrame:

@@ -54,6 +54,7 @@ def pdf_file(tmp_path):
     [
         (wb.truncated_xlsx, CORRUPT),
         (truncated_xls, UNREADABLE),
+        (wb.truncated_formula_xls, UNREADABLE),  # regression: calamine panicked, a BaseException
         (garbage_inside_zip, UNREADABLE),
         (wb.text_renamed_xlsx, "文件扩展名为 .xlsx，但内容不是 Excel 工作簿（可能已损坏或被改名），请用 Excel/WPS 重新另存为 .xlsx"),
         (wb.not_a_workbook_zip, "压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件，请上传 Excel 导出的台账"),

@@ -500,3 +500,22 @@ def lying_zip_xlsx(tmp_path: Path, inflated: int, declared: int = 1000) -> Path:
     struct.pack_into("<I", data, central + 24, declared)  # central: uncompressed size
     path.write_bytes(bytes(data))
     return path
+
+
+def truncated_formula_xls(tmp_path: Path) -> Path:
+    """An .xls whose formula at B2 (=A2+1) says its tokens are 1 byte long: the first
+    token's operand is cut off, and calamine panics indexing past it."""
+    path = tmp_path / "2024年签约项目台账.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    sheet.write(0, 0, "项目名称")
+    sheet.write(1, 0, 5)
+    sheet.write(1, 1, xlwt.Formula("A2+1"))
+    book.save(str(path))
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x06\x00")  # FORMULA record: type, length, then row, column ...
+    while struct.unpack_from("<HH", data, at + 4) != (1, 1):
+        at = data.find(b"\x06\x00", at + 1)
+    struct.pack_into("<H", data, at + 4 + 20, 1)  # cce: the formula's token bytes
+    path.write_bytes(bytes(data))
+    return path
