@@ -16,7 +16,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from . import xlsx_scan
+from . import xls_scan, xlsx_scan
 from .problems import column_letter
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -64,6 +64,10 @@ def check_file(path: Path, data: bytes) -> str:
     if data.startswith(OLE2_MAGIC):
         if ENCRYPTED_MARK in data or _xls_encrypted(data):
             raise FileRefused("文件设置了打开密码，请在 Excel/WPS 中取消密码（文件→信息→保护工作簿）后另存再上传")
+        try:
+            xls_scan.check(data)
+        except xls_scan.XlsRefused as refused:
+            raise FileRefused(str(refused)) from None
         return "xls"
     if suffix in (".xlsx", ".xlsm", ".xls"):
         raise FileRefused(f"文件扩展名为 {suffix}，但内容不是 Excel 工作簿（可能已损坏或被改名），请用 Excel/WPS 重新另存为 .xlsx")

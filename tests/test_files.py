@@ -224,3 +224,22 @@ def test_small_ledger_is_not_slowed_or_changed_by_the_scan(tmp_path):
     path = wb.offset_table_ledger(tmp_path)
     assert check_file(path, path.read_bytes()) == "xlsx"
     assert read_ledger(path).ok is not None
+
+
+@pytest.mark.parametrize("claim", [(1_048_576, 16_384), (4_000_000_000, 2)])
+def test_xls_whose_dimensions_claim_too_much_is_refused(tmp_path, monkeypatch, claim):
+    # calamine reserves the claimed grid: "memory allocation of 687194767360 bytes failed", abort
+    path = wb.far_cell_xls(tmp_path, rows=2, cols=2, claim=claim)
+    monkeypatch.setattr(files.fastexcel, "read_excel", lambda *a, **k: pytest.fail("calamine was reached"))
+    assert [p.message for p in read_ledger(path).problems] == [
+        f"工作表「3月」记录的表格范围为 {claim[0]:,} 行 × {claim[1]:,} 列，超出 .xls 格式的上限"
+        "（65,536 行 × 256 列），文件已损坏；请用 Excel/WPS 打开后另存为 .xlsx 再上传"
+    ]
+
+
+def test_xls_with_a_cell_in_its_last_row_and_column_loads(tmp_path):
+    # .xls stops at 65,536 x 256 (16.7M cells, under MAX_GRID_CELLS): calamine builds it
+    # (1.6 GB and 1.5 s measured by hand), but it cannot grow past that
+    path = wb.far_cell_xls(tmp_path, rows=2_000, cols=256)
+    [grid] = files.read_grids(path, path.read_bytes(), check_file(path, path.read_bytes()))
+    assert grid.frame.shape == (2_000, 256) and grid.frame["IV"][1999] == "1"

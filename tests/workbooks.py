@@ -519,3 +519,20 @@ def truncated_formula_xls(tmp_path: Path) -> Path:
     struct.pack_into("<H", data, at + 4 + 20, 1)  # cce: the formula's token bytes
     path.write_bytes(bytes(data))
     return path
+
+
+def far_cell_xls(tmp_path: Path, rows: int = 65_536, cols: int = 256, claim: tuple[int, int] | None = None) -> Path:
+    """An .xls with a header at A1 and a value in its last cell (row `rows`, column `cols`);
+    `claim` rewrites the sheet's DIMENSIONS record (last row + 1, last column + 1)."""
+    path = tmp_path / "2024年签约项目台账.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("3月")
+    sheet.write(0, 0, "项目名称")
+    sheet.write(rows - 1, cols - 1, 1)
+    book.save(str(path))
+    if claim:
+        data = bytearray(path.read_bytes())
+        at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes
+        struct.pack_into("<IIHH", data, at + 4, 0, claim[0], 0, claim[1])
+        path.write_bytes(bytes(data))
+    return path
