@@ -4,6 +4,7 @@ import re
 import resource
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -243,3 +244,55 @@ def test_xls_with_a_cell_in_its_last_row_and_column_loads(tmp_path):
     path = wb.far_cell_xls(tmp_path, rows=2_000, cols=256)
     [grid] = files.read_grids(path, path.read_bytes(), check_file(path, path.read_bytes()))
     assert grid.frame.shape == (2_000, 256) and grid.frame["IV"][1999] == "1"
+
+
+# ---------------------------------------------------------------- text files (issue 17)
+
+COUNTY_ROWS = [
+    ["项目名称", "签约金额（万元）", "签约时间"],
+    ["苹果深加工项目", "3000", "2024/3/15"],
+    ["果汁饮料项目", "1,200", "2024年4月1日"],
+]
+
+
+@pytest.mark.parametrize("name, encoding, delimiter", [
+    ("2024年临猗县签约项目台账.txt", "utf-16", "\t"),  # Excel 「Unicode 文本」: UTF-16LE, BOM, TAB
+    ("2024年临猗县签约项目台账.csv", "utf-16-le", "\t"),  # the same without a BOM
+    ("2024年临猗县签约项目台账.csv", "utf-16-be", ","),
+    ("2024年临猗县签约项目台账.csv", "utf-16", ","),
+    ("2024年临猗县签约项目台账.txt", "gbk", "\t"),
+])
+def test_utf16_and_tab_separated_text_loads(tmp_path, name, encoding, delimiter):
+    path = wb.csv_file(tmp_path / name, COUNTY_ROWS, encoding, delimiter)
+    ledger = read_ledger(path)
+    assert [p.message for p in ledger.problems] == []
+    assert ledger.rows.select("project_name", "unit_id", "signed_amount_wan").rows() == [
+        ("苹果深加工项目", "140821", Decimal("3000")),
+        ("果汁饮料项目", "140821", Decimal("1200")),
+    ]
+
+
+@pytest.mark.parametrize("encoding, label", [("big5", "繁体中文 Big5"), ("shift_jis", "日文 Shift-JIS")])
+def test_big5_and_shift_jis_are_named_not_misread_as_gbk(tmp_path, encoding, label):
+    rows = {
+        "big5": [["項目名稱", "所屬縣（市、區）", "簽約金額（萬元）", "簽約時間"], ["蘋果深加工項目", "臨猗縣", "3000", "2024/3/15"]],
+        "shift_jis": [["プロジェクト名", "所在地", "契約金額（万円）", "契約日"], ["リンゴ加工", "東京都", "3000", "2024/3/15"]],
+    }[encoding]
+    path = wb.csv_file(tmp_path / "签约项目台账.csv", rows, encoding)
+    assert [p.message for p in read_ledger(path).problems] == [
+        f"文件编码为{label}，请在 WPS/Excel 中另存为 .xlsx 或 UTF-8 CSV 后上传"
+    ]
+
+
+def test_runaway_quote_names_the_line_it_starts_on(tmp_path):
+    # one stray " at line 12 of 6,001 made csv raise "field larger than field limit"
+    rows = [["项目名称", "签约金额（万元）", "签约时间"]] + [[f"光伏组件项目{i}", "100", "2024/3/15"] for i in range(6000)]
+    path = wb.csv_file(tmp_path / "2024年临猗县签约项目台账.csv", rows)
+    lines = path.read_bytes().split(b"\r\n")
+    lines[11] = b'"' + lines[11]
+    path.write_bytes(b"\r\n".join(lines))
+    ledger = read_ledger(path)
+    assert [(p.file, p.message) for p in ledger.problems] == [(
+        path.name,
+        "第 12 行起有一个未闭合的英文双引号，其后 5,989 行被读成了一个单元格；请删除或补全该行的引号后另存再上传",
+    )]

@@ -75,10 +75,12 @@ def xls(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
-def csv_file(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
-    """CSV as WPS saves it: gbk, or utf-8 with a BOM ('utf-8-sig')."""
+def csv_file(path: Path, rows: list[list], encoding: str = "utf-8-sig", delimiter: str = ",") -> Path:
+    """CSV as WPS saves it: gbk, or utf-8 with a BOM ('utf-8-sig'); Excel's 「Unicode 文本」
+    is encoding='utf-16' (little-endian with a BOM), delimiter='\t'."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(["" if v is None else v for v in row] for row in rows)
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
     path.write_bytes(out.getvalue().encode(encoding))
     return path
 
