@@ -20,9 +20,10 @@ import polars as pl
 
 from .problems import column_letter
 
-# 20M cells is a full-height ledger (MAX_ROWS, 1M rows) 20 columns wide; calamine keeps
-# 32 bytes a cell, so the grid alone is 640 MB. The 200,000-row benchmark ledger is
-# 200,007 x 14 = 2.8M cells; a sheet beyond 20M is a stray cell, not a ledger.
+# 20M cells is a full-height ledger (MAX_ROWS, 1M rows) 20 columns wide. calamine holds
+# 32 bytes a cell (a sheet with values at A1 and XFD200, 3.3M cells, peaked 105 MB above
+# an empty one), so 20M cells is about 640 MB. The 200,000-row benchmark ledger is
+# 200,007 x 14 = 2.8M cells; a sheet past 20M is a stray cell, not a ledger.
 MAX_GRID_CELLS = 20_000_000
 
 CHUNK = 4 * 1024 * 1024  # inflated bytes handed out at a time
@@ -30,7 +31,7 @@ FEED = 1024 * 1024  # compressed bytes fed to zlib at a time
 TAIL = 1024  # bytes kept across chunks so a reference and its tag are seen whole
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
-REF = re.compile(rb' r="([A-Z]{0,3})(\d+)"')
+REF = re.compile(rb' r="([A-Z]*)([0-9]*)"')
 
 
 class ZipRefused(Exception):
@@ -133,6 +134,8 @@ class _Extent:
         self.sheet = sheet
         self.cols = 1  # farthest column (1-based) of a cell with content
         self.rows = 1  # upper bound of the farthest row seen so far
+        self.far_row = 1  # farthest row among the cells matched
+        self.worst = (1.0, "A1")  # (how many times it grew the grid, cell)
         self.buffer = b""
         self.resume = 0
         self._compile()
@@ -155,25 +158,29 @@ class _Extent:
                 at = found.end()
                 self._far(buffer, found)
         last = buffer.rfind(b' r="', self.resume, end)
-        if last >= 0 and (ref := REF.match(buffer, last)):
+        if last >= 0 and (ref := REF.match(buffer, last)) and ref.group(2):
             self.rows = max(self.rows, int(ref.group(2)))
         keep = max(0, end - TAIL)
         self.buffer, self.resume = buffer[keep:], end - keep
 
     def _far(self, buffer: bytes, found: re.Match) -> None:
-        ref = REF.match(buffer, found.start())
-        letters, row = ref.group(1).decode(), int(ref.group(2))
-        if not _has_content(buffer, found.start(), found.end(), bool(letters)):
-            return
+        letters, digits = REF.match(buffer, found.start()).groups()
+        if not digits or not _has_content(buffer, found.start(), found.end(), bool(letters)):
+            return  # no row number: calamine refuses such a reference itself
+        letters, row = letters.decode(), int(digits)
         col = _column_number(letters) if letters else 1
+        # name the cell that stretched the grid most, not a normal row that tipped it over
+        growth = max(col / self.cols, row / self.far_row)
+        if growth > self.worst[0]:
+            self.worst = (growth, f"{letters or 'A'}{row}")
+        self.far_row = max(self.far_row, row)
         self.rows = max(self.rows, row)
         if col > self.cols:
             self.cols = col
             self._compile()
         if self.rows * self.cols > MAX_GRID_CELLS:
-            cell = f"{letters or 'A'}{row}"
             raise ZipRefused(
-                f"工作表「{self.sheet}」在单元格 {cell} 有内容，使表格范围达 {self.rows:,} 行 × {self.cols:,} 列，"
+                f"工作表「{self.sheet}」在单元格 {self.worst[1]} 有内容，使表格范围达 {self.rows:,} 行 × {self.cols:,} 列，"
                 "远超台账大小（可能是误操作留下的内容）；请删除多余的行列后另存再上传"
             )
 

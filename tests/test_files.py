@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 import workbooks as wb
-from etl import files
+from etl import files, xlsx_scan
 from etl.files import FileRefused, check_file
 from etl.read import read_ledger
 
@@ -147,35 +147,36 @@ SPARSE_BOMB = (
 )
 
 
-@pytest.mark.parametrize("far", ["XFD1048576", "XFD20000", "A1048576"])
-def test_sparse_grid_bomb_is_refused_before_calamine_builds_the_grid(tmp_path, monkeypatch, far):
+@pytest.mark.parametrize("far, rows", [("XFD1048576", 1_048_576), ("XFD20000", 20_000)])
+def test_sparse_grid_bomb_is_refused_before_calamine_builds_the_grid(tmp_path, monkeypatch, far, rows):
     # XFD1048576 made calamine ask for 512 GiB and abort the process; XFD20000 took 11 GB
     path = wb.sparse_bomb_xlsx(tmp_path, far, sheet="台账")
     assert path.stat().st_size < 5000
-
-    def never(*args, **kwargs):
-        raise AssertionError("calamine was asked to read the sheet")
-
-    monkeypatch.setattr(files.fastexcel, "read_excel", never)
-    [problem] = read_ledger(path).problems
-    rows, cols = {"XFD1048576": (1_048_576, 16_384), "XFD20000": (20_000, 16_384), "A1048576": None}[far] or (0, 0)
-    if far == "A1048576":
-        # one column of a million rows is 1M cells: a tall, not a wide, grid is allowed
-        assert "使表格范围" not in problem.message
-    else:
-        assert problem.message == SPARSE_BOMB.replace("XFD1048576", far).replace("1,048,576 行", f"{rows:,} 行")
-        assert (problem.file, problem.level) == (path.name, "error")
+    monkeypatch.setattr(files.fastexcel, "read_excel", lambda *a, **k: pytest.fail("calamine was reached"))
+    ledger = read_ledger(path)
+    assert [(p.level, p.file, p.message) for p in ledger.problems] == [
+        ("error", path.name, SPARSE_BOMB.replace("XFD1048576", far).replace("1,048,576 行", f"{rows:,} 行")),
+    ]
 
 
-@pytest.mark.parametrize("far_cell", [
-    '<c r="XFD1048576" s="3"/>',  # a styled empty cell: calamine skips it
-    '<c r="XFD1048576"><v>1</v></c>',  # the far value sits in a comment-like text only
+WIDE_HEADER = "".join(wb.text_cell(f"{letter}1", f"列{letter}") for letter in map(chr, range(65, 91)))
+WIDE_HEADER += wb.text_cell("AD1", "备注")  # 30 columns: 1,048,576 rows of them pass 20M cells
+
+
+@pytest.mark.parametrize("far", [
+    '<row r="1048576"><c r="XFD1048576" s="3"/></row>',  # a styled empty cell: calamine skips it
+    '<row r="1048576" s="3" customFormat="1"/>',  # an empty formatted row
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>见 r="XFD1048576"</t></is></c></row>',  # text, not a reference
 ])
-def test_far_references_without_content_do_not_refuse(tmp_path, far_cell):
-    far_cell = far_cell if "s=" in far_cell else '<c r="B2" t="inlineStr"><is><t>x r="XFD1048576" y</t></is></c>'
-    body = f'<row r="1">{wb.text_cell("A1", "项目名称")}</row><row r="2">{far_cell}</row>'
-    path = wb.raw_xlsx(tmp_path / "台账.xlsx", body)
-    check_file(path, path.read_bytes())  # does not raise
+def test_far_references_without_content_do_not_refuse(tmp_path, far):
+    path = wb.raw_xlsx(tmp_path / "台账.xlsx", f'<row r="1">{WIDE_HEADER}</row>{far}')
+    assert check_file(path, path.read_bytes()) == "xlsx"
+
+
+def test_far_row_under_a_wide_header_is_refused(tmp_path):
+    path = wb.raw_xlsx(tmp_path / "台账.xlsx", f'<row r="1">{WIDE_HEADER}</row><row r="700000"><c r="B700000"><v>1</v></c></row>')
+    with pytest.raises(FileRefused, match="在单元格 B700000 有内容，使表格范围达 700,000 行 × 30 列"):
+        check_file(path, path.read_bytes())
 
 
 def test_dimension_claiming_the_whole_sheet_still_loads_cheaply(tmp_path):
@@ -296,3 +297,16 @@ def test_runaway_quote_names_the_line_it_starts_on(tmp_path):
         path.name,
         "第 12 行起有一个未闭合的英文双引号，其后 5,989 行被读成了一个单元格；请删除或补全该行的引号后另存再上传",
     )]
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1000])
+def test_far_cell_is_found_wherever_the_inflated_chunks_break(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(xlsx_scan, "CHUNK", chunk)
+    def rows(first, last):
+        return "".join(f'<row r="{i}">{wb.text_cell(f"A{i}", "项目")}{wb.text_cell(f"B{i}", "100")}</row>' for i in range(first, last))
+
+    far = '<row r="300"><c r="XFD300"><v>1</v></c></row>'
+    path = wb.raw_xlsx(tmp_path / "台账.xlsx", rows(1, 300) + far + rows(301, 1500))
+    # the grid passes 20M cells at row 1221, but the stray cell is the one to name
+    with pytest.raises(FileRefused, match="在单元格 XFD300 有内容，使表格范围达 1,221 行 × 16,384 列"):
+        check_file(path, path.read_bytes())
