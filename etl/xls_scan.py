@@ -25,13 +25,16 @@ def check(data: bytes) -> None:
     stream = _workbook_stream(data)
     if stream is None:
         return  # not a readable compound file: calamine reports it as damaged
-    # DIMENSIONS is 14 bytes in BIFF8: first row, last row + 1 (u32), first col, last col + 1
-    at = stream.find(b"\x00\x02\x0e\x00")
-    while at >= 0:
-        rows, cols = (struct.unpack_from("<I", stream, at + 8)[0], struct.unpack_from("<H", stream, at + 14)[0]) if at + 18 <= len(stream) else (0, 0)
-        if rows > MAX_ROWS or cols > MAX_COLS:
-            _refuse_if_record(stream, at, rows, cols)
-        at = stream.find(b"\x00\x02\x0e\x00", at + 1)
+    # DIMENSIONS: first row, last row + 1, first column, last column + 1, read (as
+    # calamine does) by the record's length: 14 bytes with u32 rows, 10 with u16 rows
+    for header, layout in ((b"\x00\x02\x0e\x00", "<4xIIHH"), (b"\x00\x02\x0a\x00", "<4xHHHH")):
+        at = stream.find(header)
+        while at >= 0:
+            if at + struct.calcsize(layout) <= len(stream):
+                _, rows, _, cols = struct.unpack_from(layout, stream, at)
+                if rows > MAX_ROWS or cols > MAX_COLS:
+                    _refuse_if_record(stream, at, rows, cols)
+            at = stream.find(header, at + 1)
 
 
 def _refuse_if_record(stream: bytes, offset: int, rows: int, cols: int) -> None:

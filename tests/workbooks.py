@@ -523,7 +523,9 @@ def truncated_formula_xls(tmp_path: Path) -> Path:
     return path
 
 
-def far_cell_xls(tmp_path: Path, rows: int = 65_536, cols: int = 256, claim: tuple[int, int] | None = None) -> Path:
+def far_cell_xls(
+    tmp_path: Path, rows: int = 65_536, cols: int = 256, claim: tuple[int, int] | None = None, short: bool = False
+) -> Path:
     """An .xls with a header at A1 and a value in its last cell (row `rows`, column `cols`);
     `claim` rewrites the sheet's DIMENSIONS record (last row + 1, last column + 1)."""
     path = tmp_path / "2024年签约项目台账.xls"
@@ -535,6 +537,9 @@ def far_cell_xls(tmp_path: Path, rows: int = 65_536, cols: int = 256, claim: tup
     if claim:
         data = bytearray(path.read_bytes())
         at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes
-        struct.pack_into("<IIHH", data, at + 4, 0, claim[0], 0, claim[1])
+        if short:  # the 10-byte (BIFF5) form, then an empty record of an unused type
+            data[at : at + 18] = struct.pack("<HHHHHHHHH", 0x0200, 10, 0, claim[0], 0, claim[1], 0, 0x01FF, 0)
+        else:
+            struct.pack_into("<IIHH", data, at + 4, 0, claim[0], 0, claim[1])
         path.write_bytes(bytes(data))
     return path
