@@ -191,13 +191,14 @@ def _csv_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    foreign = next((label for codec, label in FOREIGN_ENCODINGS.items() if _decodes(data, codec)), None)
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         text = None
-    if foreign and (text is None or _gb2312_share(text) < MIN_GB2312_SHARE):
-        raise FileRefused(f"文件编码为{foreign}，请在 WPS/Excel 中另存为 .xlsx 或 UTF-8 CSV 后上传")
+    if text is None or _gb2312_share(text) < MIN_GB2312_SHARE:
+        foreign = next((label for codec, label in FOREIGN_ENCODINGS.items() if _decodes(data, codec)), None)
+        if foreign:
+            raise FileRefused(f"文件编码为{foreign}，请在 WPS/Excel 中另存为 .xlsx 或 UTF-8 CSV 后上传")
     if text is None:
         raise FileRefused("CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK），请在 WPS/Excel 中另存为 .xlsx")
     return text

@@ -310,3 +310,12 @@ def test_far_cell_is_found_wherever_the_inflated_chunks_break(tmp_path, monkeypa
     # the grid passes 20M cells at row 1221, but the stray cell is the one to name
     with pytest.raises(FileRefused, match="在单元格 XFD300 有内容，使表格范围达 1,221 行 × 16,384 列"):
         check_file(path, path.read_bytes())
+
+
+def test_gbk_with_characters_outside_gb2312_is_still_gbk(tmp_path):
+    # 堃 and 燚 (common in company names) are GBK but not GB2312; they must not look like Big5
+    rows = [*COUNTY_ROWS, ["堃燚新材料项目", "500", "2024/5/1"], ["喆犇物流项目", "600", "2024/5/2"]]
+    path = wb.csv_file(tmp_path / "2024年临猗县签约项目台账.csv", rows, "gbk")
+    ledger = read_ledger(path)
+    assert [p.message for p in ledger.problems] == []
+    assert ledger.rows["project_name"].to_list()[2:] == ["堃燚新材料项目", "喆犇物流项目"]
