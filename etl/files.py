@@ -89,7 +89,7 @@ def _check_zip(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):  # NotImplemented: a bad version field
         raise FileRefused("文件已损坏或不完整（无法解压），请重新导出或重新下载后上传") from None
     names = [info.filename for info in infos]
     declared = sum(info.file_size for info in infos)

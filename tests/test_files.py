@@ -24,6 +24,16 @@ def truncated_xls(tmp_path):
     return path
 
 
+def future_zip_version(tmp_path):
+    """A central directory asking for zip version 17.2 (zipfile raised NotImplementedError)."""
+    path = wb.title_row_ledger(tmp_path)
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 172  # version needed to extract
+    path.write_bytes(bytes(data))
+    return path
+
+
 def garbage_inside_zip(tmp_path):
     path = tmp_path / "签约项目台账.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
@@ -54,6 +64,7 @@ def pdf_file(tmp_path):
     "build, message",
     [
         (wb.truncated_xlsx, CORRUPT),
+        (future_zip_version, CORRUPT),
         (truncated_xls, UNREADABLE),
         (wb.truncated_formula_xls, UNREADABLE),  # regression: calamine panicked, a BaseException
         (garbage_inside_zip, UNREADABLE),
