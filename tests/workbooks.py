@@ -543,3 +543,14 @@ def far_cell_xls(
             struct.pack_into("<IIHH", data, at + 4, 0, claim[0], 0, claim[1])
         path.write_bytes(bytes(data))
     return path
+
+
+def damaged_column_xls(tmp_path: Path, column: int = 47_107) -> Path:
+    """An .xls whose cell B2 has had its column byte damaged to `column` (0-based); one
+    such byte, found by fuzzing, made calamine ask for 37 GB."""
+    path = xls(tmp_path / "2024年签约项目台账.xls", {"3月": [["项目名称"], [None, 1]]})
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x7e\x02\x0a\x00\x01\x00\x01\x00")  # RK record at row 1, column 1
+    struct.pack_into("<H", data, at + 6, column)
+    path.write_bytes(bytes(data))
+    return path
