@@ -33,6 +33,7 @@ def check(data: bytes) -> None:
 
     One walk over the records: about 0.3 s for a 13 MB, 900,000-record workbook.
     """
+    _check_header(data)
     stream = _workbook_stream(data)
     if stream is None:
         return  # not a readable compound file: calamine reports it as damaged
@@ -55,6 +56,18 @@ def check(data: bytes) -> None:
         elif kind == BOF:
             sheet = names.get(at)
         at += 4 + size
+
+
+def _check_header(data: bytes) -> None:
+    """The compound file's header counts are claims too: calamine sized a buffer from a
+    mini-FAT count of 44,544 sectors in a 5 KB file (11 GB, abort)."""
+    if len(data) < 512:
+        return
+    sector_shift, mini_shift = struct.unpack_from("<HH", data, 30)
+    n_fat, n_minifat, n_difat = (struct.unpack_from("<I", data, at)[0] for at in (44, 64, 72))
+    sectors = max(0, len(data) - 512) >> min(sector_shift, 12)
+    if sector_shift not in (9, 12) or mini_shift != 6 or max(n_fat, n_minifat, n_difat) > sectors:
+        raise XlsRefused("文件已损坏（文件头记录的结构与文件大小不符），请用 Excel/WPS 打开后另存为 .xlsx 再上传")
 
 
 def _refuse_cell(sheet: str | None, row: int, col: int) -> None:

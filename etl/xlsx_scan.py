@@ -68,7 +68,7 @@ def _scan(data: bytes, infos: list[zipfile.ZipInfo], limit: int) -> None:
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int) -> Iterator[bytes]:
     """The member's bytes as they really inflate; the declared sizes are not believed."""
-    fields = LOCAL_HEADER.unpack_from(data, info.header_offset) if len(data) >= info.header_offset + 30 else None
+    fields = LOCAL_HEADER.unpack_from(data, info.header_offset) if 0 <= info.header_offset <= len(data) - 30 else None
     if not fields or fields[0] != b"PK\x03\x04":
         raise ZipRefused("文件已损坏或不完整（无法解压），请重新导出或重新下载后上传")
     start = info.header_offset + LOCAL_HEADER.size + fields[9] + fields[10]

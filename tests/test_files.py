@@ -354,3 +354,28 @@ def test_fuzzed_workbooks_are_read_or_refused_never_raised(tmp_path):
         for _ in range(rng.randint(1, 8)):
             data[rng.randrange(len(data))] = rng.randrange(256)
         read_ledger(tmp_path / f"台账.{kind}", data=bytes(data))
+
+
+def test_xls_header_counts_past_the_file_are_refused(tmp_path, monkeypatch):
+    # one byte of the mini-FAT sector count (found by fuzzing) made calamine ask for 11 GB
+    path = wb.old_xls_ledger(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[65] = 0xAE  # header: number of mini-FAT sectors, now 44,544 in a 5.5 KB file
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(files.fastexcel, "read_excel", lambda *a, **k: pytest.fail("calamine was reached"))
+    assert [p.message for p in read_ledger(path).problems] == [
+        "文件已损坏（文件头记录的结构与文件大小不符），请用 Excel/WPS 打开后另存为 .xlsx 再上传"
+    ]
+
+
+def test_zip_member_offset_before_the_file_is_refused_not_raised(tmp_path):
+    # found by fuzzing: the end record's directory offset, too large by a million, puts
+    # every member a million bytes before the file; struct.error escaped
+    path = wb.title_row_ledger(tmp_path)
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    offset = int.from_bytes(data[end + 16 : end + 20], "little")
+    data[end + 16 : end + 20] = (offset + 1_000_000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    ledger = read_ledger(path)
+    assert ledger.ok is False and len(ledger.problems) == 1
