@@ -75,10 +75,12 @@ def xls(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
-def csv_file(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
-    """CSV as WPS saves it: gbk, or utf-8 with a BOM ('utf-8-sig')."""
+def csv_file(path: Path, rows: list[list], encoding: str = "utf-8-sig", delimiter: str = ",") -> Path:
+    """CSV as WPS saves it: gbk, or utf-8 with a BOM ('utf-8-sig'); Excel's 「Unicode 文本」
+    is encoding='utf-16' (little-endian with a BOM), delimiter='\t'."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(["" if v is None else v for v in row] for row in rows)
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
     path.write_bytes(out.getvalue().encode(encoding))
     return path
 
@@ -406,4 +408,149 @@ def not_a_workbook_zip(tmp_path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document/>")
+    return path
+
+
+# ---------------------------------------------------------------- hostile files
+
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+
+
+def text_cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def raw_xlsx(path: Path, sheet_data: str | bytes, dimension: str = "A1", sheet: str = "Sheet1") -> Path:
+    """A one-sheet .xlsx whose <sheetData> is written verbatim (as odd tools write it).
+
+    The sheet part is named sheet1.xml but reached through relationship rId7, so the
+    sheet's name has to come from workbook.xml, not from the part name.
+    """
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>'
+    ).encode()
+    body = sheet_data.encode() if isinstance(sheet_data, str) else sheet_data
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{sheet}" sheetId="1" r:id="rId7"/></sheets></workbook>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", head + body + b"</sheetData></worksheet>")
+    return path
+
+
+def sparse_bomb_xlsx(tmp_path: Path, far: str = "XFD1048576", sheet: str = "Sheet1") -> Path:
+    """A few KB: a header at A1 and one stray value at `far` (calamine fills the grid between)."""
+    row = int("".join(ch for ch in far if ch.isdigit()))
+    return raw_xlsx(tmp_path / "2024年签约项目台账.xlsx", (
+        f'<row r="1">{text_cell("A1", "项目名称")}</row>'
+        f'<row r="{row}"><c r="{far}"><v>1</v></c></row>'
+    ), sheet=sheet)
+
+
+def lying_zip_xlsx(tmp_path: Path, inflated: int, declared: int = 1000) -> Path:
+    """A workbook whose sheet really inflates to `inflated` bytes but whose zip headers
+    (local header and central directory) say `declared`; built with the sizes patched.
+    """
+    path = raw_xlsx(tmp_path / "2024年签约项目台账.xlsx", "")
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    head, tail = parts.pop("xl/worksheets/sheet1.xml").split(b"</sheetData>")
+    chunk = b"<row/>" * (16 * 1024 * 1024 // 6)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, part in parts.items():
+            archive.writestr(name, part)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:  # streamed: never all in memory
+            member.write(head + f'<row r="1">{text_cell("A1", "项目名称")}</row>'.encode())
+            for start in range(0, inflated, len(chunk)):
+                member.write(chunk[: max(0, inflated - start)])
+            member.write(b"</sheetData>" + tail)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    struct.pack_into("<I", data, info.header_offset + 22, declared)  # local: uncompressed size
+    central = data.find(b"PK\x01\x02")
+    while True:  # find this member's central directory record
+        name_len = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_len] == b"xl/worksheets/sheet1.xml":
+            break
+        central = data.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, central + 24, declared)  # central: uncompressed size
+    path.write_bytes(bytes(data))
+    return path
+
+
+def truncated_formula_xls(tmp_path: Path) -> Path:
+    """An .xls whose formula at B2 (=A2+1) says its tokens are 1 byte long: the first
+    token's operand is cut off, and calamine panics indexing past it."""
+    path = tmp_path / "2024年签约项目台账.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    sheet.write(0, 0, "项目名称")
+    sheet.write(1, 0, 5)
+    sheet.write(1, 1, xlwt.Formula("A2+1"))
+    book.save(str(path))
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x06\x00")  # FORMULA record: type, length, then row, column ...
+    while struct.unpack_from("<HH", data, at + 4) != (1, 1):
+        at = data.find(b"\x06\x00", at + 1)
+    struct.pack_into("<H", data, at + 4 + 20, 1)  # cce: the formula's token bytes
+    path.write_bytes(bytes(data))
+    return path
+
+
+def far_cell_xls(
+    tmp_path: Path, rows: int = 65_536, cols: int = 256, claim: tuple[int, int] | None = None, short: bool = False
+) -> Path:
+    """An .xls with a header at A1 and a value in its last cell (row `rows`, column `cols`);
+    `claim` rewrites the sheet's DIMENSIONS record (last row + 1, last column + 1)."""
+    path = tmp_path / "2024年签约项目台账.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("3月")
+    sheet.write(0, 0, "项目名称")
+    sheet.write(rows - 1, cols - 1, 1)
+    book.save(str(path))
+    if claim:
+        data = bytearray(path.read_bytes())
+        at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes
+        if short:  # the 10-byte (BIFF5) form, then an empty record of an unused type
+            data[at : at + 18] = struct.pack("<HHHHHHHHH", 0x0200, 10, 0, claim[0], 0, claim[1], 0, 0x01FF, 0)
+        else:
+            struct.pack_into("<IIHH", data, at + 4, 0, claim[0], 0, claim[1])
+        path.write_bytes(bytes(data))
+    return path
+
+
+def damaged_column_xls(tmp_path: Path, column: int = 47_107) -> Path:
+    """An .xls whose cell B2 has had its column byte damaged to `column` (0-based); one
+    such byte, found by fuzzing, made calamine ask for 37 GB."""
+    path = xls(tmp_path / "2024年签约项目台账.xls", {"3月": [["项目名称"], [None, 1]]})
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x7e\x02\x0a\x00\x01\x00\x01\x00")  # RK record at row 1, column 1
+    struct.pack_into("<H", data, at + 6, column)
+    path.write_bytes(bytes(data))
     return path

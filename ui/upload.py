@@ -143,10 +143,11 @@ def uploader_css() -> str:
 
 
 def file_refused(ledger: Ledger) -> str | None:
-    """The reason a file was refused as a whole (no sheet was read), or None."""
+    """Why a file was refused as a whole (no sheet was read), naming it; Markdown-inert, or None."""
     if ledger.sheets or not ledger.errors:
         return None
-    return "\n\n".join(p.message for p in ledger.errors)
+    named = f"「{ledger.file_name}」"
+    return md_text("\n\n".join(p.message if named in p.message else f"{named}未读取：{p.message}" for p in ledger.errors))
 
 
 def period_of(year: int, month_from: int, month_to: int) -> Period:
