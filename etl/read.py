@@ -53,6 +53,8 @@ TEXT_FIELDS = (
     "investor", "investor_origin", "responsible_unit", "liaison_leader", "progress",
     "problems", "remarks", "lead_source", "negotiation_progress",
 )
+# the words that mark an amount above the city's ceiling for one project, confirmed or not
+CEILING_WORDS = "超过单个项目的上限"
 FUTURE_WORDS = {"signed_date": "签约时间", "start_date": "开工时间", "production_date": "投产时间"}
 HEADER_SCAN_ROWS = 20
 # Real names run to 60 characters or so; far beyond, the cell holds a pasted paragraph
@@ -140,6 +142,10 @@ class Ledger:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def above_ceiling(self) -> list[Problem]:
+        """Amounts above the city's ceiling for one project: errors, or warnings once confirmed."""
+        return [p for p in self.problems if CEILING_WORDS in p.message]
 
 
 def read_ledger(
@@ -784,10 +790,10 @@ class _Reader:
                 written = f"{Decimal(wan) / factor:,.2f} {unit}"
                 limit = f"{ceiling // 10_000:,} 亿元"
                 if self.confirm_amounts:
-                    self.problem("warning", f"金额 {written} 超过单个项目的上限（{limit}），已由上传人确认无误",
+                    self.problem("warning", f"金额 {written} {CEILING_WORDS}（{limit}），已由上传人确认无误",
                                  self.sheet, row, c.letter, c.header, written)
                 else:
-                    self.problem("error", f"金额 {written} 超过单个项目的上限（{limit}），是否把万元填成了亿元？"
+                    self.problem("error", f"金额 {written} {CEILING_WORDS}（{limit}），是否把万元填成了亿元？"
                                  "请核对金额和表头中的单位；确属无误的，请在预览中确认后导入",
                                  self.sheet, row, c.letter, c.header, written)
 

@@ -3,6 +3,7 @@ commit, duplicates, roles and limits; and two loads at the same moment."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import tomllib
@@ -394,3 +395,21 @@ def test_an_administrator_is_warned_of_a_transfer_before_committing(db, tmp_path
     at.run()
     [entry] = accounts.audit_log(action=accounts.UPLOAD)
     assert WANRONG_CODE in entry.detail and "transfers" in entry.detail
+
+
+def test_an_amount_above_the_ceiling_loads_only_once_the_uploader_confirms_it(db, tmp_path):
+    # 35000 亿元 (万元 under a 亿元 header) loaded silently; now it is an error the uploader can
+    # lift only by confirming the amount, which the audit log records cell by cell
+    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    path = signed(tmp_path, ("储能电站项目", "临猗县", 35000 * 10_000, date(2024, 5, 20), "新能源"))  # 万元
+    at = upload(login(page(), "临猗上传员"), path)
+    assert metrics(at)["错误 / 警告"] == "1 / 0" and commit_button(at).disabled
+    confirm = at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm-amounts-")))
+    assert confirm.label == "我已逐项核实上述 1 个超过单个项目上限的金额无误（记入审计日志）"
+    confirm.check().run()
+    assert metrics(at)["错误 / 警告"] == "0 / 1" and not commit_button(at).disabled
+    commit_button(at).click().run()
+    assert not at.exception
+    assert projects(db) == [("储能电站项目", "140821", 350_000_000.0, date(2024, 5, 20))]
+    [entry] = accounts.audit_log(action=accounts.UPLOAD)
+    assert json.loads(entry.detail)["confirmed_amounts"] == ["Sheet1!D2"]

@@ -162,11 +162,13 @@ def months_of(period: Period | None) -> tuple[int, int, int]:
     return period.start.year, period.start.month, period.end.month
 
 
-def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None) -> Ledger:
+def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None,
+         confirm_amounts=False) -> Ledger:
     """The file as the loader will see it, read in a worker process (a file that exhausts
     memory or time ends the worker, not the server), then checked against the live warehouse:
     project codes another unit holds (errors for an uploader, transfer warnings for an admin)."""
-    ledger = read_isolated(name, data, kind=kind, period=period, money_unit=money_unit, allowed_units=allowed_units)
+    ledger = read_isolated(name, data, kind=kind, period=period, money_unit=money_unit, allowed_units=allowed_units,
+                           confirm_amounts=confirm_amounts)
     if not warehouse_data.available():
         return ledger
     return check_codes(warehouse_data.reader().cursor(), ledger, allowed_units)
@@ -271,6 +273,8 @@ def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = No
             "errors": len(checked.errors),
             "warnings": len(checked.warnings),
             **({"transfers": transfers} if transfers and result.status == "loaded" else {}),
+            # the uploader's word that amounts above the ceiling are right, cell by cell
+            **({"confirmed_amounts": [p.cell for p in checked.above_ceiling()]} if (options or {}).get("confirm_amounts") else {}),
         },
     )
     return result

@@ -95,8 +95,9 @@ def read_once(file_id: str, name: str, data: bytes, options: dict, progress):
                 expanded=False,
             )
         cached[key] = ledger
-        # keep the detected reading and the latest correction only
-        for stale in [k for k in cached if k not in (key, read_key(AUTO))]:
+        # keep the detected reading and the latest correction (confirmed or not) only
+        unconfirmed = read_key({k: v for k, v in options.items() if k != "confirm_amounts"})
+        for stale in [k for k in cached if k not in (key, unconfirmed, read_key(AUTO))]:
             del cached[stale]
     return key, cached[key]
 
@@ -146,7 +147,14 @@ def show_file(uploaded) -> None:
     data = uploaded.getvalue()
     progress = st.empty()
     _, detected = read_once(file_id, uploaded.name, data, AUTO, progress)
-    key, ledger = read_once(file_id, uploaded.name, data, corrections(file_id, detected), progress)
+    options = corrections(file_id, detected)
+    key, ledger = read_once(file_id, uploaded.name, data, options, progress)
+    if ledger.above_ceiling() and st.checkbox(
+        f"我已逐项核实上述 {len(ledger.above_ceiling())} 个超过单个项目上限的金额无误（记入审计日志）",
+        key=f"confirm-amounts-{file_id}",
+        help="只有确实无误（而不是把万元填成了亿元）时才勾选；勾选后这些金额按警告处理，可以导入。",
+    ):
+        key, ledger = read_once(file_id, uploaded.name, data, {**options, "confirm_amounts": True}, progress)
     refused = upload.file_refused(ledger)
     if refused:
         st.error(refused, icon=":material/block:")
