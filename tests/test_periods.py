@@ -224,3 +224,16 @@ def test_the_overview_stands_at_the_published_period_and_labels_the_open_month(c
     opened = open_page("pages/analysis/overview.py", year="2025", months="1-10", open="1")
     assert opened.caption[0].value.startswith("2025年1-10月（未完结，已报 1/19） · 数据截至 2025年10月31日 · 报送：10月已报 1/19（已计入，未完结）")
     assert opened.metric[0].value == "403 个"
+
+
+def test_a_rebuild_from_the_archive_keeps_closed_months_and_nil_reports(city, tmp_path):
+    from warehouse.repair import rebuild
+
+    load_file(early_october(tmp_path), db=city, user="临猗县上传员")
+    periods.file_nil_report(city, "140802", date(2025, 10, 1), "盐湖区上传员")
+    periods.close_month(city, date(2025, 10, 1), "admin")
+    out = tmp_path / "rebuilt" / "warehouse.duckdb"
+    assert all(r.ok for r in rebuild(city, out))
+    assert period_state(out) == period_state(city)
+    assert figures(out) == figures(city)
+    assert periods.months(Reader(out).cursor()).equals(periods.months(Reader(city).cursor()))

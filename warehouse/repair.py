@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from etl.load import load_ledger
 from etl.parse import parse_period
@@ -183,13 +184,18 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
         for load in loads:
             replayed.append(_replay(load, source, staging))
         new_ids = {r.new_load_id: load["loaded_at"] for r, load in zip(replayed, loads) if r.ok}
-        if new_ids:
-            # the original load times, so the history reads as it did
-            with writer(staging) as con:
+        actions, nil_reports = _reporting_records(source)
+        with writer(staging) as con:
+            # the original load times, so the history and the reporting board read as they did
+            if new_ids:
                 con.executemany("update loads set loaded_at = ? where load_id = ?", [[t, i] for i, t in new_ids.items()])
-        else:
-            with writer(staging) as con:
-                build.refresh(con)  # an empty warehouse, still a complete one
+            # closed months and nil reports are records of their own, not in any original file
+            for table, frame in (("period_actions", actions), ("nil_reports", nil_reports)):
+                if frame.height:
+                    con.register("frame", frame)
+                    con.execute(f"insert into {table} by name select * from frame")
+                    con.unregister("frame")
+            build.refresh(con, [] if new_ids else None)
         with write_lock(out):
             if out.exists() or archive_dir(out).exists():
                 raise RebuildRefused(f"目标在重建期间被创建，不覆盖：{out}")
@@ -203,6 +209,19 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
         shutil.rmtree(archive_dir(staging), ignore_errors=True)
         if not out.exists():
             out.with_name(out.name + ".lock").unlink(missing_ok=True)
+
+
+def _reporting_records(source: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The source's closed months and nil reports (none in a warehouse older than them)."""
+    con = connect_readonly(source)
+    try:
+        actions = con.sql("select * from period_actions").pl()
+        nil_reports = con.sql("select * exclude (nil_report_id) from nil_reports").pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame(), pl.DataFrame()
+    finally:
+        con.close()
+    return actions, nil_reports
 
 
 def _active_loads(source: Path) -> list[dict]:
