@@ -8,16 +8,28 @@ fresh interpreter (`python -m etl.isolate`), not a fork of a threaded server; it
 warm and reused, and replaced after it dies.
 
 Protocol on the worker's stdin/stdout: 8-byte length, then a pickle; request
-(memory_bytes, fn, args, kwargs), reply ("ok", result) or ("error", kind, detail).
+(memory_bytes, spool, fn, args, kwargs), reply ("ok", result) or ("error", kind, detail).
+
+Polars frames in a reply do not go through pickle: the worker writes each as an
+uncompressed Arrow IPC file in `spool` (a private 0700 directory of the caller's, one
+per worker) and the pickle holds only its file name; the caller memory-maps the file and
+unlinks it at once (the mapping outlives the name), and empties the spool after every
+call however it ended, so a worker killed mid-write leaves nothing behind. Arrow keeps
+every dtype as it was (Decimal(18,4), Date, Int32...). Pickling the 84 MB frame of a
+200,000-row ledger cost 0.57 s to pack, 0.28 s to unpack and a pipe transfer; writing it
+as IPC costs ~0.05 s and mapping it ~0 (numbers in read_isolated's docstring).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import io
 import logging
 import os
 import pickle
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,23 +78,30 @@ class _Worker:
 
     def __init__(self):
         self.stderr = tempfile.TemporaryFile()
+        self.spool = tempfile.mkdtemp(prefix="etl-read-")  # 0700: the frames of its replies
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
+        # glibc gives each reading thread a 64 MB arena it never unmaps; RLIMIT_AS counts
+        # them: with the default, a warm worker kept ~2 GB of address space after one
+        # 200,000-row read and the next read hit the 2 GB limit. Two arenas: ~1.2 GB.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "etl.isolate"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
         )
 
     def call(self, name: str, memory: int, timeout: float, fn, args, kwargs):
-        request = pickle.dumps((memory, fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        request = pickle.dumps((memory, self.spool, fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         deadline = time.monotonic() + timeout
         self.stderr_mark = self.stderr.seek(0, os.SEEK_END)  # what this read writes starts here
         try:
             self.process.stdin.write(len(request).to_bytes(8, "little") + request)
             self.process.stdin.flush()
             size = int.from_bytes(self._read(8, deadline, name, memory, timeout), "little")
-            reply = pickle.loads(self._read(size, deadline, name, memory, timeout))
+            reply = _FrameUnpickler(io.BytesIO(self._read(size, deadline, name, memory, timeout)), self.spool).load()
         except BrokenPipeError:
             raise self._died(name, memory) from None
+        finally:
+            _empty(self.spool)  # frames not read (an error, a timeout, a death mid-write) go too
         if reply[0] == "ok":
             return reply[1]
         _, kind, detail = reply
@@ -124,6 +143,17 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def address_space(self) -> int | None:
+        """Bytes of address space the worker holds now (Linux), what the next read starts from."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmSize:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            pass
+        return None
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
@@ -134,11 +164,72 @@ class _Worker:
             except OSError:
                 pass  # the dead worker's end is gone; nothing is left to flush
         self.stderr.close()
+        shutil.rmtree(self.spool, ignore_errors=True)
+
+
+def _empty(spool: str) -> None:
+    try:
+        names = os.listdir(spool)
+    except FileNotFoundError:
+        return
+    for entry in names:
+        try:
+            os.unlink(os.path.join(spool, entry))
+        except FileNotFoundError:
+            pass
+
+
+class _FramePickler(pickle.Pickler):
+    """The worker's reply pickler: each polars frame becomes an Arrow IPC file in the spool."""
+
+    def __init__(self, file, spool: str):
+        import polars as pl
+
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.spool = spool
+        self.frame_type = pl.DataFrame
+        self.frames = 0
+
+    def persistent_id(self, obj):
+        if type(obj) is self.frame_type:
+            self.frames += 1
+            name = f"{os.getpid()}-{self.frames}.arrow"
+            obj.write_ipc(os.path.join(self.spool, name), compression="uncompressed")
+            return ("frame", name)
+        return None
+
+
+class _FrameUnpickler(pickle.Unpickler):
+    """The caller's reply unpickler: maps each frame's IPC file and unlinks it."""
+
+    def __init__(self, file, spool: str):
+        super().__init__(file)
+        self.spool = spool
+
+    def persistent_load(self, pid):
+        import polars as pl
+
+        kind, name = pid
+        if kind != "frame" or os.sep in name or name.startswith("."):
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        path = os.path.join(self.spool, name)
+        try:
+            return pl.read_ipc(path)
+        finally:
+            os.unlink(path)
 
 
 _idle: list[_Worker] = []
 _lock = threading.Lock()
 _slots = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+@atexit.register
+def _stop_idle() -> None:
+    """Idle workers would exit with our stdin anyway; this also removes their spools."""
+    with _lock:
+        while _idle:
+            _idle.pop().stop()
 
 
 def _take() -> _Worker:
@@ -185,6 +276,12 @@ def _run(name: str, fn, args, kwargs, memory: int, timeout: float):
     except BaseException:
         worker.stop()  # e.g. an unpicklable request: the worker may hold half of it
         raise
+    held = worker.address_space()
+    if held is not None and held > memory // 2:
+        # what its allocators keep counts against the next read's limit: a fresh one instead
+        log.info("retiring a worker that holds %d MB of address space", held // MB)
+        worker.stop()
+        worker = _Worker()
     _give_back(worker)
     return result
 
@@ -222,7 +319,7 @@ def _serve() -> None:
         head = stdin.read(8)
         if len(head) < 8:
             return
-        memory, fn, args, kwargs = pickle.loads(stdin.read(int.from_bytes(head, "little")))
+        memory, spool, fn, args, kwargs = pickle.loads(stdin.read(int.from_bytes(head, "little")))
         resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
         try:
             reply = ("ok", fn(*args, **kwargs))
@@ -232,7 +329,13 @@ def _serve() -> None:
             reply = ("error", "exception", traceback.format_exc())
         finally:
             resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-        out = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        buffer = io.BytesIO()
+        try:
+            _FramePickler(buffer, spool).dump(reply)
+        except Exception:  # e.g. the disk is full: the caller empties the spool
+            buffer = io.BytesIO()
+            pickle.dump(("error", "exception", traceback.format_exc()), buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        out = buffer.getvalue()
         stdout.write(len(out).to_bytes(8, "little") + out)
         stdout.flush()
 
