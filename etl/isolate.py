@@ -214,7 +214,14 @@ class _FrameUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"unknown reference {pid!r}")
         path = os.path.join(self.spool, name)
         try:
-            return pl.read_ipc(path)
+            if os.name != "posix":
+                return pl.read_ipc(path)  # a mapped file could not be unlinked
+            import pyarrow as pa
+            import pyarrow.ipc
+
+            # mapped, not copied: the pages stay with the frame after the name is gone
+            with pa.memory_map(path) as source:
+                return pl.from_arrow(pa.ipc.open_file(source).read_all())
         finally:
             os.unlink(path)
 
@@ -277,7 +284,7 @@ def _run(name: str, fn, args, kwargs, memory: int, timeout: float):
         worker.stop()  # e.g. an unpicklable request: the worker may hold half of it
         raise
     held = worker.address_space()
-    if held is not None and held > memory // 2:
+    if held is not None and held > memory * 3 // 4:
         # what its allocators keep counts against the next read's limit: a fresh one instead
         log.info("retiring a worker that holds %d MB of address space", held // MB)
         worker.stop()
