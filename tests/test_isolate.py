@@ -208,6 +208,20 @@ def test_etl_check_on_the_sparse_workbook_exits_1_in_chinese(tmp_path):
     assert "memory allocation" not in done.stderr and "Traceback" not in done.stderr
 
 
+def test_etl_load_on_the_sparse_workbook_exits_1_in_chinese_and_writes_nothing(tmp_path):
+    path = sparse_workbook(tmp_path / NAME)
+    db = tmp_path / "warehouse.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "load", "--db", str(db), str(path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"✗ {NAME}：未导入，发现 1 处错误" in done.stderr
+    assert f"读取「{NAME}」时" in done.stderr
+    assert "memory allocation" not in done.stderr and "Traceback" not in done.stderr
+    assert not db.exists()
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_workers():
     """Every worker a test leaves is either idle (reused later) or gone."""
