@@ -197,6 +197,19 @@ def test_stopping_a_worker_removes_its_spool():
     assert not os.path.exists(worker.spool)
 
 
+def test_a_killed_caller_leaves_no_spool():
+    code = "import sys, time\nfrom etl import isolate\nisolate.warm_up()\nprint(isolate._idle[0].spool, flush=True)\ntime.sleep(60)"
+    caller = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    spool = caller.stdout.readline().strip()
+    assert os.path.isdir(spool)
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 20  # the orphaned worker sees its stdin close once it has imported
+    while os.path.exists(spool) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(spool)
+
+
 def test_etl_check_on_the_sparse_workbook_exits_1_in_chinese(tmp_path):
     path = sparse_workbook(tmp_path / NAME)
     done = subprocess.run(
