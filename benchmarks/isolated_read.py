@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         "isolated": lambda: isolate.read_isolated(ledger.name, data),
     }
     inside: list[float] = []
+    # by its module's name: under `python -m` this file is __main__, which the worker is not
+    from benchmarks.isolated_read import timed_read
 
     def isolated_timed():
         seconds, ledger_read = isolate.run_isolated(ledger.name, timed_read, ledger.name, data)
