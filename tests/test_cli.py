@@ -237,8 +237,9 @@ etl.parse.resolve_chain = boom
 
 def test_a_bug_while_reading_names_the_file_and_sheet_and_the_next_file_is_checked(tmp_path, db, started):
     bad = wb.signed_ledger(tmp_path / "bad", [("铝材项目", "临猗县", 100, date(2024, 2, 1), "新能源")])
-    # `load` reads in this process, where the patch applies (`check` reads in a worker)
-    result = run_patched(BOOM_ON_CHAIN, "load", str(bad), str(started), db=db)
+    # both commands read in a worker; ETL_READ_INPROCESS=1 reads here, where the patch applies
+    result = run_patched("import os; os.environ['ETL_READ_INPROCESS'] = '1'\n" + BOOM_ON_CHAIN,
+                         "load", str(bad), str(started), db=db)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "✗ 2024年1-6月签约项目台账.xlsx：未导入，发现 1 处错误",

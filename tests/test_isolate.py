@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 
 import workbooks as wb
@@ -70,6 +73,7 @@ def test_a_normal_ledger_reads_as_it_does_in_process(tmp_path):
     isolated = isolate.read_isolated(path.name, path.read_bytes(), money_unit="万元")
     direct = read_ledger(path, money_unit="万元")
     assert isolated.rows.height == 1
+    assert isolated.rows.schema == direct.rows.schema  # Decimal(18, 4), Date, Int32 as they were
     assert isolated.rows.equals(direct.rows)
     assert (isolated.problems, isolated.sheets, isolated.period, isolated.kind) == (
         direct.problems, direct.sheets, direct.period, direct.kind
@@ -143,6 +147,69 @@ def test_a_hostile_read_does_not_disturb_one_running_beside_it(tmp_path):
     assert_refused(results["hostile"])
 
 
+class DiesMidReply:
+    """Pickled after the frame before it: the worker dies with that frame's file written."""
+
+    def __reduce__(self):
+        os._exit(3)
+
+
+def frame_then_death(name, kind, **_):
+    import polars as pl
+
+    return [pl.DataFrame({"a": list(range(100_000))}), DiesMidReply()]
+
+
+def frames():
+    import polars as pl
+    from decimal import Decimal
+
+    amounts = pl.Series("amount", [Decimal("12000.5"), None], pl.Decimal(18, 4))
+    first = pl.DataFrame([amounts, pl.Series("day", [date(2024, 3, 15), None], pl.Date), pl.Series("row", [2, 3], pl.Int32)])
+    return {"first": first, "again": first, "empty": first.clear(), "note": "小"}
+
+
+def spools() -> list[str]:
+    return [w.spool for w in isolate._idle]
+
+
+def test_frames_come_back_through_arrow_files_that_are_gone_after():
+    got = isolate.run_isolated(NAME, frames)
+    assert got["first"].schema == {"amount": pl.Decimal(18, 4), "day": pl.Date, "row": pl.Int32}
+    assert got["first"].rows() == [(Decimal("12000.5"), date(2024, 3, 15), 2), (None, None, 3)]
+    assert got["again"].equals(got["first"]) and got["empty"].height == 0 and got["note"] == "小"
+    assert spools() and all(os.listdir(s) == [] for s in spools())
+
+
+def test_a_worker_that_dies_writing_its_reply_is_a_refusal_and_leaves_no_file():
+    before = set(os.listdir(tempfile.gettempdir()))
+    ledger = isolate.read_isolated(NAME, b"x", reader=frame_then_death)
+    assert_refused(ledger, isolate.crash_message(NAME))
+    assert all(os.listdir(s) == [] for s in spools())
+    left = {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("etl-read-")}
+    assert left <= {os.path.basename(s) for s in spools()}  # only the replacement worker's empty spool
+
+
+def test_stopping_a_worker_removes_its_spool():
+    worker = isolate._Worker()
+    assert os.path.isdir(worker.spool)
+    worker.stop()
+    assert not os.path.exists(worker.spool)
+
+
+def test_a_killed_caller_leaves_no_spool():
+    code = "import sys, time\nfrom etl import isolate\nisolate.warm_up()\nprint(isolate._idle[0].spool, flush=True)\ntime.sleep(60)"
+    caller = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    spool = caller.stdout.readline().strip()
+    assert os.path.isdir(spool)
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 20  # the orphaned worker sees its stdin close once it has imported
+    while os.path.exists(spool) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(spool)
+
+
 def test_etl_check_on_the_sparse_workbook_exits_1_in_chinese(tmp_path):
     path = sparse_workbook(tmp_path / NAME)
     done = subprocess.run(
@@ -152,6 +219,20 @@ def test_etl_check_on_the_sparse_workbook_exits_1_in_chinese(tmp_path):
     assert f"✗ {NAME}：不能导入" in done.stderr
     assert f"文件「{NAME}」：工作表「Sheet」在单元格 XFD1048576 有内容" in done.stderr  # the pre-check's refusal
     assert "memory allocation" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_etl_load_on_the_sparse_workbook_exits_1_in_chinese_and_writes_nothing(tmp_path):
+    path = sparse_workbook(tmp_path / NAME)
+    db = tmp_path / "warehouse.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "load", "--db", str(db), str(path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"✗ {NAME}：未导入，发现 1 处错误" in done.stderr
+    assert f"读取「{NAME}」时" in done.stderr
+    assert "memory allocation" not in done.stderr and "Traceback" not in done.stderr
+    assert not db.exists()
 
 
 @pytest.fixture(autouse=True)
