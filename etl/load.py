@@ -16,6 +16,7 @@ from warehouse.db import archive_dir, db_path, writer
 
 from .isolate import read_isolated
 from .ownership import check_codes
+from .precedent import check_history
 from .read import Ledger
 
 
@@ -92,6 +93,7 @@ def load_ledger(
             return LoadResult(ledger.file_name, "duplicate", ledger, previous[0])
         # under the write lock: no other load can hand a code to another unit meanwhile
         ledger = check_codes(con, ledger, allowed_units)
+        ledger = check_history(con, ledger, bool((options or {}).get("confirm_amounts")))
         if not ledger.ok:
             return LoadResult(ledger.file_name, "refused", ledger)
         archived = _archive(live, ledger, data, created)

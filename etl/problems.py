@@ -57,3 +57,19 @@ class Problem:
         if self.value is not None:
             where.append(f"值「{self.value}」")
         return f"[{LEVEL_NAMES.get(self.level, self.level)}] {' '.join(where)}：{self.message}"
+
+
+@dataclass(frozen=True)
+class AmountProblem(Problem):
+    """An amount no project of its unit can plausibly have (a 万元 typed under a 亿元 header):
+    an error until the uploader confirms it, then a warning saying so."""
+
+    CONFIRMED = "已由上传人确认无误"
+    ASK = "是否把万元填成了亿元？请核对金额和表头中的单位；确属无误的，请在预览中确认后导入"
+
+    @classmethod
+    def found(cls, confirmed: bool, why: str, *where) -> "AmountProblem":
+        """`why` the amount is implausible, as an error asking, or a warning once confirmed."""
+        if confirmed:
+            return cls("warning", f"{why}，{cls.CONFIRMED}", *where)
+        return cls("error", f"{why}，{cls.ASK}", *where)

@@ -21,7 +21,7 @@ import polars as pl
 from . import columns as columns_mod
 from . import parse
 from .files import FileRefused, Grid, check_file, read_grids
-from .problems import Problem
+from .problems import AmountProblem, Problem
 from .reference import Reference, Unit, load_reference
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,6 @@ TEXT_FIELDS = (
     "investor", "investor_origin", "responsible_unit", "liaison_leader", "progress",
     "problems", "remarks", "lead_source", "negotiation_progress",
 )
-# the words that mark an amount above the city's ceiling for one project, confirmed or not
-CEILING_WORDS = "超过单个项目的上限"
 FUTURE_WORDS = {"signed_date": "签约时间", "start_date": "开工时间", "production_date": "投产时间"}
 HEADER_SCAN_ROWS = 20
 # Real names run to 60 characters or so; far beyond, the cell holds a pasted paragraph
@@ -143,9 +141,10 @@ class Ledger:
     def ok(self) -> bool:
         return not self.errors
 
-    def above_ceiling(self) -> list[Problem]:
-        """Amounts above the city's ceiling for one project: errors, or warnings once confirmed."""
-        return [p for p in self.problems if CEILING_WORDS in p.message]
+    def implausible_amounts(self) -> list[Problem]:
+        """Amounts above the city's ceiling or far beyond the unit's history: errors, or
+        warnings once the uploader confirmed them."""
+        return [p for p in self.problems if isinstance(p, AmountProblem)]
 
 
 def read_ledger(
@@ -789,13 +788,10 @@ class _Reader:
             for row, wan in huge.iter_rows():
                 written = f"{Decimal(wan) / factor:,.2f} {unit}"
                 limit = f"{ceiling // 10_000:,} 亿元"
-                if self.confirm_amounts:
-                    self.problem("warning", f"金额 {written} {CEILING_WORDS}（{limit}），已由上传人确认无误",
-                                 self.sheet, row, c.letter, c.header, written)
-                else:
-                    self.problem("error", f"金额 {written} {CEILING_WORDS}（{limit}），是否把万元填成了亿元？"
-                                 "请核对金额和表头中的单位；确属无误的，请在预览中确认后导入",
-                                 self.sheet, row, c.letter, c.header, written)
+                self.problems.append(AmountProblem.found(
+                    self.confirm_amounts, f"金额 {written} 超过单个项目的上限（{limit}）",
+                    self.file, self.sheet, row, c.letter, c.header, written,
+                ))
 
     def check_totals(self, totals: pl.DataFrame, rows: pl.DataFrame) -> None:
         """A 合计 row that disagrees with its rows is worth a look, not a refusal."""

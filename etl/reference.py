@@ -43,6 +43,10 @@ class Reference:
     warning_days: dict[str, int] = field(default_factory=dict)
     # The largest amount one project can plausibly have, in 万元 ([plausibility] in city.toml).
     max_project_amount_wan: int = 500 * 10_000
+    # an amount `history_factor` times the unit's largest so far is a slip too (etl/precedent.py)
+    history_factor: int = 100
+    history_min_projects: int = 5
+    history_min_amount_wan: int = 10 * 10_000
     # [reporting]: the day of the next month by which a month is due, and the units that
     # must report a month before it is published (None: every unit that reported before)
     report_deadline_day: int = 5
@@ -87,6 +91,7 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
             chain_aliases[alias] = r["chain"]
     headers = {r["field"]: _split(r["synonyms"]) for r in _rows(directory / "headers.csv")}
     geo = Path(city["geo_file"])
+    plausibility = city.get("plausibility", {})
     return Reference(
         city_name=city["name"],
         city_short_name=city.get("short_name", city["name"]),
@@ -97,7 +102,10 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         chain_aliases=chain_aliases,
         header_synonyms=headers,
         warning_days=dict(city.get("warnings", {})),
-        max_project_amount_wan=int(city.get("plausibility", {}).get("max_project_amount_yi", 500) * 10_000),
+        max_project_amount_wan=int(plausibility.get("max_project_amount_yi", 500) * 10_000),
+        history_factor=int(plausibility.get("history_factor", 100)),
+        history_min_projects=int(plausibility.get("history_min_projects", 5)),
+        history_min_amount_wan=int(plausibility.get("history_min_amount_yi", 10) * 10_000),
         report_deadline_day=int(city.get("reporting", {}).get("deadline_day", 5)),
         expected_units=_expected_units(city.get("reporting", {}).get("expected_units", "reported_before"), units),
     )

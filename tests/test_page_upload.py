@@ -405,7 +405,7 @@ def test_an_amount_above_the_ceiling_loads_only_once_the_uploader_confirms_it(db
     at = upload(login(page(), "临猗上传员"), path)
     assert metrics(at)["错误 / 警告"] == "1 / 0" and commit_button(at).disabled
     confirm = at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm-amounts-")))
-    assert confirm.label == "我已逐项核实上述 1 个超过单个项目上限的金额无误（记入审计日志）"
+    assert confirm.label == "我已逐项核实上述 1 个可能填错单位的金额无误（记入审计日志）"
     confirm.check().run()
     assert metrics(at)["错误 / 警告"] == "0 / 1" and not commit_button(at).disabled
     commit_button(at).click().run()

@@ -13,6 +13,7 @@ from etl import files
 from etl.isolate import read_isolated
 from etl.load import LoadResult, load_ledger
 from etl.ownership import CodeProblem, check_codes
+from etl.precedent import HistoryProblem, check_history
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import KIND_NAMES, KINDS, Ledger
@@ -166,12 +167,14 @@ def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, all
          confirm_amounts=False) -> Ledger:
     """The file as the loader will see it, read in a worker process (a file that exhausts
     memory or time ends the worker, not the server), then checked against the live warehouse:
-    project codes another unit holds (errors for an uploader, transfer warnings for an admin)."""
+    project codes another unit holds (errors for an uploader, transfer warnings for an admin)
+    and amounts far beyond the unit's history (etl/precedent.py)."""
     ledger = read_isolated(name, data, kind=kind, period=period, money_unit=money_unit, allowed_units=allowed_units,
                            confirm_amounts=confirm_amounts)
     if not warehouse_data.available():
         return ledger
-    return check_codes(warehouse_data.reader().cursor(), ledger, allowed_units)
+    cur = warehouse_data.reader().cursor()
+    return check_history(cur, check_codes(cur, ledger, allowed_units), confirm_amounts)
 
 
 def kind_label(kind: str | None) -> str:
@@ -274,7 +277,7 @@ def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = No
             "warnings": len(checked.warnings),
             **({"transfers": transfers} if transfers and result.status == "loaded" else {}),
             # the uploader's word that amounts above the ceiling are right, cell by cell
-            **({"confirmed_amounts": [p.cell for p in checked.above_ceiling()]} if (options or {}).get("confirm_amounts") else {}),
+            **({"confirmed_amounts": [p.cell for p in checked.implausible_amounts()]} if (options or {}).get("confirm_amounts") else {}),
         },
     )
     return result
@@ -308,5 +311,6 @@ def result_message(result: LoadResult) -> tuple[str, str]:
             f"如需重新导入，请先在「数据管理」中撤销第 {result.load_id} 次导入。"
         )
     # errors found only at commit (another load landed meanwhile) are not in the shown list
-    late = "".join(f"\n\n{md_text(p.cell)}：{md_text(p.message)}" for p in ledger.errors if isinstance(p, CodeProblem))
+    late = "".join(f"\n\n{md_text(p.cell)}：{md_text(p.message)}" for p in ledger.errors
+                   if isinstance(p, (CodeProblem, HistoryProblem)))
     return "error", f"未导入：文件中有 {len(ledger.errors)} 处错误，请按问题清单修正后重新上传。{late}"

@@ -149,8 +149,8 @@ def show_file(uploaded) -> None:
     _, detected = read_once(file_id, uploaded.name, data, AUTO, progress)
     options = corrections(file_id, detected)
     key, ledger = read_once(file_id, uploaded.name, data, options, progress)
-    if ledger.above_ceiling() and st.checkbox(
-        f"我已逐项核实上述 {len(ledger.above_ceiling())} 个超过单个项目上限的金额无误（记入审计日志）",
+    if ledger.implausible_amounts() and st.checkbox(
+        f"我已逐项核实上述 {len(ledger.implausible_amounts())} 个可能填错单位的金额无误（记入审计日志）",
         key=f"confirm-amounts-{file_id}",
         help="只有确实无误（而不是把万元填成了亿元）时才勾选；勾选后这些金额按警告处理，可以导入。",
     ):
