@@ -116,6 +116,19 @@ class SheetResult:
     header_rows: tuple[int, int] | None = None  # first and last Excel row of the header
     columns: list[Column] = field(default_factory=list)
     rows_used: int = 0
+    # (letter, header) of header cells recognised as no field: what the load leaves out
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _ignored(head, first, last, letters, columns) -> list[tuple[str, str]]:
+    """(letter, header) of each header column no field was read from (lowest header text)."""
+    used = {c.letter for c in columns}
+    ignored = []
+    for j, letter in enumerate(letters):
+        texts = [head[i][j] for i in range(last, first - 1, -1) if j < len(head[i]) and head[i][j]]
+        if texts and letter not in used:
+            ignored.append((letter, texts[0]))
+    return ignored
 
 
 @dataclass
@@ -347,7 +360,8 @@ class _Reader:
             or file_period
         )
         columns = self.columns(head, first, last, fields, letters, title_texts, grid.name)
-        result = SheetResult(grid.name, True, period=period, header_rows=(first + 1, last + 1), columns=columns)
+        result = SheetResult(grid.name, True, period=period, header_rows=(first + 1, last + 1), columns=columns,
+                             ignored=_ignored(head, first, last, letters, columns))
 
         # Without a unit column the unit may come from the title/file name or group rows.
         missing = [
