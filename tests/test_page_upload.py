@@ -174,10 +174,11 @@ def test_a_file_loaded_before_is_reported_as_a_duplicate(db, tmp_path):
     at.run()
 
     st.cache_resource.clear()
-    again = upload(page(), path)  # a new session uploading the same bytes
-    commit_button(again).click()
-    again.run()
-    assert "已导入过" in messages(again) and "第 1 次导入" in messages(again)
+    again = upload(page(), path)  # a new session uploading the same bytes: told before the button
+    [(loaded_at,)] = Reader(db).cursor().sql("select loaded_at from loads").fetchall()
+    said = f"此文件与第 1 次导入（{path.name}，本机，{loaded_at:%Y-%m-%d %H:%M}）内容完全相同，无需再导入"
+    assert [w.value for w in again.warning] == [md_text(said)]
+    assert commit_button(again).disabled
     assert Reader(db).cursor().sql("select count(*) from loads").fetchall() == [(1,)]
 
 

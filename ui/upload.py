@@ -4,6 +4,7 @@ tables, and load it through the same code as `python -m etl load`."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +15,7 @@ from etl.isolate import read_isolated
 from etl.load import LoadResult, load_ledger
 from etl.ownership import CodeProblem, check_codes
 from etl.precedent import HistoryProblem, check_history
+from etl.preview import Prediction, predict
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import KIND_NAMES, KINDS, Ledger
@@ -90,6 +92,26 @@ PREVIEW = {
     "remarks": "备注",
 }
 ALWAYS_SHOWN = ("sheet", "excel_row", "project_name", "unit_name")
+CHANGE_NAMES = {
+    "transferred": "划转",
+    "new": "新增项目",
+    "started": "新开工",
+    "changed": "变更",
+    "stage": "阶段变化",
+    "disappeared": "累计台账中消失",
+}
+CHANGED_FIELDS = {
+    "signed_amount_wan": "签约金额（万元）",
+    "signed_date": "签约时间",
+    "start_date": "开工时间",
+    "planned_investment_wan": "计划总投资（万元）",
+    "funds_in_place_wan": "累计到位资金（万元）",
+    "chain": "产业链",
+    "unit": "县（市、区）/开发区",
+    "stage": "阶段",
+}
+STAGE_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "producing": "投产"}
+IGNORED = "未识别（不导入）"
 
 
 def size_limit() -> int:
@@ -177,6 +199,70 @@ def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, all
     return check_history(cur, check_codes(cur, ledger, allowed_units), confirm_amounts)
 
 
+def prediction(ledger: Ledger) -> Prediction | None:
+    """What committing the ledger would change in the live warehouse (etl/preview.py), or
+    None without a warehouse (then everything is new)."""
+    if not warehouse_data.available():
+        return None
+    return predict(warehouse_data.reader().cursor(), ledger)
+
+
+def duplicate_message(prediction: Prediction) -> str | None:
+    """Why this file need not be loaded: a load of the same content is active; Markdown-inert."""
+    dup = prediction.duplicate if prediction else None
+    if dup is None:
+        return None
+    return md_text(
+        f"此文件与第 {dup.load_id} 次导入（{dup.file_name}，{dup.loaded_by}，{dup.loaded_at:%Y-%m-%d %H:%M}）"
+        "内容完全相同，无需再导入"
+    )
+
+
+def change_summary(prediction: Prediction | None, ledger: Ledger) -> str:
+    """One line of what the import would do, e.g. 将新增 3 个项目，变更 2 个，累计台账中消失 1 个."""
+    if prediction is None:
+        return f"将新增 {ledger.rows.select('name_key').drop_nulls().n_unique()} 个项目（数据仓库尚未建立）"
+    return f"将新增 {prediction.new} 个项目，变更 {prediction.changed} 个，累计台账中消失 {prediction.disappeared} 个"
+
+
+def changes_label(prediction: Prediction | None) -> str:
+    if prediction is None or prediction.duplicate:
+        return "导入后的变化"
+    return f"导入后的变化（新增 {prediction.new} / 变更 {prediction.changed} / 消失 {prediction.disappeared}）"
+
+
+def _shown(field: str | None, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if field == "stage":
+        return STAGE_NAMES.get(value, value)
+    if field and field.endswith("_wan"):
+        return f"{Decimal(value).normalize():,f}"  # 12000.0000 -> 12,000
+    return value
+
+
+def changes_frame(prediction: Prediction) -> pl.DataFrame:
+    """The predicted changes under Chinese headers, old -> new."""
+    rows = prediction.changes
+    return pl.DataFrame(
+        {
+            "变化": [CHANGE_NAMES.get(c, c) for c in rows["change"]],
+            "项目名称": rows["project_name"].to_list(),
+            "县（市、区）/开发区": [u or i for u, i in zip(rows["unit_name"], rows["unit_id"])],
+            "字段": [CHANGED_FIELDS.get(f, f) if f else "" for f in rows["field"]],
+            "原值": [_shown(f, v) for f, v in zip(rows["field"], rows["old_value"])],
+            "新值": [_shown(f, v) for f, v in zip(rows["field"], rows["new_value"])],
+        },
+        schema={k: pl.String for k in ("变化", "项目名称", "县（市、区）/开发区", "字段", "原值", "新值")},
+    )
+
+
+def ignored_frame(ledger: Ledger) -> pl.DataFrame:
+    """Header columns recognised as no field: their values are not loaded."""
+    records = [{"工作表": s.name, "列": letter, "表头（原文）": header} for s in ledger.sheets for letter, header in s.ignored]
+    return pl.DataFrame(records, schema={k: pl.String for k in ("工作表", "列", "表头（原文）")})
+
+
 def kind_label(kind: str | None) -> str:
     return f"{KIND_NAMES[kind]}台账" if kind else "未识别"
 
@@ -207,6 +293,10 @@ def columns_frame(ledger: Ledger) -> pl.DataFrame:
         }
         for s in ledger.sheets
         for c in s.columns
+    ] + [
+        {"工作表": s.name, "列": letter, "表头（原文）": header, "识别为": IGNORED, "金额单位": ""}
+        for s in ledger.sheets
+        for letter, header in s.ignored
     ]
     return pl.DataFrame(records, schema={k: pl.String for k in ("工作表", "列", "表头（原文）", "识别为", "金额单位")})
 

@@ -66,12 +66,17 @@ if not uploads:
 AUTO = {"kind": None, "period": None, "money_unit": None}  # read as detected
 reads = st.session_state.setdefault("upload_reads", {})  # file id -> {read key: Ledger}
 results = st.session_state.setdefault("upload_results", {})  # (file id, read key) -> LoadResult
+# (file id, read key, warehouse version) -> what the import would change; a load elsewhere
+# changes the version, so the prediction is made again against what is stored then
+predictions = st.session_state.setdefault("upload_predictions", {})
 # forget files taken off the uploader: a read ledger holds every row of its file
 current = {u.file_id for u in uploads}
 for gone in [f for f in reads if f not in current]:
     del reads[gone]
 for gone in [k for k in results if k[0] not in current]:
     del results[gone]
+for gone in [k for k in predictions if k[0] not in current]:
+    del predictions[gone]
 
 
 def read_key(options: dict) -> tuple:
@@ -100,6 +105,16 @@ def read_once(file_id: str, name: str, data: bytes, options: dict, progress):
         for stale in [k for k in cached if k not in (key, unconfirmed, read_key(AUTO))]:
             del cached[stale]
     return key, cached[key]
+
+
+def predicted(file_id: str, key: tuple, ledger):
+    """The prediction of this reading against the warehouse as it is now (computed once)."""
+    version = data.version()
+    if (file_id, key, version) not in predictions:
+        for stale in [k for k in predictions if k[:2] == (file_id, key)]:
+            del predictions[stale]
+        predictions[(file_id, key, version)] = upload.prediction(ledger)
+    return predictions[(file_id, key, version)]
 
 
 def corrections(file_id: str, detected) -> dict:
@@ -171,8 +186,11 @@ def show_file(uploaded) -> None:
 
     stem = Path(uploaded.name).stem
     problems = upload.problems_frame(ledger)
+    prediction = predicted(file_id, key, ledger)
     tabs = st.tabs(
-        [f"问题清单（{problems.height}）", "工作表", "列对应", f"数据预览（{ledger.rows.height}）"], key=f"tabs-{file_id}"
+        [f"问题清单（{problems.height}）", "工作表", "列对应", f"数据预览（{ledger.rows.height}）",
+         upload.changes_label(prediction)],
+        key=f"tabs-{file_id}",
     )
     with tabs[0]:
         if ledger.errors:
@@ -206,15 +224,38 @@ def show_file(uploaded) -> None:
             key=f"preview-{file_id}",
             column_config={c: DATE if dtype == pl.Date else AMOUNT for c, dtype in preview.schema.items() if dtype == pl.Date or c.endswith("（万元）")},
         )
+    duplicate = upload.duplicate_message(prediction)
+    with tabs[4]:
+        if duplicate:
+            st.info(duplicate)
+        elif prediction is None:
+            st.caption("数据仓库尚未建立：文件中的项目都将新增。")
+        else:
+            st.caption("与数据仓库中已导入的数据（含尚未发布的月份）比较；导入后「数据管理」中的变更记录与此一致。")
+            changes = upload.changes_frame(prediction)
+            if changes.height:
+                table(changes, f"{stem}_导入后的变化", title=f"{uploaded.name} 导入后的变化", key=f"changes-{file_id}")
+            else:
+                st.success("导入后不会改变任何项目。")
+        ignored = upload.ignored_frame(ledger)
+        if ignored.height:
+            st.caption(f"以下 {ignored.height} 列的表头未识别为任何字段，导入时忽略：")
+            table(ignored, f"{stem}_忽略的列", key=f"ignored-{file_id}")
 
     result = results.get((file_id, key))
+    if result is None:
+        if duplicate:
+            st.warning(duplicate)
+        elif not ledger.errors:
+            st.caption(upload.change_summary(prediction, ledger))
     if st.button(
         "导入数据仓库",
         type="primary",
         icon=":material/upload:",
-        disabled=bool(ledger.errors) or result is not None,
+        disabled=bool(ledger.errors) or bool(duplicate) or result is not None,
         key=f"commit-{file_id}",
-        help="有错误时不能导入。" if ledger.errors else "整个文件一次导入；其他人同时导入时会排队，不会互相覆盖。",
+        help="有错误时不能导入。" if ledger.errors else "已导入过，无需再导入。" if duplicate
+        else "整个文件一次导入；其他人同时导入时会排队，不会互相覆盖。",
     ):
         with st.status("正在导入…", expanded=True) as status:
             st.write("等待其他导入完成（导入逐个进行）")
