@@ -11,6 +11,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+import polars as pl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -414,3 +415,95 @@ def test_an_amount_above_the_ceiling_loads_only_once_the_uploader_confirms_it(db
     assert projects(db) == [("储能电站项目", "140821", 350_000_000.0, date(2024, 5, 20))]
     [entry] = accounts.audit_log(action=accounts.UPLOAD)
     assert json.loads(entry.detail)["confirmed_amounts"] == ["Sheet1!D2"]
+
+
+# ---------------------------------------------------------------- what the import would change
+
+
+def recorded_changes(db, load_id: int) -> set[tuple]:
+    return set(Reader(db).cursor().sql(
+        "select change, project_name, field, old_value, new_value from load_changes where load_id = ?", params=[load_id]
+    ).fetchall())
+
+
+def predicted_changes(at: AppTest) -> set[tuple]:
+    """The page's prediction as load_changes records it ('stage' is the preview's own)."""
+    [prediction] = at.session_state["upload_predictions"].values()
+    rows = prediction.changes.filter(pl.col("change") != "stage")
+    return set(rows.select("change", "project_name", "field", "old_value", "new_value").iter_rows())
+
+
+def test_the_preview_says_what_a_cumulative_ledger_changes_and_the_load_records_the_same(db, tmp_path):
+    """Issue 12 §3: new, changed (old → new) and disappeared projects and the ignored columns
+    before the button; after the import, /data's change record says the same."""
+    load_module.load_file(signed(tmp_path / "may", *GOOD, ("果品冷链物流项目", "临猗县", 8000, date(2024, 4, 1), "食品加工"),
+                                 name="2024年1-5月签约项目台账.xlsx"), db=db)
+    june = wb.xlsx(tmp_path / "2024年1-6月签约项目台账.xlsx", {"Sheet1": [
+        [*wb.SIGNED_HEADER, "联系人"],
+        [1, "年产10万吨铝型材项目", "临猗县", 15000, date(2024, 3, 15), "铝镁精深加工", "张三"],
+        [2, "100MW储能电站项目", "临猗县", 56000.5, date(2024, 5, 21), "新能源", "李四"],
+        [3, "光伏组件项目", "临猗县", 30000, date(2024, 6, 3), "新能源", "王五"],
+    ]})
+    at = upload(page(), june)
+    assert not at.exception
+    tab = next(t for t in at.tabs if t.label.startswith("导入后的变化"))
+    assert tab.label == "导入后的变化（新增 1 / 变更 2 / 消失 1）"
+    assert "将新增 1 个项目，变更 2 个，累计台账中消失 1 个" in [c.value for c in at.caption]
+    shown = frame(at, "变化")
+    assert [tuple(r) for r in shown.fillna("").itertuples(index=False)] == [
+        ("新增项目", "光伏组件项目", "临猗县", "", "", ""),
+        ("变更", "100MW储能电站项目", "临猗县", "签约时间", "2024-05-20", "2024-05-21"),
+        ("变更", "年产10万吨铝型材项目", "临猗县", "签约金额（万元）", "12,000", "15,000"),
+        ("累计台账中消失", "果品冷链物流项目", "临猗县", "", "", ""),
+    ]
+    ignored = next(df.value for df in at.dataframe if list(df.value.columns) == ["工作表", "列", "表头（原文）"])
+    assert [tuple(r) for r in ignored.itertuples(index=False)] == [("Sheet1", "A", "序号"), ("Sheet1", "G", "联系人")]
+    mapping = next(df.value for df in at.dataframe if "识别为" in df.value.columns)
+    assert ("G", "联系人", "未识别（不导入）") in list(zip(mapping["列"], mapping["表头（原文）"], mapping["识别为"]))
+
+    predicted = predicted_changes(at)
+    commit_button(at).click()
+    at.run()
+    assert not at.exception and "已导入：第 2 次导入" in messages(at)
+    assert recorded_changes(db, 2) == predicted
+    assert {c for c, *_ in predicted} == {"new", "changed", "disappeared"}
+
+
+def test_the_preview_names_projects_newly_started_with_their_stage(db, tmp_path):
+    load_module.load_file(signed(tmp_path / "signed", *GOOD), db=db)
+    started = wb.started_ledger(tmp_path, [
+        [1, "年产10万吨铝型材项目", "临猗县", 20000, date(2024, 6, 10)],
+        [2, "新建仓储中心项目", "临猗县", 5000, date(2024, 6, 12)],
+    ])
+    at = upload(page(), started)
+    assert not at.exception
+    shown = frame(at, "变化")
+    assert [tuple(r) for r in shown.fillna("").itertuples(index=False)] == [
+        ("新增项目", "新建仓储中心项目", "临猗县", "", "", ""),
+        ("新开工", "年产10万吨铝型材项目", "临猗县", "开工时间", "", "2024-06-10"),
+        ("变更", "年产10万吨铝型材项目", "临猗县", "计划总投资（万元）", "", "20,000"),
+        ("阶段变化", "年产10万吨铝型材项目", "临猗县", "阶段", "签约", "开工"),
+    ]
+    assert "将新增 1 个项目，变更 1 个，累计台账中消失 0 个" in [c.value for c in at.caption]
+    predicted = predicted_changes(at)
+    commit_button(at).click()
+    at.run()
+    assert not at.exception
+    assert recorded_changes(db, 2) == predicted
+
+
+def test_an_administrators_transfer_is_predicted_as_recorded(db, tmp_path):
+    from test_ownership import WANRONG_CODE, hijack, ledger
+
+    load_module.load_file(ledger(tmp_path / "wanrong", ("万荣风电项目", WANRONG_CODE, "万荣县", 50000, date(2024, 3, 1))), db=db)
+    accounts.add_user("管理员", "admin", PASSWORD)
+    at = upload(login(page(), "管理员"), hijack(tmp_path))
+    shown = frame(at, "变化")
+    assert ("划转", "县（市、区）/开发区", "万荣县", "临猗县") in [
+        (c, f, o, n) for c, f, o, n in zip(shown["变化"], shown["字段"], shown["原值"], shown["新值"])
+    ]
+    predicted = predicted_changes(at)
+    commit_button(at).click()
+    at.run()
+    assert not at.exception
+    assert recorded_changes(db, 2) == predicted
