@@ -231,7 +231,7 @@ def show_file(uploaded) -> None:
         elif prediction is None:
             st.caption("数据仓库尚未建立：文件中的项目都将新增。")
         else:
-            st.caption("与数据仓库中已导入的数据（含尚未发布的月份）比较；导入后「数据管理」中的变更记录与此一致。")
+            st.caption("与数据仓库中已导入的全部数据（含尚未发布的月份）比较；导入后可在「数据管理」中查看实际变更记录。")
             changes = upload.changes_frame(prediction)
             if changes.height:
                 table(changes, f"{stem}_导入后的变化", title=f"{uploaded.name} 导入后的变化", key=f"changes-{file_id}")
