@@ -518,13 +518,13 @@ class _Reader:
             letter = letters[j]
             if rank == MANUAL_RANK:
                 self.mapping_used.update(k for k in _header_variants(text) if k in self.mapping)
-            header = header_key(text)
             label = field_label(fld, self.reference)
             if letter not in by_letter and fld in by_field:
                 winner = by_field[fld]
+                winner_header = re.sub(r"\s+", "", winner.header)
                 self.problem(
                     "note",
-                    f"本列也可能是“{label}”，已按把握更大的{winner.letter}列「{header_key(winner.header)}」读取，本列未读取；"
+                    f"本列也可能是“{label}”，已按把握更大的{winner.letter}列「{winner_header}」读取，本列未读取；"
                     "如应读取本列，请修改表头",
                     sheet, last + 1, letter, text,
                 )

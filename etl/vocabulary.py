@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# units inside or after a header (「（万元）」, 「/亿元」, 「单位：元」) say nothing of the field
+# units inside a header (「（万元）」, 「单位：元」) say nothing of the field; a bare 「/元」 tail
+# stays, since the money unit is only read from brackets (parse.detect_money_unit)
 _UNIT_PARENS = re.compile(r"[(\[【][^)\]】]*元[^)\]】]*[)\]】]|单位[:：]?[万亿]?(?:美)?元")
-_UNIT_TAIL = re.compile(r"[/／]?[万亿]?(?:美)?元$")
 _BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 _PUNCTUATION = re.compile(r"[()\[\]【】、,，/／·.。:：\-_—]")
 # 签订, 协议, 合同 all say the signing; 协议签订 is one signing, not two
@@ -48,7 +48,6 @@ def vocabulary_keys(text: str | None) -> list[str]:
         return []
     key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     key = _UNIT_PARENS.sub("", key)
-    key = _UNIT_TAIL.sub("", key) or key
     forms = [_PUNCTUATION.sub("", key), _PUNCTUATION.sub("", _BRACKETS.sub("", key))]
     return list(dict.fromkeys(k for k in (_reduce(f) for f in forms if f) if k))
 
