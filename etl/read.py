@@ -529,9 +529,13 @@ class _Reader:
                     sheet, last + 1, letter, text,
                 )
             elif letter in by_letter and others:
+                # columns() may have moved the field (总投资 on a started ledger): say what was read
+                read_as = by_letter[letter].field
+                others = [o for o in (fld, *others) if o != read_as]
                 alternatives = "或".join(f"“{field_label(o, self.reference)}”" for o in others)
                 self.problem(
-                    "note", f"本列按“{label}”读取，也可能是{alternatives}；如不对请修改表头", sheet, last + 1, letter, text,
+                    "note", f"本列按“{field_label(read_as, self.reference)}”读取，也可能是{alternatives}；如不对请修改表头",
+                    sheet, last + 1, letter, text,
                 )
 
     def guess_columns(self, head, first, last, fields, missing, letters) -> dict[str, tuple[str, str]]:

@@ -809,3 +809,13 @@ def test_a_mapping_can_overrule_a_listed_header_and_an_unused_one_is_said(tmp_pa
         ("warning", None, "指定的对应“约定日期=开工时间”在文件的表头中未找到，未使用"),
         ("note", "Sheet1!D1", "本列也可能是“签约时间”，已按把握更大的E列「协议签订时间」读取，本列未读取；如应读取本列，请修改表头"),
     ]
+
+
+def test_the_note_of_a_two_field_header_names_what_was_read(tmp_path):
+    # on a started ledger the plain total is the planned investment: the note says so
+    path = wb.started_ledger(tmp_path, [["铝材项目", "临猗县", 5000, date(2024, 4, 1)]],
+                             header=["项目名称", "所属县（市、区）", "总投资情况（万元）", "开工时间"])
+    ledger = read_ledger(path)
+    assert mapped(ledger)[2] == ("planned_investment", "C", "总投资情况（万元）", "medium")
+    assert total(ledger, "planned_investment_wan") == D("5000")
+    assert [p.message for p in ledger.problems] == ["本列按“计划总投资”读取，也可能是“签约金额”；如不对请修改表头"]
