@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     verbose.add_argument("--verbose", "-v", action="store_true", help="出错时在标准错误输出中打印详细信息（供管理员排查）")
     verbose.add_argument("--confirm-amounts", action="store_true",
                          help="确认超过单个项目上限（city.toml [plausibility]）的金额无误，按警告处理")
+    verbose.add_argument("--map", action="append", type=_mapping, default=[], metavar="表头=字段",
+                         help="指定某列表头读作哪个字段，如 --map 约定日期=签约时间（可重复；字段用中文名或英文字段名）")
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", parents=[verbose], help="导入台账文件（每个文件要么全部导入，要么不导入）")
     load.add_argument("--db", help="数据仓库文件（默认 $WAREHOUSE_DB 或 data/warehouse.duckdb）")
@@ -43,6 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(args)
     return _load(args)
+
+
+def _mapping(text: str) -> tuple[str, str]:
+    """One --map "表头=字段": the header as written in the file, the field by its label or name."""
+    from .read import FIELD_NAMES, field_named
+
+    header, sep, name = text.partition("=")
+    if not sep or not header.strip() or not name.strip():
+        raise argparse.ArgumentTypeError(f"“{text}”应写成 表头=字段，如 约定日期=签约时间")
+    fld = field_named(name.strip())
+    if fld is None:
+        raise argparse.ArgumentTypeError(
+            f"不认识字段“{name.strip()}”；可用：{'、'.join(FIELD_NAMES.values())}，或英文字段名如 signed_date"
+        )
+    return header.strip(), fld
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -76,7 +93,11 @@ def _each_file(paths: list[Path], handle, failure: str) -> int:
 
 
 def _print_problems(problems, errors_only: bool) -> None:
+    from .read import ColumnGuess
+
     for problem in problems:
+        if isinstance(problem, ColumnGuess):
+            problem = problem.for_cli()  # the proposal as the option that confirms it
         if problem.level == "error" or not errors_only:
             print("  " + problem.text(), file=sys.stderr if problem.level == "error" else sys.stdout)
 
@@ -92,7 +113,8 @@ def _check(args) -> int:
             print(f"✗ {path.name}：无法读取文件（没有读取权限、文件被占用或磁盘出错）", file=sys.stderr)
             return False
         # in a worker process: a file that exhausts memory or time ends the worker, not this command
-        ledger = read_isolated(path.name, data, kind=args.kind, confirm_amounts=args.confirm_amounts)
+        ledger = read_isolated(path.name, data, kind=args.kind, confirm_amounts=args.confirm_amounts,
+                               mapping=dict(args.map) or None)
         if ledger.ok:
             used = "、".join(s.name for s in ledger.sheets if s.used)
             print(f"✓ {ledger.file_name}：可以导入，{ledger.rows.height} 行，工作表 {used}，警告 {len(ledger.warnings)} 条")
@@ -113,7 +135,8 @@ def _load(args) -> int:
 
     def load(path: Path) -> bool:
         try:
-            result = load_file(path, db=args.db, kind=args.kind, user=args.user, confirm_amounts=args.confirm_amounts)
+            result = load_file(path, db=args.db, kind=args.kind, user=args.user, confirm_amounts=args.confirm_amounts,
+                               mapping=dict(args.map) or None)
         except (WarehouseBusy, OSError, duckdb.Error) as exc:
             # The writer publishes nothing on failure: say so instead of a traceback.
             log.warning("loading %s failed", path, exc_info=True)

@@ -78,7 +78,7 @@ def load_ledger(
 ) -> LoadResult:
     """Load a ledger without errors. allowed_units (an uploader's unit ids) refuses rows whose
     project code another unit's project holds; without it such rows transfer the project.
-    `options` are the overrides it was read with (kind, period, money_unit, confirm_amounts),
+    `options` are the overrides it was read with (kind, period, money_unit, confirm_amounts, mapping),
     recorded so that `python -m warehouse rebuild` reads the original alike."""
     if not ledger.ok:
         return LoadResult(ledger.file_name, "refused", ledger)
@@ -185,12 +185,15 @@ def _latest_date(rows: pl.DataFrame):
 def recorded_options(options: dict) -> dict:
     """The read overrides as stored in loads.read_options (None: as detected)."""
     period = options.get("period")
-    return {
+    recorded = {
         "kind": options.get("kind"),
         "period": period.label if period is not None else None,
         "money_unit": options.get("money_unit"),
         "confirm_amounts": bool(options.get("confirm_amounts")),
     }
+    if options.get("mapping"):  # only when given: loads without one keep their record as before
+        recorded["mapping"] = dict(options["mapping"])
+    return recorded
 
 
 def _archive(live: Path, ledger: Ledger, data: bytes, created: list[Path]) -> Path:

@@ -12,7 +12,7 @@ import logging
 from datetime import date
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from . import parse
 from .files import FileRefused, Grid, check_file, read_grids
 from .problems import AmountProblem, Problem
 from .reference import Reference, Unit, load_reference
+from .vocabulary import guess_score, vocabulary_index, vocabulary_keys
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ HEADER_SCAN_ROWS = 20
 # or a whole row, and taking it as a name would create a nonsense project.
 MAX_NAME_CHARS = 200
 MAX_HEADER_ROWS = 3
+# Ranks of a header match, lower is stronger: an uploader's --map, then the synonyms of
+# headers.csv (their order), then the vocabulary rules (etl/vocabulary.py).
+MANUAL_RANK = -1
+VOCABULARY_RANK = 1000
+CONFIDENCE_NAMES = {"manual": "指定", "high": "高", "medium": "中"}
 
 ROW_SCHEMA = {
     "sheet": pl.String,
@@ -105,6 +111,24 @@ class Column:
     letter: str
     header: str
     money_unit: str | None = None  # 万元 | 亿元 | 元 | 万美元, for amount fields
+    confidence: str = "high"  # high: a listed synonym | medium: by the vocabulary rules | manual: --map
+
+
+def confidence_of(rank: int) -> str:
+    return "manual" if rank < 0 else "high" if rank < VOCABULARY_RANK else "medium"
+
+
+@dataclass(frozen=True)
+class ColumnGuess(Problem):
+    """A required column nobody named, and the header that may be it: an error until the
+    uploader confirms the mapping (the CLI's --map)."""
+
+    proposal: tuple[str, str] = ("", "")  # (header, field label)
+
+    def for_cli(self) -> "ColumnGuess":
+        header, label = self.proposal
+        base = self.message.split("，如确认")[0]
+        return replace(self, message=f"{base}，如确认请加 --map {header}={label}")
 
 
 @dataclass
@@ -172,13 +196,15 @@ def read_ledger(
     allowed_units: set[str] | None = None,
     today: date | None = None,
     confirm_amounts: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> Ledger:
     """Read one ledger file.
 
     kind, period and money_unit override what is detected; allowed_units (unit ids)
     turns rows of any other reporting unit into errors (an uploader's own units).
     today is the day of the load (dates after it cannot have happened); confirm_amounts
-    is the uploader's word that amounts above the city's ceiling are right.
+    is the uploader's word that amounts above the city's ceiling are right. mapping
+    (header text -> field name) is the uploader's word on columns the reader cannot name.
     """
     path = Path(path)
     name = display_name or path.name
@@ -196,7 +222,7 @@ def read_ledger(
         fmt = check_file(Path(name), data)
         grids = read_grids(Path(name), data, fmt)
         reader = _Reader(name, reference or load_reference(), kind, period, money_unit, allowed_units,
-                         today or date.today(), confirm_amounts)
+                         today or date.today(), confirm_amounts, mapping)
         return reader.read(grids, sha, len(data))
     except FileRefused as refused:
         return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", str(refused), name)])
@@ -246,6 +272,28 @@ def match_header(text: str | None, index: dict[str, tuple[str, int]]) -> tuple[s
     return None
 
 
+def field_named(name: str, reference: Reference | None = None) -> str | None:
+    """The field a person names: its English name, its label (FIELD_NAMES) or a listed header."""
+    reference = reference or load_reference()
+    name = header_key(name)
+    fields = set(reference.header_synonyms) | set(FIELD_NAMES)
+    if name in fields:
+        return name
+    labels = {header_key(label): fld for fld, label in FIELD_NAMES.items()}
+    if name in labels:
+        return labels[name]
+    matched = match_header(name, synonym_index(reference))
+    return matched[0] if matched else None
+
+
+def field_label(fld: str, reference: Reference | None = None) -> str:
+    """The Chinese name of a field, as --map and the messages write it."""
+    if fld in FIELD_NAMES:
+        return FIELD_NAMES[fld]
+    synonyms = (reference or load_reference()).header_synonyms.get(fld, ())
+    return synonyms[0] if synonyms else fld
+
+
 def _cell(value) -> str | None:
     if value is None:
         return None
@@ -264,7 +312,7 @@ def kind_from_text(*texts: str | None) -> str | None:
 
 
 class _Reader:
-    def __init__(self, file_name, reference, kind, period, money_unit, allowed_units, today, confirm_amounts):
+    def __init__(self, file_name, reference, kind, period, money_unit, allowed_units, today, confirm_amounts, mapping=None):
         self.file = file_name
         self.today = today
         self.confirm_amounts = confirm_amounts
@@ -274,9 +322,18 @@ class _Reader:
         self.money_unit_override = money_unit
         self.allowed_units = allowed_units
         self.synonyms = synonym_index(reference)
+        self.vocabulary = vocabulary_index(reference.header_synonyms)
+        # header variant -> (field, the header as given); unknown fields were refused by the caller
+        self.mapping: dict[str, tuple[str, str]] = {}
+        self.mapping_given = {text: field_named(name, reference) or name for text, name in (mapping or {}).items()}
+        for text, fld in self.mapping_given.items():
+            for key in _header_variants(text):
+                self.mapping.setdefault(key, (fld, text))
+        self.mapping_used: set[str] = set()
         self.problems: list[Problem] = []
         self.bad_cells: set[tuple[str, int, str]] = set()  # (sheet, row, field) already reported
         self.current_sheet: str | None = None  # for the message of an unexpected error
+        self._matched: dict[str, tuple | None] = {}  # header text -> match, for find_header's many blocks
         self._aggregated: dict[tuple, list] = {}
 
     # -- problems ---------------------------------------------------------------
@@ -323,6 +380,10 @@ class _Reader:
             if not s.used and s.reason:
                 self.problem("note", f"已跳过：{s.reason}", s.name)
         self.current_sheet = None
+        used = {self.mapping[k][1] for k in self.mapping_used}
+        for text, fld in self.mapping_given.items():
+            if text not in used:
+                self.problem("warning", f"指定的对应“{text}={field_label(fld, self.reference)}”在文件的表头中未找到，未使用")
         self._flush_warnings()
         rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=ROW_SCHEMA)
         used_periods = [s.period for s in sheets if s.used and s.period]
@@ -362,6 +423,7 @@ class _Reader:
         columns = self.columns(head, first, last, fields, letters, title_texts, grid.name)
         result = SheetResult(grid.name, True, period=period, header_rows=(first + 1, last + 1), columns=columns,
                              ignored=_ignored(head, first, last, letters, columns))
+        self.report_mapping(head, first, last, columns, letters, grid.name)
 
         # Without a unit column the unit may come from the title/file name or group rows.
         missing = [
@@ -369,16 +431,27 @@ class _Reader:
             if f not in fields
             and not (f == "unit" and (self._context_unit(title, grid.name) or self._has_group_units(frame, last + 1, fields)))
         ]
+        guesses = {}
         if missing:
+            guesses = self.guess_columns(head, first, last, fields, missing, letters)
+            for fld, (letter, header) in guesses.items():
+                label = field_label(fld, self.reference)
+                self.problems.append(ColumnGuess(
+                    "error", f"未找到“{label}”列；“{header}”（{letter}列）可能是{label}，如确认请把该列表头改为“{label}”",
+                    self.file, grid.name, last + 1, letter, header, proposal=(header, label),
+                ))
+        unguessed = [f for f in missing if f not in guesses]
+        if unguessed:
             needed = "、".join(
                 f"“{FIELD_NAMES.get(f, f)}”（可用表头：{'、'.join(self.reference.header_synonyms.get(f, ())[:4])}）"
-                for f in missing
+                for f in unguessed
             )
             self.problem(
                 "error",
                 f"{KIND_NAMES[kind]}台账缺少必需列：{needed}。请在第{last + 1}行表头中补上该列，或选择正确的台账类型",
                 grid.name, last + 1,
             )
+        if missing:
             result.used = False
             result.reason = "缺少必需列"
             return result, None
@@ -406,21 +479,96 @@ class _Reader:
                     best = (score, start, end, fields)
         return None if best is None else best[1:]
 
-    def _fields_of_block(self, head, start, end) -> dict[str, tuple[int, int]]:
-        """field -> (column index, priority); the lowest header row that names a field wins."""
+    def match(self, text: str | None) -> tuple[str, int, tuple[str, ...]] | None:
+        """(field, rank, other fields it could be) of a header cell: --map, synonym, vocabulary."""
+        if not text:
+            return None
+        if text in self._matched:
+            return self._matched[text]
+        found = None
+        keys = _header_variants(text)
+        if given := next((self.mapping[k] for k in keys if k in self.mapping), None):
+            found = (given[0], MANUAL_RANK, ())
+        elif matched := match_header(text, self.synonyms):
+            found = (matched[0], matched[1], ())
+        else:
+            for key in vocabulary_keys(text):
+                if candidates := self.vocabulary.get(key):
+                    (fld, rank), *others = candidates
+                    found = (fld, VOCABULARY_RANK + rank, tuple(f for f, _ in others))
+                    break
+        self._matched[text] = found
+        return found
+
+    def _fields_of_block(self, head, start, end, matches: list | None = None) -> dict[str, tuple[int, int]]:
+        """field -> (column index, rank); the lowest header row that names a field wins.
+
+        matches, when given, receives (column, field, rank, header, other fields) of every
+        column that names a field, the weaker ones included."""
         fields: dict[str, tuple[int, int]] = {}
         width = max(len(r) for r in head[start : end + 1])
         for j in range(width):
             for i in range(end, start - 1, -1):
                 row = head[i]
                 text = row[j] if j < len(row) else None
-                matched = match_header(text, self.synonyms)
+                matched = self.match(text)
                 if matched:
-                    fld, rank = matched
+                    fld, rank, others = matched
+                    if matches is not None:
+                        matches.append((j, fld, rank, text, others))
                     if fld not in fields or rank < fields[fld][1]:
                         fields[fld] = (j, rank)
                     break
         return fields
+
+    def report_mapping(self, head, first, last, columns: list[Column], letters, sheet) -> None:
+        """A note for every header left out because a stronger one took its field, and
+        for every header that could have been another field: never silently both."""
+        matches: list = []
+        self._fields_of_block(head, first, last, matches)
+        by_letter = {c.letter: c for c in columns}
+        by_field = self.by_field_of(columns)
+        for j, fld, rank, text, others in matches:
+            letter = letters[j]
+            if rank == MANUAL_RANK:
+                self.mapping_used.update(k for k in _header_variants(text) if k in self.mapping)
+            label = field_label(fld, self.reference)
+            if letter not in by_letter and fld in by_field:
+                winner = by_field[fld]
+                winner_header = re.sub(r"\s+", "", winner.header)
+                self.problem(
+                    "note",
+                    f"本列也可能是“{label}”，已按把握更大的{winner.letter}列「{winner_header}」读取，本列未读取；"
+                    "如应读取本列，请修改表头",
+                    sheet, last + 1, letter, text,
+                )
+            elif letter in by_letter and others:
+                # columns() may have moved the field (总投资 on a started ledger): say what was read
+                read_as = by_letter[letter].field
+                others = [o for o in (fld, *others) if o != read_as]
+                alternatives = "或".join(f"“{field_label(o, self.reference)}”" for o in others)
+                self.problem(
+                    "note", f"本列按“{field_label(read_as, self.reference)}”读取，也可能是{alternatives}；如不对请修改表头",
+                    sheet, last + 1, letter, text,
+                )
+
+    def guess_columns(self, head, first, last, fields, missing, letters) -> dict[str, tuple[str, str]]:
+        """field -> (letter, header) of an unnamed column that may hold a missing required field."""
+        taken = {j for j, _ in fields.values()}
+        width = max(len(r) for r in head[first : last + 1])
+        headers = {}
+        for j in range(width):
+            text = next((head[i][j] for i in range(last, first - 1, -1) if j < len(head[i]) and head[i][j]), None)
+            if j not in taken and text and not self.match(text):
+                headers[j] = header_key(text)
+        guesses = {}
+        for fld in missing:
+            scored = [(guess_score(fld, text), -j) for j, text in headers.items()]
+            best = max((s for s in scored if s[0] > 0), default=None)
+            if best is not None:
+                j = -best[1]
+                guesses[fld] = (letters[j], headers.pop(j))
+        return guesses
 
     def _kind_from_columns(self, fields) -> str:
         if "start_date" in fields and "signed_date" not in fields:
@@ -445,7 +593,7 @@ class _Reader:
                 fields["planned_investment"] = fields.pop("signed_amount")
         sheet_unit = self._sheet_money_unit(title_texts + [t for r in head[first : last + 1] for t in r if t])
         columns = []
-        for fld, (j, _) in sorted(fields.items(), key=lambda kv: kv[1][0]):
+        for fld, (j, rank) in sorted(fields.items(), key=lambda kv: kv[1][0]):
             texts = [head[i][j] if j < len(head[i]) else None for i in range(last, first - 1, -1)]
             header = next((t for t in texts if t), "")
             money_unit = None
@@ -458,7 +606,7 @@ class _Reader:
                 if money_unit is None:
                     money_unit = "万元"
                     self.warn_once("未注明金额单位，按“万元”处理；如为亿元请在表头写明“（亿元）”", sheet, last + 1, letters[j], header)
-            columns.append(Column(fld, letters[j], header, money_unit))
+            columns.append(Column(fld, letters[j], header, money_unit, confidence_of(rank)))
         return columns
 
     @staticmethod

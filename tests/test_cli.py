@@ -299,3 +299,62 @@ def test_an_amount_beyond_any_project_loads_only_with_confirm_amounts(db, tmp_pa
     assert confirmed.returncode == 0, confirmed.stderr
     assert "已由上传人确认无误" in confirmed.stdout
     assert [row[0] for row in loads(db)] == [path.name]
+
+
+# ---------------------------------------------------------------- header vocabulary and --map
+
+
+@pytest.fixture
+def worded(tmp_path):
+    """A signed ledger whose signing date column is called 约定日期: only a guess."""
+    return wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "协议金额（万元）", "约定日期"],
+                            ["铝材项目", "临猗县", 10000, date(2024, 2, 1)], ["储能电站", "永济市", 2500.5, date(2024, 3, 1)])
+
+
+def test_check_refuses_a_guessed_required_column_and_proposes_the_map_option(db, worded):
+    result = run("-m", "etl", "check", str(worded), db=db)
+    assert result.returncode == 1
+    assert "未找到“签约时间”列；“约定日期”（D列）可能是签约时间，如确认请加 --map 约定日期=签约时间" in result.stderr
+    assert "如确认请把该列表头改为" not in result.stderr + result.stdout
+
+
+def test_load_with_map_reads_the_column_records_it_and_rebuild_replays_it(db, worded, tmp_path):
+    result = run("-m", "etl", "load", "--map", "约定日期=签约时间", str(worded), db=db)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == "✓ 2024年1-6月签约项目台账.xlsx：已导入（第 1 次导入），2 行，工作表 Sheet1，警告 0 条"
+    from warehouse.db import connect_readonly
+
+    con = connect_readonly(db)
+    try:
+        options = json.loads(con.execute("select read_options from loads").fetchone()[0])
+        amounts = con.execute("select sum(signed_amount_wan)::double, min(signed_date) from projects").fetchone()
+    finally:
+        con.close()
+    assert options["mapping"] == {"约定日期": "signed_date"}
+    assert amounts == (12500.5, date(2024, 2, 1))
+    out = tmp_path / "rebuilt.duckdb"
+    rebuilt = run("-m", "warehouse", "rebuild", "--from-archive", "--db", str(db), "--out", str(out), db=db)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    con = connect_readonly(out)
+    try:
+        assert con.execute("select count(*), sum(signed_amount_wan)::double from projects").fetchone() == (2, 12500.5)
+    finally:
+        con.close()
+
+
+def test_load_reads_headers_known_by_the_vocabulary_without_any_option(db, tmp_path):
+    path = wb.worded_ledger(tmp_path, ["项目名称", "项目所属区县", "协议金额（万元）", "合同签订时间", "产业链名称"],
+                            ["铝材项目", "临猗县", 10000, date(2024, 2, 1), "新能源"])
+    result = run("-m", "etl", "load", str(path), db=db)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert loads(db) == [("2024年1-6月签约项目台账.xlsx", "signed", 1, "cli-test")]
+
+
+@pytest.mark.parametrize("option, message", [
+    ("约定日期=签约人", "不认识字段“签约人”"),
+    ("约定日期", "“约定日期”应写成 表头=字段"),
+])
+def test_a_map_option_that_names_no_field_is_refused(db, worded, option, message):
+    result = run("-m", "etl", "check", "--map", option, str(worded), db=db)
+    assert result.returncode == 2
+    assert message in result.stderr

@@ -94,7 +94,9 @@ def test_good_file_is_shown_before_anything_is_written_then_committed(db, tmp_pa
     sheets = next(df.value for df in at.dataframe if "处理" in df.value.columns)
     assert list(zip(sheets["工作表"], sheets["处理"], sheets["项目行数"])) == [("Sheet1", "读取", 2)]
     mapping = next(df.value for df in at.dataframe if "识别为" in df.value.columns)
-    assert ("签约金额（万元）", "签约金额", "万元") in list(zip(mapping["表头（原文）"], mapping["识别为"], mapping["金额单位"]))
+    assert ("签约金额（万元）", "签约金额", "高", "万元") in list(
+        zip(mapping["表头（原文）"], mapping["识别为"], mapping["把握"], mapping["金额单位"])
+    )
     rows = next(df.value for df in at.dataframe if "项目名称" in df.value.columns)
     assert rows["项目名称"].tolist() == ["年产10万吨铝型材项目", "100MW储能电站项目"]
     assert rows["县（市、区）/开发区"].tolist() == ["临猗县", "临猗县"]

@@ -654,3 +654,168 @@ def test_an_amount_beyond_any_project_is_an_error_until_confirmed(tmp_path):
         ("warning", "Sheet1", "Sheet1!C2", "签约金额（亿元）", "35,000.00 亿元", "金额 35,000.00 亿元 超过单个项目的上限（500 亿元），已由上传人确认无误"),
     ]
     assert table(confirmed, ("signed_amount_wan",)) == [(D("350000000"),), (D("1200000"),)]
+
+
+# ---------------------------------------------------------------- header vocabulary (words headers.csv does not list)
+
+
+def mapped(ledger):
+    """(field, letter, header, confidence) of every column read."""
+    return [(c.field, c.letter, c.header, c.confidence) for s in ledger.sheets for c in s.columns]
+
+
+def total(ledger, column="signed_amount_wan"):
+    return ledger.rows.get_column(column).sum()
+
+
+WORDED_ROWS = (["铝材项目", "临猗县", 10000, date(2024, 2, 1), "新能源"], ["储能项目", "盐湖区", 2500.5, date(2024, 3, 1), "铝镁精深加工"])
+
+
+@pytest.mark.parametrize("unit_header", ["所在县区", "项目所属区县", "所属区县名称"])
+def test_prefixes_and_suffixes_that_change_nothing_are_read_past(tmp_path, unit_header):
+    # 所在/所属/项目 before and 名称 after: the county and the chain a clerk reads at once
+    path = wb.worded_ledger(tmp_path, ["项目名称", unit_header, "签约金额（万元）", "签约时间", "产业链名称"], *WORDED_ROWS)
+    ledger = read_ledger(path)
+    assert mapped(ledger) == [
+        ("project_name", "A", "项目名称", "high"),
+        ("unit", "B", unit_header, "medium"),
+        ("signed_amount", "C", "签约金额（万元）", "high"),
+        ("signed_date", "D", "签约时间", "high"),
+        ("chain", "E", "产业链名称", "medium"),
+    ]
+    assert table(ledger, ("project_name", "unit_id", "chain")) == [("铝材项目", "140821", "新能源"), ("储能项目", "140802", "铝镁精深加工")]
+    assert total(ledger) == D("12500.5")
+    assert ledger.problems == []
+
+
+@pytest.mark.parametrize("unit_header", ["区县", "市县区", "区市县", "县区"])
+def test_county_words_in_any_order_are_the_reporting_unit(tmp_path, unit_header):
+    path = wb.worded_ledger(tmp_path, ["项目名称", unit_header, "签约金额（万元）", "签约时间"], *(r[:4] for r in WORDED_ROWS))
+    ledger = read_ledger(path)
+    assert [(c.field, c.header) for c in ledger.sheets[0].columns][1] == ("unit", unit_header)
+    assert table(ledger, ("unit_id",)) == [("140821",), ("140802",)]
+    assert total(ledger) == D("12500.5")
+    assert ledger.errors == []
+
+
+@pytest.mark.parametrize("amount_header, date_header", [
+    ("协议金额（万元）", "签订日期"),
+    ("合同金额（万元）", "合同签订时间"),
+    ("签订金额（万元）", "协议签订日期"),
+])
+def test_words_of_signing_and_date_for_time_are_the_signing(tmp_path, amount_header, date_header):
+    # 签订, 协议, 合同 all say 签约; 日期 and 时间 are one word in a header
+    path = wb.worded_ledger(tmp_path, ["项目名称", "所属县（市、区）", amount_header, date_header], *(r[:4] for r in WORDED_ROWS))
+    ledger = read_ledger(path)
+    assert [(c.field, c.header, c.money_unit, c.confidence) for c in ledger.sheets[0].columns][2:] == [
+        ("signed_amount", amount_header, "万元", "medium"),
+        ("signed_date", date_header, None, "medium"),
+    ]
+    assert table(ledger, ("signed_amount_wan", "signed_date")) == [(D("10000"), date(2024, 2, 1)), (D("2500.5"), date(2024, 3, 1))]
+    assert total(ledger) == D("12500.5")
+    assert ledger.problems == []
+
+
+@pytest.mark.parametrize("amount_header, cells, unit, wan", [
+    ("签约金额（元）", (100_000_000, 25_005_000), "元", (D("10000"), D("2500.5"))),
+    ("协议金额（亿元）", (1, 0.25005), "亿元", (D("10000"), D("2500.5"))),
+    ("合同投资额[万元]", (10000, 2500.5), "万元", (D("10000"), D("2500.5"))),
+])
+def test_a_unit_inside_the_header_is_still_the_money_unit(tmp_path, amount_header, cells, unit, wan):
+    rows = [[name, county, cell, day] for (name, county, _, day, _), cell in zip(WORDED_ROWS, cells)]
+    ledger = read_ledger(wb.worded_ledger(tmp_path, ["项目名称", "县区", amount_header, "签约日期"], *rows))
+    column = ledger.sheets[0].columns[2]
+    assert (column.field, column.money_unit) == ("signed_amount", unit)
+    assert table(ledger, ("signed_amount_wan",)) == [(w,) for w in wan]
+    assert total(ledger) == D("12500.5")
+    assert ledger.errors == []
+
+
+def test_planned_start_and_period_funds_stay_apart_from_start_and_cumulative_funds(tmp_path):
+    header = ["项目名称", "所在县区", "计划总投资（万元）", "项目计划开工日期", "实际开工日期", "本年到位资金（万元）", "累计到位资金（万元）"]
+    path = wb.worded_ledger(tmp_path, header, ["铝材项目", "临猗县", 5000, date(2024, 3, 1), date(2024, 4, 2), 800, 1200],
+                            ["储能项目", "盐湖区", 9000, date(2024, 5, 1), date(2024, 5, 20), 100, 3000],
+                            name="2024年1-6月开工项目台账.xlsx")
+    ledger = read_ledger(path)
+    assert [(c.field, c.letter, c.confidence) for c in ledger.sheets[0].columns] == [
+        ("project_name", "A", "high"), ("unit", "B", "medium"), ("planned_investment", "C", "high"),
+        ("planned_start_date", "D", "medium"), ("start_date", "E", "medium"),
+        ("funds_in_place_period", "F", "high"), ("funds_in_place", "G", "high"),
+    ]
+    assert table(ledger, ("planned_start_date", "start_date", "funds_in_place_period_wan", "funds_in_place_wan")) == [
+        (date(2024, 3, 1), date(2024, 4, 2), D("800"), D("1200")),
+        (date(2024, 5, 1), date(2024, 5, 20), D("100"), D("3000")),
+    ]
+    assert (total(ledger, "planned_investment_wan"), total(ledger, "funds_in_place_wan")) == (D("14000"), D("4200"))
+    assert ledger.problems == []
+
+
+def test_the_attracted_amount_is_not_the_signed_amount(tmp_path):
+    # 引资额 is the part from outside the city: another figure, never read as 签约金额
+    header = ["项目名称", "所在县区", "引资额（万元）", "协议金额（万元）", "签订日期"]
+    path = wb.worded_ledger(tmp_path, header, ["铝材项目", "临猗县", 3000, 10000, date(2024, 2, 1)],
+                            ["储能项目", "盐湖区", 500, 2500.5, date(2024, 3, 1)])
+    ledger = read_ledger(path)
+    assert [c.field for c in ledger.sheets[0].columns] == ["project_name", "unit", "signed_amount", "signed_date"]
+    assert ledger.sheets[0].columns[2].letter == "D"
+    assert total(ledger) == D("12500.5")
+    assert ledger.problems == []
+
+
+def test_of_two_columns_for_one_field_the_listed_header_wins_and_the_other_is_noted(tmp_path):
+    header = ["项目名称", "所在县区", "所属县（市、区）", "签约金额（万元）", "签约时间"]
+    path = wb.worded_ledger(tmp_path, header, ["铝材项目", "盐湖区", "临猗县", 10000, date(2024, 2, 1)])
+    ledger = read_ledger(path)
+    assert [(c.field, c.letter, c.confidence) for c in ledger.sheets[0].columns][:2] == [("project_name", "A", "high"), ("unit", "C", "high")]
+    assert table(ledger, ("unit_id",)) == [("140821",)]
+    assert problems(ledger) == [
+        ("note", "Sheet1", "Sheet1!B1", "所在县区", None,
+         "本列也可能是“所属县（市、区）”，已按把握更大的C列「所属县（市、区）」读取，本列未读取；如应读取本列，请修改表头"),
+    ]
+
+
+def test_a_header_that_could_be_two_fields_is_read_as_the_closer_one_and_noted(tmp_path):
+    header = ["项目名称", "县区", "总投资情况（万元）", "签约时间"]
+    path = wb.worded_ledger(tmp_path, header, ["铝材项目", "临猗县", 10000, date(2024, 2, 1)])
+    ledger = read_ledger(path)
+    assert (ledger.sheets[0].columns[2].field, ledger.sheets[0].columns[2].confidence) == ("signed_amount", "medium")
+    assert total(ledger) == D("10000")
+    assert problems(ledger) == [
+        ("note", "Sheet1", "Sheet1!C1", "总投资情况（万元）", None, "本列按“签约金额”读取，也可能是“计划总投资”；如不对请修改表头"),
+    ]
+
+
+def test_a_required_column_only_guessed_is_refused_until_the_mapping_is_given(tmp_path):
+    path = wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "签约金额（万元）", "约定日期"], *(r[:4] for r in WORDED_ROWS))
+    refused = read_ledger(path)
+    assert problems(refused, "error") == [
+        ("error", "Sheet1", "Sheet1!D1", "约定日期", None, "未找到“签约时间”列；“约定日期”（D列）可能是签约时间，如确认请把该列表头改为“签约时间”"),
+    ]
+    assert refused.rows.height == 0
+    for name in ("签约时间", "signed_date"):
+        ledger = read_ledger(path, mapping={"约定日期": name})
+        assert mapped(ledger)[3] == ("signed_date", "D", "约定日期", "manual")
+        assert table(ledger, ("signed_date",)) == [(date(2024, 2, 1),), (date(2024, 3, 1),)]
+        assert total(ledger) == D("12500.5")
+        assert ledger.problems == []
+
+
+def test_a_mapping_can_overrule_a_listed_header_and_an_unused_one_is_said(tmp_path):
+    path = wb.worded_ledger(tmp_path, ["项目名称", "县区", "签约金额（万元）", "签约时间", "协议签订时间"],
+                            ["铝材项目", "临猗县", 10000, date(2024, 2, 1), date(2024, 1, 5)])
+    ledger = read_ledger(path, mapping={"协议签订时间": "签约时间", "约定日期": "开工时间"})
+    assert table(ledger, ("signed_date",)) == [(date(2024, 1, 5),)]
+    assert [(p.level, p.cell, p.message) for p in ledger.problems] == [
+        ("warning", None, "指定的对应“约定日期=开工时间”在文件的表头中未找到，未使用"),
+        ("note", "Sheet1!D1", "本列也可能是“签约时间”，已按把握更大的E列「协议签订时间」读取，本列未读取；如应读取本列，请修改表头"),
+    ]
+
+
+def test_the_note_of_a_two_field_header_names_what_was_read(tmp_path):
+    # on a started ledger the plain total is the planned investment: the note says so
+    path = wb.started_ledger(tmp_path, [["铝材项目", "临猗县", 5000, date(2024, 4, 1)]],
+                             header=["项目名称", "所属县（市、区）", "总投资情况（万元）", "开工时间"])
+    ledger = read_ledger(path)
+    assert mapped(ledger)[2] == ("planned_investment", "C", "总投资情况（万元）", "medium")
+    assert total(ledger, "planned_investment_wan") == D("5000")
+    assert [p.message for p in ledger.problems] == ["本列按“计划总投资”读取，也可能是“签约金额”；如不对请修改表头"]

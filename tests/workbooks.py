@@ -554,3 +554,11 @@ def damaged_column_xls(tmp_path: Path, column: int = 47_107) -> Path:
     struct.pack_into("<H", data, at + 6, column)
     path.write_bytes(bytes(data))
     return path
+
+
+# ---------------------------------------------------------------- header vocabulary
+
+
+def worded_ledger(tmp_path: Path, header: list, *rows: list, name: str = "2024年1-6月签约项目台账.xlsx") -> Path:
+    """A ledger whose header says things in words headers.csv does not list (所在县区, 签订日期)."""
+    return xlsx(tmp_path / name, {"Sheet1": [header, *rows]})

@@ -18,7 +18,7 @@ from etl.precedent import HistoryProblem, check_history
 from etl.preview import Prediction, predict
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
-from etl.read import KIND_NAMES, KINDS, Ledger
+from etl.read import CONFIDENCE_NAMES, KIND_NAMES, KINDS, Ledger
 from etl.reference import ROOT, load_reference
 from warehouse import accounts, history
 from warehouse.db import db_path
@@ -282,13 +282,15 @@ def sheets_frame(ledger: Ledger) -> pl.DataFrame:
 
 
 def columns_frame(ledger: Ledger) -> pl.DataFrame:
-    """Which header became which field, with the unit its amounts were read in."""
+    """Which header became which field, how sure the reader is (高: a listed header, 中: read
+    by the vocabulary rules, 指定: as the uploader said), and the unit of its amounts."""
     records = [
         {
             "工作表": s.name,
             "列": c.letter,
             "表头（原文）": c.header,
             "识别为": FIELD_LABELS.get(c.field, c.field),
+            "把握": CONFIDENCE_NAMES.get(c.confidence, c.confidence),
             "金额单位": c.money_unit or "",
         }
         for s in ledger.sheets
@@ -298,7 +300,7 @@ def columns_frame(ledger: Ledger) -> pl.DataFrame:
         for s in ledger.sheets
         for letter, header in s.ignored
     ]
-    return pl.DataFrame(records, schema={k: pl.String for k in ("工作表", "列", "表头（原文）", "识别为", "金额单位")})
+    return pl.DataFrame(records, schema={k: pl.String for k in ("工作表", "列", "表头（原文）", "识别为", "把握", "金额单位")})
 
 
 def preview_frame(ledger: Ledger) -> pl.DataFrame:

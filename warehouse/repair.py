@@ -267,9 +267,11 @@ def _replay(load: dict, source: Path, staging: Path) -> Replayed:
         "period": parse_period(recorded["period"]) if recorded.get("period") else None,
         "money_unit": recorded.get("money_unit"),
         "confirm_amounts": recorded.get("confirm_amounts", False),
+        "mapping": recorded.get("mapping"),
     }
     ledger = read_ledger(Path(name), options["kind"], data=data, display_name=name, period=options["period"],
-                         money_unit=options["money_unit"], confirm_amounts=options["confirm_amounts"])
+                         money_unit=options["money_unit"], confirm_amounts=options["confirm_amounts"],
+                         mapping=options["mapping"])
     result = load_ledger(ledger, data, staging, user=load["loaded_by"], options=options)
     if result.status != "loaded":
         why = f"发现 {len(ledger.errors)} 处错误" if result.status == "refused" else f"与第 {result.load_id} 次重放的文件相同"
