@@ -24,15 +24,6 @@ CHANGES = {
     "disappeared": ("累计台账中消失", "上一期累计台账中有、本期累计台账中没有的项目（同一单位）"),
     "transferred": ("划转", "由管理员导入、改由另一县（市、区）或开发区报送的项目（项目代码相同）"),
 }
-CHANGED_FIELDS = {
-    "signed_amount_wan": "签约金额（万元）",
-    "signed_date": "签约时间",
-    "start_date": "开工时间",
-    "planned_investment_wan": "计划总投资（万元）",
-    "funds_in_place_wan": "累计到位资金（万元）",
-    "chain": "产业链",
-    "unit": "县（市、区）/开发区",
-}
 FINDINGS = {
     "unmatched_start": "开工项目未匹配签约",
     "duplicate": "疑似重复项目",
@@ -170,7 +161,7 @@ with history_tab:
                 .alias("变更"),
                 pl.struct("field", "old_value", "new_value")
                 .map_elements(
-                    lambda c: f"{CHANGED_FIELDS.get(c['field'], c['field'])}：{shown_value(c['field'], c['old_value'])} → {shown_value(c['field'], c['new_value'])}"
+                    lambda c: f"{upload.CHANGED_FIELDS.get(c['field'], c['field'])}：{shown_value(c['field'], c['old_value'])} → {shown_value(c['field'], c['new_value'])}"
                     if c["field"] else "",
                     return_dtype=pl.String,
                 )
