@@ -353,7 +353,7 @@ def columns_frame(ledger: Ledger, remembered=()) -> pl.DataFrame:
         for s in ledger.sheets
         for c in s.columns
     ] + [
-        {"工作表": s.name, "列": letter, "表头（原文）": header, "识别为": IGNORED, "金额单位": ""}
+        {"工作表": s.name, "列": letter, "表头（原文）": header, "识别为": IGNORED, "把握": "", "金额单位": ""}
         for s in ledger.sheets
         for letter, header in s.ignored
     ]
