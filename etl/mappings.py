@@ -74,5 +74,6 @@ def remembered(cur, units) -> dict[str, Remembered]:
 def applicable(remembered_: dict[str, Remembered], headers) -> dict[str, Remembered]:
     """The remembered mappings whose header this file has (compared as the reader does), so
     that a mapping for a header the file lacks is not reported as unused."""
-    keys = {header_key(h) for h in headers if h}
-    return {h: r for h, r in remembered_.items() if header_key(h) in keys}
+    by_key = {header_key(h): r for h, r in remembered_.items()}
+    # keyed by the header as this file writes it (spaces may differ from the confirmed one)
+    return {h: by_key[header_key(h)] for h in headers if h and header_key(h) in by_key}
