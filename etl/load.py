@@ -14,6 +14,7 @@ import polars as pl
 from warehouse import build, history
 from warehouse.db import archive_dir, db_path, writer
 
+from . import mappings
 from .isolate import read_isolated
 from .ownership import check_codes
 from .precedent import check_history
@@ -112,6 +113,8 @@ def load_ledger(
             sheets_skipped=[f"{s.name}: {s.reason}" for s in ledger.sheets if not s.used],
             read_options=recorded_options(options or {}),
         )
+        # the mapping the uploader confirmed, for the unit's next upload
+        mappings.record(con, load_id, ledger, (options or {}).get("mapping"), user)
         build.refresh(con, [load_id])
         history.record_changes(con, load_id, "load", user)
     return LoadResult(ledger.file_name, "loaded", ledger, load_id)

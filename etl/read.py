@@ -63,6 +63,8 @@ MAX_HEADER_ROWS = 3
 # Ranks of a header match, lower is stronger: an uploader's --map, then the synonyms of
 # headers.csv (their order), then the vocabulary rules (etl/vocabulary.py).
 MANUAL_RANK = -1
+# the field of a column the uploader says not to load (「不导入」): read as no field
+NOT_IMPORTED = "not_imported"
 VOCABULARY_RANK = 1000
 CONFIDENCE_NAMES = {"manual": "指定", "high": "高", "medium": "中"}
 
@@ -276,6 +278,8 @@ def field_named(name: str, reference: Reference | None = None) -> str | None:
     """The field a person names: its English name, its label (FIELD_NAMES) or a listed header."""
     reference = reference or load_reference()
     name = header_key(name)
+    if name in (NOT_IMPORTED, "不导入"):
+        return NOT_IMPORTED
     fields = set(reference.header_synonyms) | set(FIELD_NAMES)
     if name in fields:
         return name
@@ -288,6 +292,8 @@ def field_named(name: str, reference: Reference | None = None) -> str | None:
 
 def field_label(fld: str, reference: Reference | None = None) -> str:
     """The Chinese name of a field, as --map and the messages write it."""
+    if fld == NOT_IMPORTED:
+        return "不导入"
     if fld in FIELD_NAMES:
         return FIELD_NAMES[fld]
     synonyms = (reference or load_reference()).header_synonyms.get(fld, ())
@@ -488,7 +494,10 @@ class _Reader:
         found = None
         keys = _header_variants(text)
         if given := next((self.mapping[k] for k in keys if k in self.mapping), None):
-            found = (given[0], MANUAL_RANK, ())
+            if given[0] == NOT_IMPORTED:
+                self.mapping_used.update(k for k in keys if k in self.mapping)
+            else:
+                found = (given[0], MANUAL_RANK, ())
         elif matched := match_header(text, self.synonyms):
             found = (matched[0], matched[1], ())
         else:
@@ -559,7 +568,8 @@ class _Reader:
         headers = {}
         for j in range(width):
             text = next((head[i][j] for i in range(last, first - 1, -1) if j < len(head[i]) and head[i][j]), None)
-            if j not in taken and text and not self.match(text):
+            # a column the uploader said not to load is never proposed either
+            if j not in taken and text and not self.match(text) and not self._not_imported(text):
                 headers[j] = header_key(text)
         guesses = {}
         for fld in missing:
@@ -569,6 +579,9 @@ class _Reader:
                 j = -best[1]
                 guesses[fld] = (letters[j], headers.pop(j))
         return guesses
+
+    def _not_imported(self, text: str) -> bool:
+        return any(self.mapping.get(k, ("",))[0] == NOT_IMPORTED for k in _header_variants(text))
 
     def _kind_from_columns(self, fields) -> str:
         if "start_date" in fields and "signed_date" not in fields:

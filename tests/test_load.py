@@ -297,3 +297,31 @@ def test_concurrent_loads_are_serialised_and_both_land(tmp_path, db, monkeypatch
     assert overlaps == []
     assert query(db, "select file_name from loads order by file_name") == [("万荣.xlsx",), ("临猗.xlsx",)]
     assert query(db, "select project_name from v_signed_projects order by 1") == [("铝材项目",), ("风电项目",)]
+
+
+def test_a_load_remembers_its_confirmed_mapping_per_unit_until_it_is_rolled_back(tmp_path, db):
+    from etl import mappings
+    from warehouse import history
+
+    path = wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "签约金额（万元）", "约定日期"],
+                            ["铝材项目", "临猗县", 10000, date(2024, 2, 1)], ["储能项目", "盐湖区", 2500.5, date(2024, 3, 1)])
+    result = load_file(path, db=db, user="测试员", mapping={"约定日期": "signed_date"})
+    assert result.status == "loaded"
+    stored = query(db, "select unit_id, header, field, confirmed_by from header_mappings order by unit_id, header")
+    # the mapping given, and the column read only by the vocabulary rules, for both units of the rows
+    assert stored == [
+        (unit, header, fld, "测试员")
+        for unit in ("140802", "140821") for header, fld in (("所在县区", "unit"), ("约定日期", "signed_date"))
+    ]
+    con = connect_readonly(db)
+    try:
+        assert mappings.remembered(con, ["140821"])["约定日期"].field == "signed_date"
+        assert mappings.remembered(con, ["140881"]) == {}
+    finally:
+        con.close()
+    history.rollback(db, result.load_id, "测试员")
+    con = connect_readonly(db)
+    try:
+        assert mappings.remembered(con, ["140821"]) == {}, "a rolled-back load confirms nothing"
+    finally:
+        con.close()

@@ -509,3 +509,85 @@ def test_an_administrators_transfer_is_predicted_as_recorded(db, tmp_path):
     at.run()
     assert not at.exception
     assert recorded_changes(db, 2) == predicted
+
+
+# ---------------------------------------------------------------- mapping columns in the preview
+
+
+def worded(tmp_path, unit: str, *projects, name: str) -> Path:
+    """A signed ledger whose signing date column is called 约定日期: the reader only guesses it."""
+    return wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "协议金额（万元）", "约定日期"],
+                            *([p, unit, amount, day] for p, amount, day in projects), name=name)
+
+
+def field_box(at: AppTest, header: str):
+    return next(s for s in at.selectbox if s.label == header)
+
+
+def confidences(at: AppTest) -> dict[str, tuple[str, str]]:
+    shown = next(df.value for df in at.dataframe if "把握" in df.value.columns)
+    return {h: (f, c) for h, f, c in zip(shown["表头（原文）"], shown["识别为"], shown["把握"])}
+
+
+def test_a_mapping_set_in_the_preview_loads_the_file_and_is_remembered_for_the_unit(db, tmp_path):
+    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.add_user("永济上传员", "uploader", PASSWORD, ["永济市"])
+    first = worded(tmp_path, "临猗县", ("铝材项目", 10000, date(2024, 2, 1)), name="2024年1-2月签约项目台账.xlsx")
+    at = upload(login(page(), "临猗上传员"), first)
+    assert commit_button(at).disabled
+    assert "“约定日期”（D列）可能是签约时间" in "\n".join(frame(at, "级别")["问题"])
+
+    field_box(at, "约定日期").set_value("signed_date")
+    at.run()
+    assert not at.exception
+    assert confidences(at)["约定日期"] == ("签约时间", "指定")
+    assert metrics(at)["错误 / 警告"].startswith("0 /")
+    commit_button(at).click()
+    at.run()
+    assert "已导入：第 1 次导入" in messages(at)
+    (options,) = Reader(db).cursor().sql("select read_options from loads").fetchall()[0]
+    assert json.loads(options)["mapping"] == {"约定日期": "signed_date"}
+    remembered = Reader(db).cursor().sql("select unit_id, header, field, confirmed_by from header_mappings").fetchall()
+    assert ("140821", "约定日期", "signed_date", "临猗上传员") in remembered
+    assert commit_button(at).disabled, "committing does not change how the file on screen is read"
+
+    # the unit's next ledger, in a new session: read with the confirmed mapping, nothing to set
+    st.cache_resource.clear()
+    second = worded(tmp_path, "临猗县", ("储能电站", 2500.5, date(2024, 3, 1)), name="2024年3月签约项目台账.xlsx")
+    at = upload(login(page(), "临猗上传员"), second)
+    assert not at.exception
+    assert confidences(at)["约定日期"] == ("签约时间", "已确认")
+    assert any("「约定日期」→签约时间（临猗县第 1 次导入时由临猗上传员" in c.value for c in at.caption)
+    assert not commit_button(at).disabled
+    commit_button(at).click()
+    at.run()
+    assert "已导入：第 2 次导入" in messages(at)
+    (options,) = Reader(db).cursor().sql("select read_options from loads where load_id = 2").fetchall()[0]
+    assert json.loads(options)["mapping"]["约定日期"] == "signed_date", "rebuild reads it alike"
+
+    # another unit's uploader is not given 临猗县's mapping
+    st.cache_resource.clear()
+    other = worded(tmp_path, "永济市", ("光伏项目", 3000, date(2024, 3, 5)), name="2024年3月永济签约项目台账.xlsx")
+    at = upload(login(page(), "永济上传员"), other)
+    assert commit_button(at).disabled
+    assert confidences(at)["约定日期"] == ("未识别（不导入）", "")
+    assert not any("此前确认的列对应" in c.value for c in at.caption)
+
+
+def test_a_mapping_given_in_the_upload_wins_over_a_remembered_one(db, tmp_path):
+    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    first = worded(tmp_path, "临猗县", ("铝材项目", 10000, date(2024, 2, 1)), name="2024年1-2月签约项目台账.xlsx")
+    at = upload(login(page(), "临猗上传员"), first)
+    field_box(at, "约定日期").set_value("signed_date")
+    at.run()
+    commit_button(at).click()
+    at.run()
+
+    st.cache_resource.clear()
+    second = worded(tmp_path, "临猗县", ("储能电站", 2500.5, date(2024, 3, 1)), name="2024年3月签约项目台账.xlsx")
+    at = upload(login(page(), "临猗上传员"), second)
+    field_box(at, "约定日期").set_value("not_imported")
+    at.run()
+    assert not at.exception
+    assert confidences(at)["约定日期"] == ("未识别（不导入）", "")
+    assert commit_button(at).disabled, "without its signing date the ledger is refused again"

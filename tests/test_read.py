@@ -800,6 +800,17 @@ def test_a_required_column_only_guessed_is_refused_until_the_mapping_is_given(tm
         assert ledger.problems == []
 
 
+def test_a_column_mapped_to_not_imported_is_read_as_no_field_and_never_proposed(tmp_path):
+    path = wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "签约金额（万元）", "约定日期", "联系人"], *(r[:4] + ["张三"] for r in WORDED_ROWS))
+    ledger = read_ledger(path, mapping={"约定日期": "不导入", "联系人": "not_imported"})
+    assert ("D", "约定日期") in ledger.sheets[0].ignored
+    errors = problems(ledger, "error")
+    assert len(errors) == 1 and errors[0][5].startswith("签约台账缺少必需列：“签约时间”"), "no longer proposed"
+    assert not ledger.warnings, "both mappings were used"
+    kept = read_ledger(path, mapping={"所在县区": "不导入", "约定日期": "签约时间"})
+    assert "unit" not in {c.field for c in kept.sheets[0].columns}
+
+
 def test_a_mapping_can_overrule_a_listed_header_and_an_unused_one_is_said(tmp_path):
     path = wb.worded_ledger(tmp_path, ["项目名称", "县区", "签约金额（万元）", "签约时间", "协议签订时间"],
                             ["铝材项目", "临猗县", 10000, date(2024, 2, 1), date(2024, 1, 5)])

@@ -12,13 +12,14 @@ import streamlit as st
 
 from etl import files
 from etl.isolate import read_isolated
+from etl import mappings
 from etl.load import LoadResult, load_ledger
 from etl.ownership import CodeProblem, check_codes
 from etl.precedent import HistoryProblem, check_history
 from etl.preview import Prediction, predict
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
-from etl.read import CONFIDENCE_NAMES, KIND_NAMES, KINDS, Ledger
+from etl.read import CONFIDENCE_NAMES, KIND_NAMES, KINDS, NOT_IMPORTED, Ledger, header_key
 from etl.reference import ROOT, load_reference
 from warehouse import accounts, history
 from warehouse.db import db_path
@@ -112,6 +113,53 @@ CHANGED_FIELDS = {
 }
 STAGE_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "producing": "投产"}
 IGNORED = "未识别（不导入）"
+CONFIRMED = "已确认"  # the confidence of a column read by a mapping remembered for the unit
+# what the uploader may set a header to in the preview: None keeps what the reader found
+FIELD_CHOICES = (None, *FIELD_LABELS, NOT_IMPORTED)
+
+
+def field_choice_label(fld: str | None) -> str:
+    return "不导入" if fld == NOT_IMPORTED else FIELD_LABELS.get(fld, fld or "")
+
+
+def file_headers(ledger: Ledger) -> list[str]:
+    """The header texts of every sheet whose header was found (read or refused for a missing
+    column), in sheet and column order: what the uploader may map."""
+    headers: dict[str, None] = {}
+    for s in ledger.sheets:
+        if s.header_rows is None:
+            continue
+        cells = [(c.letter, c.header) for c in s.columns] + list(s.ignored)
+        for _, header in sorted(cells, key=lambda lh: (len(lh[0]), lh[0])):
+            if header:
+                headers.setdefault(header)
+    return list(headers)
+
+
+def read_as(ledger: Ledger) -> dict[str, str]:
+    """header -> the field the reader read it as (a header of several sheets: the first)."""
+    found: dict[str, str] = {}
+    for s in ledger.sheets:
+        for c in s.columns:
+            found.setdefault(c.header, c.field)
+    return found
+
+
+def remembered_mapping(units, headers) -> dict[str, mappings.Remembered]:
+    """The mappings confirmed for these units at earlier uploads whose header this file has."""
+    if not units or not warehouse_data.available():
+        return {}
+    return mappings.applicable(mappings.remembered(warehouse_data.reader().cursor(), units), headers)
+
+
+def remembered_caption(remembered: dict[str, mappings.Remembered], unit_names: dict[str, str]) -> str:
+    """Where the remembered mappings come from, one clause each; Markdown-inert."""
+    said = "；".join(
+        f"「{header}」→{field_choice_label(r.field)}（{unit_names.get(r.unit_id, r.unit_id)}第 {r.load_id} 次导入时"
+        f"由{r.confirmed_by}于 {r.confirmed_at:%Y-%m-%d} 确认）"
+        for header, r in remembered.items()
+    )
+    return md_text(f"已按本单位此前确认的列对应读取：{said}。如不对，可在「逐列指定字段」中更改。")
 
 
 def size_limit() -> int:
@@ -186,13 +234,14 @@ def months_of(period: Period | None) -> tuple[int, int, int]:
 
 
 def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, allowed_units=None,
-         confirm_amounts=False) -> Ledger:
+         confirm_amounts=False, mapping=None) -> Ledger:
     """The file as the loader will see it, read in a worker process (a file that exhausts
     memory or time ends the worker, not the server), then checked against the live warehouse:
     project codes another unit holds (errors for an uploader, transfer warnings for an admin)
-    and amounts far beyond the unit's history (etl/precedent.py)."""
+    and amounts far beyond the unit's history (etl/precedent.py). mapping: header -> field
+    (a dict or the page's hashable (header, field) pairs)."""
     ledger = read_isolated(name, data, kind=kind, period=period, money_unit=money_unit, allowed_units=allowed_units,
-                           confirm_amounts=confirm_amounts)
+                           confirm_amounts=confirm_amounts, mapping=dict(mapping) if mapping else None)
     if not warehouse_data.available():
         return ledger
     cur = warehouse_data.reader().cursor()
@@ -281,22 +330,30 @@ def sheets_frame(ledger: Ledger) -> pl.DataFrame:
     )
 
 
-def columns_frame(ledger: Ledger) -> pl.DataFrame:
+def columns_frame(ledger: Ledger, remembered=()) -> pl.DataFrame:
     """Which header became which field, how sure the reader is (高: a listed header, 中: read
-    by the vocabulary rules, 指定: as the uploader said), and the unit of its amounts."""
+    by the vocabulary rules, 指定: as the uploader said, 已确认: as confirmed for the unit at
+    an earlier upload, the headers in `remembered`), and the unit of its amounts."""
+    confirmed = {header_key(h) for h in remembered}
+
+    def confidence(c) -> str:
+        if c.confidence == "manual" and header_key(c.header) in confirmed:
+            return CONFIRMED
+        return CONFIDENCE_NAMES.get(c.confidence, c.confidence)
+
     records = [
         {
             "工作表": s.name,
             "列": c.letter,
             "表头（原文）": c.header,
             "识别为": FIELD_LABELS.get(c.field, c.field),
-            "把握": CONFIDENCE_NAMES.get(c.confidence, c.confidence),
+            "把握": confidence(c),
             "金额单位": c.money_unit or "",
         }
         for s in ledger.sheets
         for c in s.columns
     ] + [
-        {"工作表": s.name, "列": letter, "表头（原文）": header, "识别为": IGNORED, "金额单位": ""}
+        {"工作表": s.name, "列": letter, "表头（原文）": header, "识别为": IGNORED, "把握": "", "金额单位": ""}
         for s in ledger.sheets
         for letter, header in s.ignored
     ]

@@ -6,10 +6,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from etl.read import KIND_NAMES
+from etl.read import KIND_NAMES, ColumnGuess
 from etl.reference import ROOT, load_reference
 from ui import data, reporting, upload
 from ui.auth import client_ip, require
+from ui.format import md_text
 from ui.table import XLSX, table
 from ui.upload_report import error_report, report_name
 from warehouse.db import WarehouseBusy, WriteFailed
@@ -69,6 +70,9 @@ results = st.session_state.setdefault("upload_results", {})  # (file id, read ke
 # (file id, read key, warehouse version) -> what the import would change; a load elsewhere
 # changes the version, so the prediction is made again against what is stored then
 predictions = st.session_state.setdefault("upload_predictions", {})
+# file id -> mappings remembered for its units, looked up once: the file's own commit adds
+# to them, and must not change how the file on screen is read
+remembered_of = st.session_state.setdefault("upload_remembered", {})
 # forget files taken off the uploader: a read ledger holds every row of its file
 current = {u.file_id for u in uploads}
 for gone in [f for f in reads if f not in current]:
@@ -77,6 +81,8 @@ for gone in [k for k in results if k[0] not in current]:
     del results[gone]
 for gone in [k for k in predictions if k[0] not in current]:
     del predictions[gone]
+for gone in [f for f in remembered_of if f not in current]:
+    del remembered_of[gone]
 
 
 def read_key(options: dict) -> tuple:
@@ -152,6 +158,32 @@ def corrections(file_id: str, detected) -> dict:
     return {"kind": kind, "period": period, "money_unit": money_unit}
 
 
+def column_fields(file_id: str, headers: list[str], detected, remembered: dict) -> dict[str, str]:
+    """A selectbox per header of the file to set the field it is read as; returns
+    header -> field of those the uploader set (None in a box: as read or remembered)."""
+    found = upload.read_as(detected)
+
+    def kept(header: str) -> str:
+        if header in remembered:
+            return f"{upload.CONFIRMED}：{upload.field_choice_label(remembered[header].field)}"
+        return f"自动：{upload.field_choice_label(found[header])}" if header in found else f"自动：{upload.IGNORED}"
+
+    given = {}
+    with st.expander("列对应有误？逐列指定字段", icon=":material/table_rows:", key=f"fields-{file_id}"):
+        st.caption("表头没有被识别或识别错时，在此指定该列是哪个字段；导入后记住，本单位下次上传同样的表头时自动采用。")
+        boxes = st.columns(3)
+        for i, header in enumerate(headers):
+            fld = boxes[i % 3].selectbox(
+                md_text(header),  # the file's text: no Markdown
+                upload.FIELD_CHOICES,
+                format_func=lambda f, h=header: kept(h) if f is None else upload.field_choice_label(f),
+                key=f"field-{file_id}-{header}",
+            )
+            if fld is not None:
+                given[header] = fld
+    return given
+
+
 def show_file(uploaded) -> None:
     file_id = uploaded.file_id
     st.text(f"{uploaded.name}（{upload.size_text(uploaded.size)}）")
@@ -162,7 +194,18 @@ def show_file(uploaded) -> None:
     data = uploaded.getvalue()
     progress = st.empty()
     _, detected = read_once(file_id, uploaded.name, data, AUTO, progress)
+    headers = upload.file_headers(detected)
+    if file_id not in remembered_of:
+        # an uploader's own units; for an administrator, the units the file's rows name
+        units = allowed_units if allowed_units is not None else set(detected.rows.get_column("unit_id").drop_nulls())
+        remembered_of[file_id] = upload.remembered_mapping(units, headers)
     options = corrections(file_id, detected)
+    given = column_fields(file_id, headers, detected, remembered_of[file_id])
+    # a mapping given in this upload wins over one remembered for the unit
+    remembered = {h: r for h, r in remembered_of[file_id].items() if h not in given}
+    mapping = {**{h: r.field for h, r in remembered.items()}, **given}
+    if mapping:  # only when set: a file read as detected keeps the read key it always had
+        options["mapping"] = tuple(sorted(mapping.items()))
     key, ledger = read_once(file_id, uploaded.name, data, options, progress)
     if ledger.implausible_amounts() and st.checkbox(
         f"我已逐项核实上述 {len(ledger.implausible_amounts())} 个可能填错单位的金额无误（记入审计日志）",
@@ -199,6 +242,8 @@ def show_file(uploaded) -> None:
             st.warning(f"没有错误，有 {len(ledger.warnings)} 条警告：可以导入，但请核实。")
         else:
             st.success("没有发现问题。")
+        if any(isinstance(p, ColumnGuess) for p in ledger.errors):
+            st.info("也可以不改文件：在上方「列对应有误？逐列指定字段」中把该列指定为所缺的字段。")
         if problems.height:
             table(problems, f"{stem}_问题清单", title=f"{uploaded.name} 问题清单", key=f"problems-{file_id}")
             st.download_button(
@@ -214,7 +259,9 @@ def show_file(uploaded) -> None:
         table(upload.sheets_frame(ledger), f"{stem}_工作表", key=f"sheets-{file_id}")
     with tabs[2]:
         st.caption("每个表头被识别为哪个字段；金额统一换算为万元保存。")
-        table(upload.columns_frame(ledger), f"{stem}_列对应", key=f"columns-{file_id}")
+        if remembered:
+            st.caption(upload.remembered_caption(remembered, unit_names))
+        table(upload.columns_frame(ledger, remembered), f"{stem}_列对应", key=f"columns-{file_id}")
     with tabs[3]:
         preview = upload.preview_frame(ledger)
         table(
