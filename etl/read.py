@@ -301,6 +301,10 @@ def _cell(value) -> str | None:
     return text or None
 
 
+def _blank_placeholders(cells: pl.Series) -> pl.Series:
+    return pl.select(pl.when(pl.lit(cells).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(cells))).to_series().alias(cells.name)
+
+
 def kind_from_text(*texts: str | None) -> str | None:
     for text in texts:
         if not text:
@@ -697,6 +701,11 @@ class _Reader:
             "period_end": pl.repeat(period.end if period else None, n, eager=True, dtype=pl.Date),
         }
         texts = {f: columns_mod.clean(rows.get_column(f)) for f in ("project_name", *TEXT_FIELDS, "project_code", "unit", "chain") if f in by_field}
+        # "/", "无", "缺漏" in an optional text cell say nobody knows: stored as blank, not
+        # shown as an investor named "/" or a chain warned about
+        for f in (*TEXT_FIELDS, "project_code", "chain"):
+            if f in texts:
+                texts[f] = _blank_placeholders(texts[f])
         out.update({f: texts[f] for f in ("project_name", *TEXT_FIELDS) if f in texts})
         c = by_field["project_name"]
         too_long = rows.select("excel_row").with_columns(name=texts["project_name"]).filter(
@@ -710,7 +719,6 @@ class _Reader:
 
         if "project_code" in texts:
             codes = texts["project_code"]
-            codes = pl.select(pl.when(pl.lit(codes).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(codes))).to_series()
             bad = codes.is_not_null() & ~columns_mod.project_codes(codes)
             self.warn_rows("项目代码不符合全国统一格式（YYYY-AAAAAA-NN-NN-NNNNNN），未用于识别项目", "project_code", bad, codes)
             out["project_code"] = pl.select(pl.when(pl.lit(bad)).then(None).otherwise(pl.lit(codes))).to_series()
@@ -777,6 +785,7 @@ class _Reader:
             f"[合总小]{gap}计",
             r"^[\s\u3000]*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])",
             f"^{gap}(?:填{gap}[报表]|审{gap}核|联{gap}系|制{gap}表|单{gap}位{gap}负|负{gap}责|备{gap}注|注)",
+            f"勿{gap}删|删{gap}除|保{gap}留",
         ])
         candidate = pl.col("project_name").is_null() | pl.any_horizontal(
             [pl.col(c).str.contains(special).fill_null(False) for c in [*lead_cols, "project_name"]]
@@ -796,6 +805,12 @@ class _Reader:
             elif any(parse.is_footer_row(t) for t in [*lead, name] if t):
                 footer_from = pos  # footer lines end the table
                 break
+            elif any(parse.is_keep_row(t) for t in [*lead, name] if t) and not any(
+                row[c.field] is not None and str(row[c.field]).strip() for c in columns if c.field != "project_name"
+            ):
+                # the template's 「此行需保留，勿删」 line; where the table has no 序号 its text
+                # sits in the name column and would otherwise be a project without a unit
+                kinds[pos] = "skip"
             elif parse.is_total_row([*lead, name]):
                 is_grand = any("合" in t.replace(" ", "") or "总" in t for t in [*lead, name] if t)
                 kinds[pos] = "total" if is_grand else "subtotal"
