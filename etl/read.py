@@ -301,6 +301,11 @@ def _cell(value) -> str | None:
     return text or None
 
 
+def period_words(period: parse.Period) -> str:
+    """A period as a sentence says it: '2023年' for a whole year, else its label ('2025年1-9月')."""
+    return period.label.removesuffix("全年")
+
+
 def _blank_placeholders(cells: pl.Series) -> pl.Series:
     return pl.select(pl.when(pl.lit(cells).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(cells))).to_series().alias(cells.name)
 
@@ -444,6 +449,14 @@ class _Reader:
                     "error", f"未找到“{label}”列；“{header}”（{letter}列）可能是{label}，如确认请把该列表头改为“{label}”",
                     self.file, grid.name, last + 1, letter, header, proposal=(header, label),
                 ))
+        if kind == "signed" and "signed_date" in missing and "signed_date" not in guesses and period is not None:
+            # Yearly returns often list the year's signings without dates; the period the
+            # title, sheet or file name states is then all that is known of when they signed.
+            missing.remove("signed_date")
+            self.problem(
+                "warning", f"本表没有签约时间列，项目按报表期间 {period_words(period)} 计入，月份不详",
+                grid.name, last + 1,
+            )
         unguessed = [f for f in missing if f not in guesses]
         if unguessed:
             needed = "、".join(
@@ -913,9 +926,10 @@ class _Reader:
             for (row,) in rows.select("excel_row").filter(mask).iter_rows():
                 self.problem("error", message, sheet, row, c.letter, c.header)
 
-        if kind == "signed":
+        if kind == "signed" and "signed_date" in by_field:
             errors(rows.get_column("signed_date").is_null() & ~bad_cells.get("signed_date", none),
                    "签约时间为空，请填写签约日期，如 2024-03-15", "signed_date")
+        if kind == "signed":
             self.warn_rows("签约金额待定或为空，项目计入个数但不计入金额", "signed_amount",
                            rows.get_column("signed_amount_wan").is_null() & ~bad_cells.get("signed_amount", none),
                            pl.repeat(None, rows.height, eager=True, dtype=pl.String))

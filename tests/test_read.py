@@ -440,15 +440,16 @@ def test_errors_of_every_sheet_are_reported_together(tmp_path):
 
 
 def test_missing_required_column_names_the_header_row_and_the_synonyms(tmp_path):
-    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
-        ["2024年签约项目台账"],
+    # no period in the title, sheet or file name either (with one, see the undated tests below)
+    path = wb.xlsx(tmp_path / "签约项目台账.xlsx", {"Sheet1": [
+        ["招商引资签约项目台账"],
         ["项目名称", "所属县（市、区）", "签约金额（万元）"],
         ["铝材项目", "临猗县", 100],
     ]})
     ledger = read_ledger(path)
     assert [(p.level, p.sheet, p.row, p.column) for p in ledger.errors] == [("error", "Sheet1", 2, None)]
     assert ledger.errors[0].text() == (
-        "[错误] 文件「2024年签约项目台账.xlsx」 工作表「Sheet1」 第2行："
+        "[错误] 文件「签约项目台账.xlsx」 工作表「Sheet1」 第2行："
         "签约台账缺少必需列：“签约时间”（可用表头：签约时间、签约日期、协议签订时间）。"
         "请在第2行表头中补上该列，或选择正确的台账类型"
     )
@@ -915,3 +916,43 @@ def test_a_styled_empty_cell_far_right_does_not_widen_the_sheet(tmp_path, far):
     ledger = read_ledger(path)
     assert table(ledger) == [("Sheet1", 2, "铝型材项目", "140882", D("700"), date(2024, 6, 1))]
     assert ledger.problems == []
+
+
+# ---------------------------------------------------------------- signed ledgers without dates
+
+
+UNDATED_HEADER = ["序号", "项目名称", "所属县（市、区）", "签约金额（万元）"]
+UNDATED_ROWS = [[1, "铝材项目", "临猗县", 1200], [2, "储能项目", "盐湖区", 800.5]]
+
+
+@pytest.mark.parametrize("file_name, sheet, title, period_end, words", [
+    ("签约项目台账.xlsx", "Sheet1", "运城市2023年招商引资签约项目清单", date(2023, 12, 31), "2023年"),
+    ("签约项目台账.xlsx", "2025年1-9月", None, date(2025, 9, 30), "2025年1-9月"),
+    ("2025年1-9月签约项目台账.xlsx", "Sheet1", None, date(2025, 9, 30), "2025年1-9月"),
+], ids=["title", "sheet", "file name"])
+def test_a_signed_ledger_without_dates_loads_with_its_stated_period(tmp_path, file_name, sheet, title, period_end, words):
+    # yearly returns list a year's signings without dates: refusing them for a missing
+    # 签约时间 column lost the whole year; the period is all that is known of the dates
+    rows = [[title]] if title else []
+    path = wb.xlsx(tmp_path / file_name, {sheet: [*rows, UNDATED_HEADER, *UNDATED_ROWS]})
+    ledger = read_ledger(path, today=date(2026, 1, 1))
+    header_row = 2 if title else 1
+    assert table(ledger, (*BASIC, "period_end")) == [
+        (sheet, header_row + 1, "铝材项目", "140821", D("1200"), None, period_end),
+        (sheet, header_row + 2, "储能项目", "140802", D("800.5"), None, period_end),
+    ]
+    assert ledger.rows["signed_amount_wan"].sum() == D("2000.5")
+    assert problems(ledger) == [
+        ("warning", sheet, f"{sheet}!{header_row}", None, None, f"本表没有签约时间列，项目按报表期间 {words} 计入，月份不详"),
+    ]
+    assert ledger.ok
+
+
+def test_an_undated_ledger_still_proposes_a_column_that_may_be_the_date(tmp_path):
+    # the period is the last resort: a column that may hold the dates is asked about first
+    path = wb.xlsx(tmp_path / "2023年签约项目台账.xlsx", {"Sheet1": [
+        [*UNDATED_HEADER, "约定日期"], [*UNDATED_ROWS[0], "2023-05-01"],
+    ]})
+    ledger = read_ledger(path)
+    assert [(p.level, p.column, p.header) for p in ledger.errors] == [("error", "E", "约定日期")]
+    assert ledger.rows.height == 0
