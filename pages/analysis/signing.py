@@ -61,7 +61,8 @@ def by_month_chart(monthly: pl.DataFrame, measure: str) -> go.Figure:
     """Monthly bars, and the running total as a line on the right-hand axis."""
     column, title, number = MEASURES[measure]
     cumulative = "cumulative_wan" if measure == "amount" else "cumulative_projects"
-    months = [f"{m}月" for m in monthly.get_column("month")]
+    # month NULL: signings of a ledger without 签约时间, known only by its period
+    months = [f"{m}月" if m is not None else "月份不详" for m in monthly.get_column("month")]
     fig = go.Figure()
     fig.add_bar(
         x=months, y=values(monthly, column), name="当月", marker_color=COLORS["current"],
