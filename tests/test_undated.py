@@ -46,3 +46,14 @@ def test_a_dated_row_gives_an_undated_project_its_month(db, tmp_path):
     cur = Reader(db).cursor()
     signed = cur.sql("select project_name, signed_date, signed_period_end, signed_month from v_signed_projects order by 1").fetchall()
     assert signed == [("储能项目", None, date(2025, 9, 30), None), ("铝材项目", date(2025, 4, 2), None, 4)]
+
+
+def test_an_undated_signing_not_started_waits_since_its_period_end(db, tmp_path):
+    # its signing day is unknown; from the period's end its wait is never overstated
+    load(db, wb.xlsx(tmp_path / "2023年签约项目清单.xlsx", {"Sheet1": UNDATED}))
+    load(db, wb.signed_ledger(tmp_path, [  # both units report March 2024: the data date is its end
+        ("光伏项目", "临猗县", 500, date(2024, 3, 31), None), ("风电项目", "盐湖区", 500, date(2024, 3, 31), None),
+    ], name="2024年3月签约项目台账.xlsx"))
+    cur = Reader(db).cursor()
+    warned = run(cur, "starts_warnings", Filters(2024, month_from=1, month_to=3), yellow_days=60, red_days=90, include_earlier=True)
+    assert warned.select("level", "project_name", "days_waiting").rows() == [("红", "储能项目", 91), ("红", "铝材项目", 91)]
