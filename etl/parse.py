@@ -29,6 +29,10 @@ PLACEHOLDERS: frozenset[str] = frozenset({
     "待定", "暂无", "无", "不详", "未知", "空",
     "—", "——", "－", "-", "--", "---", "/", "／", "\\",
     "N/A", "n/a", "NA", "#N/A", "null", "NULL", "None",
+    # seen in public ledgers for a value nobody has: 缺漏 (missing), and #REF! left by a
+    # formula whose source rows were deleted (calamine already reads the error cell of an
+    # .xlsx as blank; a CSV or pasted copy keeps the text)
+    "缺漏", "#REF!",
 })
 
 # ---------------------------------------------------------------- text
@@ -513,3 +517,13 @@ def is_group_row(text: str | None) -> bool:
 def is_footer_row(text: str | None) -> bool:
     """A signature line under the table: 填报人、审核人、联系电话、注：…"""
     return bool(_FOOTER.match(_compact(text)))
+
+
+# A template's line under the header (「此行需保留，勿删」) that keeps the formulas and
+# formats of the table alive: an instruction to whoever fills it in, never a project.
+_KEEP_ROW = re.compile(r"勿删|请?勿删除|不要删除|不得删除|此行.{0,4}保留")
+
+
+def is_keep_row(text: str | None) -> bool:
+    """A 「此行需保留，勿删」 row of a template."""
+    return bool(_KEEP_ROW.search(_compact(text)))

@@ -307,6 +307,15 @@ def _cell(value) -> str | None:
     return text or None
 
 
+def period_words(period: parse.Period) -> str:
+    """A period as a sentence says it: '2023年' for a whole year, else its label ('2025年1-9月')."""
+    return period.label.removesuffix("全年")
+
+
+def _blank_placeholders(cells: pl.Series) -> pl.Series:
+    return pl.select(pl.when(pl.lit(cells).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(cells))).to_series().alias(cells.name)
+
+
 def kind_from_text(*texts: str | None) -> str | None:
     for text in texts:
         if not text:
@@ -446,6 +455,14 @@ class _Reader:
                     "error", f"未找到“{label}”列；“{header}”（{letter}列）可能是{label}，如确认请把该列表头改为“{label}”",
                     self.file, grid.name, last + 1, letter, header, proposal=(header, label),
                 ))
+        if kind == "signed" and "signed_date" in missing and "signed_date" not in guesses and period is not None:
+            # Yearly returns often list the year's signings without dates; the period the
+            # title, sheet or file name states is then all that is known of when they signed.
+            missing.remove("signed_date")
+            self.problem(
+                "warning", f"本表没有签约时间列，项目按报表期间 {period_words(period)} 计入，月份不详",
+                grid.name, last + 1,
+            )
         unguessed = [f for f in missing if f not in guesses]
         if unguessed:
             needed = "、".join(
@@ -710,6 +727,11 @@ class _Reader:
             "period_end": pl.repeat(period.end if period else None, n, eager=True, dtype=pl.Date),
         }
         texts = {f: columns_mod.clean(rows.get_column(f)) for f in ("project_name", *TEXT_FIELDS, "project_code", "unit", "chain") if f in by_field}
+        # "/", "无", "缺漏" in an optional text cell say nobody knows: stored as blank, not
+        # shown as an investor named "/" or a chain warned about
+        for f in (*TEXT_FIELDS, "project_code", "chain"):
+            if f in texts:
+                texts[f] = _blank_placeholders(texts[f])
         out.update({f: texts[f] for f in ("project_name", *TEXT_FIELDS) if f in texts})
         c = by_field["project_name"]
         too_long = rows.select("excel_row").with_columns(name=texts["project_name"]).filter(
@@ -723,7 +745,6 @@ class _Reader:
 
         if "project_code" in texts:
             codes = texts["project_code"]
-            codes = pl.select(pl.when(pl.lit(codes).is_in(list(parse.PLACEHOLDERS))).then(None).otherwise(pl.lit(codes))).to_series()
             bad = codes.is_not_null() & ~columns_mod.project_codes(codes)
             self.warn_rows("项目代码不符合全国统一格式（YYYY-AAAAAA-NN-NN-NNNNNN），未用于识别项目", "project_code", bad, codes)
             out["project_code"] = pl.select(pl.when(pl.lit(bad)).then(None).otherwise(pl.lit(codes))).to_series()
@@ -790,6 +811,7 @@ class _Reader:
             f"[合总小]{gap}计",
             r"^[\s\u3000]*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])",
             f"^{gap}(?:填{gap}[报表]|审{gap}核|联{gap}系|制{gap}表|单{gap}位{gap}负|负{gap}责|备{gap}注|注)",
+            f"勿{gap}删|删{gap}除|保{gap}留",
         ])
         candidate = pl.col("project_name").is_null() | pl.any_horizontal(
             [pl.col(c).str.contains(special).fill_null(False) for c in [*lead_cols, "project_name"]]
@@ -809,6 +831,12 @@ class _Reader:
             elif any(parse.is_footer_row(t) for t in [*lead, name] if t):
                 footer_from = pos  # footer lines end the table
                 break
+            elif any(parse.is_keep_row(t) for t in [*lead, name] if t) and not any(
+                row[c.field] is not None and str(row[c.field]).strip() for c in columns if c.field != "project_name"
+            ):
+                # the template's 「此行需保留，勿删」 line; where the table has no 序号 its text
+                # sits in the name column and would otherwise be a project without a unit
+                kinds[pos] = "skip"
             elif parse.is_total_row([*lead, name]):
                 is_grand = any("合" in t.replace(" ", "") or "总" in t for t in [*lead, name] if t)
                 kinds[pos] = "total" if is_grand else "subtotal"
@@ -911,9 +939,10 @@ class _Reader:
             for (row,) in rows.select("excel_row").filter(mask).iter_rows():
                 self.problem("error", message, sheet, row, c.letter, c.header)
 
-        if kind == "signed":
+        if kind == "signed" and "signed_date" in by_field:
             errors(rows.get_column("signed_date").is_null() & ~bad_cells.get("signed_date", none),
                    "签约时间为空，请填写签约日期，如 2024-03-15", "signed_date")
+        if kind == "signed":
             self.warn_rows("签约金额待定或为空，项目计入个数但不计入金额", "signed_amount",
                            rows.get_column("signed_amount_wan").is_null() & ~bad_cells.get("signed_amount", none),
                            pl.repeat(None, rows.height, eager=True, dtype=pl.String))

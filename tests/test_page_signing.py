@@ -178,3 +178,26 @@ def test_a_province_charts_its_first_thirty_units_and_lists_them_all(province):
     assert bars["y"][:2] == ["测试39县", "测试38县"] and "测试9县" not in bars["y"]
     assert any("前 30 位（共 40 个）" in c.value for c in at.caption)
     assert len(breakdown(at, "县（市、区）/开发区")) == 40
+
+
+def test_signings_of_a_ledger_without_dates_are_drawn_as_month_unknown(tmp_path, monkeypatch):
+    # a yearly return without 签约时间 counts in the year (issue 12 §4), in no month: its bar
+    # comes last, and the running total ends at the year's total
+    import streamlit as st
+
+    import workbooks as wb
+    from etl.load import load_file
+
+    db = tmp_path / "warehouse.duckdb"
+    path = wb.xlsx(tmp_path / "2023年签约项目清单.xlsx", {"Sheet1": [
+        ["序号", "项目名称", "所属县（市、区）", "签约金额（万元）"], [1, "铝材项目", "临猗县", 12000], [2, "储能项目", "盐湖区", 8000],
+    ]})
+    assert load_file(path, db, user="test").status == "loaded"
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page(year="2023", months="1-12")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bars = next(t for t in spec["data"] if t["name"] == "当月")
+    assert bars["x"] == [f"{m}月" for m in range(1, 13)] + ["月份不详"]
+    assert month_chart(at)["当月"][-1] == month_chart(at)["累计"][-1] == 2

@@ -18,6 +18,7 @@ from etl.parse import (
     date_precision,
     detect_money_unit,
     is_footer_row,
+    is_keep_row,
     is_group_row,
     is_project_code,
     is_total_row,
@@ -676,3 +677,21 @@ def test_parse_produced_rejects_start_words():
     # a 投产情况 cell is not a 开工情况 cell: "已开工" says nothing about production
     with pytest.raises(ParseError, match="投产情况"):
         parse_produced("已开工")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("此行需保留，勿删", True),
+    ("此行保留 勿删除", True),
+    ("（请勿删除此行）", True),
+    ("保留地块开发项目", False),  # 保留 alone is a word of a project name
+    ("拆除重建项目", False),
+    (None, False),
+])
+def test_is_keep_row(text, expected):
+    assert is_keep_row(text) is expected
+
+
+@pytest.mark.parametrize("value", ["缺漏", "#REF!", " 缺漏 "])
+def test_missing_and_broken_reference_are_placeholders(value):
+    # seen in public ledgers for "nobody has this value"; #REF! is a deleted formula source
+    assert (parse_amount(value), parse_date(value)) == (None, None)

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 import workbooks as wb
+from etl.files import check_file, read_grids
 from etl.read import read_ledger
 
 BASIC = ("sheet", "excel_row", "project_name", "unit_id", "signed_amount_wan", "signed_date")
@@ -439,15 +440,16 @@ def test_errors_of_every_sheet_are_reported_together(tmp_path):
 
 
 def test_missing_required_column_names_the_header_row_and_the_synonyms(tmp_path):
-    path = wb.xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
-        ["2024年签约项目台账"],
+    # no period in the title, sheet or file name either (with one, see the undated tests below)
+    path = wb.xlsx(tmp_path / "签约项目台账.xlsx", {"Sheet1": [
+        ["招商引资签约项目台账"],
         ["项目名称", "所属县（市、区）", "签约金额（万元）"],
         ["铝材项目", "临猗县", 100],
     ]})
     ledger = read_ledger(path)
     assert [(p.level, p.sheet, p.row, p.column) for p in ledger.errors] == [("error", "Sheet1", 2, None)]
     assert ledger.errors[0].text() == (
-        "[错误] 文件「2024年签约项目台账.xlsx」 工作表「Sheet1」 第2行："
+        "[错误] 文件「签约项目台账.xlsx」 工作表「Sheet1」 第2行："
         "签约台账缺少必需列：“签约时间”（可用表头：签约时间、签约日期、协议签订时间）。"
         "请在第2行表头中补上该列，或选择正确的台账类型"
     )
@@ -830,3 +832,138 @@ def test_the_note_of_a_two_field_header_names_what_was_read(tmp_path):
     assert mapped(ledger)[2] == ("planned_investment", "C", "总投资情况（万元）", "medium")
     assert total(ledger, "planned_investment_wan") == D("5000")
     assert [p.message for p in ledger.problems] == ["本列按“计划总投资”读取，也可能是“签约金额”；如不对请修改表头"]
+
+
+# ---------------------------------------------------------------- real public ledgers (FIELD-NOTES, second round)
+
+
+def test_blank_rows_and_an_annotation_line_above_the_header(tmp_path):
+    ledger = read_ledger(wb.annotated_header_ledger(tmp_path))
+    assert ledger.sheets[0].header_rows == (5, 5)
+    assert (ledger.kind, ledger.period.label) == ("signed", "2024年1-6月")
+    assert table(ledger) == [
+        ("Sheet1", 6, "铝型材项目", "140821", D("1200"), date(2024, 3, 15)),
+        ("Sheet1", 7, "储能电站项目", "140802", D("3400.5"), date(2024, 5, 20)),
+    ]
+    assert ledger.rows["signed_amount_wan"].sum() == D("4600.5")
+    assert ledger.problems == []
+
+
+@pytest.mark.parametrize("header", [wb.SIGNED_HEADER, wb.SIGNED_HEADER[1:]], ids=["with 序号", "name first"])
+def test_the_templates_keep_this_row_line_is_no_project(tmp_path, header):
+    # without a 序号 column the line's text sits in the name column: it was read as a
+    # project with no unit, date or amount (three errors on an untouched template row)
+    ledger = read_ledger(wb.keep_row_ledger(tmp_path, header))
+    assert table(ledger, ("excel_row", "project_name", "signed_amount_wan")) == [
+        (3, "铝型材项目", D("1200")),
+        (4, "储能电站项目", D("800")),
+    ]
+    assert ledger.problems == []
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_placeholders_in_optional_cells_are_blanks(tmp_path, fmt):
+    # 缺漏 was an unreadable amount and date; "/" an investor's name and an unknown chain;
+    # #REF! is an error cell in an .xlsx (calamine: blank) and text in a CSV
+    path = wb.placeholders_ledger(tmp_path)
+    if fmt == "csv":
+        path = wb.csv_file(tmp_path / "2024年签约项目台账.csv", [
+            [c.isoformat() if isinstance(c, date) else c for c in row]
+            for row in read_ledger_rows(path)
+        ])
+    ledger = read_ledger(path)
+    optional = ("investor", "planned_investment_wan", "funds_in_place_wan", "start_date", "project_code", "remarks", "chain_raw")
+    assert table(ledger, ("project_name", "signed_amount_wan", "signed_date", "chain", *optional)) == [
+        (f"项目{i}", D(100 * i), date(2024, 2, i), "其他", *[None] * len(optional))
+        for i in range(1, len(wb.OPTIONAL_PLACEHOLDERS) + 1)
+    ]
+    assert ledger.rows["signed_amount_wan"].sum() == D("1500")
+    assert ledger.problems == []
+
+
+def read_ledger_rows(path):
+    """The cells of an .xlsx's first sheet as openpyxl sees them (error cells as their text)."""
+    import openpyxl
+
+    return [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+
+
+def test_serial_numbers_and_padded_dates_in_a_text_column(tmp_path):
+    ledger = read_ledger(wb.serial_dates_ledger(tmp_path))
+    assert ledger.rows["signed_date"].to_list() == [expected for _, expected in wb.SERIAL_DATES]
+    assert (ledger.rows.height, ledger.rows["signed_amount_wan"].sum()) == (6, D("60"))
+    assert ledger.problems == []
+
+
+def test_a_hidden_instruction_sheet_is_skipped_with_a_note(tmp_path):
+    ledger = read_ledger(wb.hidden_instructions_ledger(tmp_path))
+    assert sheets(ledger) == [("填写说明", False, "未找到项目表头（如说明页）"), ("签约项目", True, "")]
+    assert table(ledger) == [("签约项目", 2, "铝型材项目", "140823", D("500"), date(2024, 4, 1))]
+    assert problems(ledger) == [("note", "填写说明", None, None, None, "已跳过：未找到项目表头（如说明页）")]
+
+
+def test_sheet_names_with_trailing_spaces_keep_their_name_and_give_the_period(tmp_path):
+    # the name is kept as written: problems and the trace must point at the sheet Excel shows
+    ledger = read_ledger(wb.trailing_space_sheets_ledger(tmp_path))
+    assert ledger.period.label == "2024年1-3月"
+    assert table(ledger, (*BASIC, "period_end")) == [
+        ("2024年1-3月 ", 2, "铝型材项目", "140822", D("300"), date(2024, 2, 1), date(2024, 3, 31)),
+    ]
+    assert [p.level for p in ledger.problems] == ["note"]
+
+
+@pytest.mark.parametrize("far", ["XFC1", "XFC1048570"])
+def test_a_styled_empty_cell_far_right_does_not_widen_the_sheet(tmp_path, far):
+    # openpyxl keeps a styled empty cell and its <dimension> then claims 16,383 columns;
+    # the grid must stay the table's own width (a 16,383-column frame takes seconds)
+    import zipfile
+
+    path = wb.wide_used_range_ledger(tmp_path, far)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:XFC' in xml and f'<c r="{far}"' in xml
+    data = path.read_bytes()
+    grids = read_grids(path, data, check_file(path, data))
+    assert [g.frame.width for g in grids] == [len(wb.SIGNED_HEADER)]
+    ledger = read_ledger(path)
+    assert table(ledger) == [("Sheet1", 2, "铝型材项目", "140882", D("700"), date(2024, 6, 1))]
+    assert ledger.problems == []
+
+
+# ---------------------------------------------------------------- signed ledgers without dates
+
+
+UNDATED_HEADER = ["序号", "项目名称", "所属县（市、区）", "签约金额（万元）"]
+UNDATED_ROWS = [[1, "铝材项目", "临猗县", 1200], [2, "储能项目", "盐湖区", 800.5]]
+
+
+@pytest.mark.parametrize("file_name, sheet, title, period_end, words", [
+    ("签约项目台账.xlsx", "Sheet1", "运城市2023年招商引资签约项目清单", date(2023, 12, 31), "2023年"),
+    ("签约项目台账.xlsx", "2025年1-9月", None, date(2025, 9, 30), "2025年1-9月"),
+    ("2025年1-9月签约项目台账.xlsx", "Sheet1", None, date(2025, 9, 30), "2025年1-9月"),
+], ids=["title", "sheet", "file name"])
+def test_a_signed_ledger_without_dates_loads_with_its_stated_period(tmp_path, file_name, sheet, title, period_end, words):
+    # yearly returns list a year's signings without dates: refusing them for a missing
+    # 签约时间 column lost the whole year; the period is all that is known of the dates
+    rows = [[title]] if title else []
+    path = wb.xlsx(tmp_path / file_name, {sheet: [*rows, UNDATED_HEADER, *UNDATED_ROWS]})
+    ledger = read_ledger(path, today=date(2026, 1, 1))
+    header_row = 2 if title else 1
+    assert table(ledger, (*BASIC, "period_end")) == [
+        (sheet, header_row + 1, "铝材项目", "140821", D("1200"), None, period_end),
+        (sheet, header_row + 2, "储能项目", "140802", D("800.5"), None, period_end),
+    ]
+    assert ledger.rows["signed_amount_wan"].sum() == D("2000.5")
+    assert problems(ledger) == [
+        ("warning", sheet, f"{sheet}!{header_row}", None, None, f"本表没有签约时间列，项目按报表期间 {words} 计入，月份不详"),
+    ]
+    assert ledger.ok
+
+
+def test_an_undated_ledger_still_proposes_a_column_that_may_be_the_date(tmp_path):
+    # the period is the last resort: a column that may hold the dates is asked about first
+    path = wb.xlsx(tmp_path / "2023年签约项目台账.xlsx", {"Sheet1": [
+        [*UNDATED_HEADER, "约定日期"], [*UNDATED_ROWS[0], "2023-05-01"],
+    ]})
+    ledger = read_ledger(path)
+    assert [(p.level, p.column, p.header) for p in ledger.errors] == [("error", "E", "约定日期")]
+    assert ledger.rows.height == 0

@@ -562,3 +562,106 @@ def damaged_column_xls(tmp_path: Path, column: int = 47_107) -> Path:
 def worded_ledger(tmp_path: Path, header: list, *rows: list, name: str = "2024年1-6月签约项目台账.xlsx") -> Path:
     """A ledger whose header says things in words headers.csv does not list (所在县区, 签订日期)."""
     return xlsx(tmp_path / name, {"Sheet1": [header, *rows]})
+
+
+# ---------------------------------------------------------------- real public ledgers (FIELD-NOTES, second round)
+
+
+def annotated_header_ledger(tmp_path: Path) -> Path:
+    """Blank rows, a merged title and an annotation line above a header at row 5."""
+    return xlsx(tmp_path / "签约项目台账.xlsx", {"Sheet1": Sheet(
+        [
+            [None],
+            ["运城市2024年1-6月招商引资签约项目台账"],
+            [None],
+            ["注：请各县（市、区）于每月5日前报送，金额保留两位小数"],
+            SIGNED_HEADER,
+            *signed_rows(
+                ("铝型材项目", "临猗县", 1200, date(2024, 3, 15), "铝镁精深加工"),
+                ("储能电站项目", "盐湖区", 3400.5, date(2024, 5, 20), "新能源"),
+            ),
+        ],
+        merges=["A2:F2", "A4:F4"],
+    )})
+
+
+def keep_row_ledger(tmp_path: Path, header: list | None = None) -> Path:
+    """A template row 「此行需保留，勿删」 merged across the table just under the header."""
+    header = header or SIGNED_HEADER
+    width = len(header)
+    last = chr(ord("A") + width - 1)
+    body = [["铝型材项目", "临猗县", 1200, date(2024, 3, 15), None], ["储能电站项目", "盐湖区", 800, date(2024, 5, 20), None]]
+    if header[0] == "序号":
+        body = [[i, *row] for i, row in enumerate(body, 1)]
+    return xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": Sheet(
+        [header, ["此行需保留，勿删"], *body], merges=[f"A2:{last}2"],
+    )})
+
+
+PLACEHOLDER_HEADER = [
+    "项目名称", "所属县（市、区）", "签约金额（万元）", "签约时间", "所属产业链", "投资方",
+    "计划总投资（万元）", "累计到位资金（万元）", "开工时间", "项目代码", "备注",
+]
+OPTIONAL_PLACEHOLDERS = ["/", "无", "—", "缺漏", "#REF!"]
+
+
+def placeholders_ledger(tmp_path: Path) -> Path:
+    """Every optional cell of a row holds one placeholder: /, 无, —, 缺漏 or #REF!."""
+    rows = [
+        [f"项目{i}", "夏县", 100 * i, date(2024, 2, i), *([text] * 7)]
+        for i, text in enumerate(OPTIONAL_PLACEHOLDERS, 1)
+    ]
+    return xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [PLACEHOLDER_HEADER, *rows]})
+
+
+SERIAL_DATES = [
+    # (cell as typed into a text column, date expected)
+    ("45366", date(2024, 3, 15)),
+    ("45366.0", date(2024, 3, 15)),
+    ("  2024-03-15", date(2024, 3, 15)),
+    ("2024-03-15  ", date(2024, 3, 15)),
+    ("\u30002024年3月15日\u3000", date(2024, 3, 15)),
+    (" 2024.3.15 ", date(2024, 3, 15)),
+]
+
+
+def serial_dates_ledger(tmp_path: Path) -> Path:
+    """A date column formatted as text: Excel serial numbers and dates padded with spaces."""
+    return xlsx(tmp_path / "2024年签约项目台账.xlsx", {"Sheet1": [
+        SIGNED_HEADER,
+        *signed_rows(*((f"项目{i}", "绛县", 10, cell, None) for i, (cell, _) in enumerate(SERIAL_DATES, 1))),
+    ]})
+
+
+def hidden_instructions_ledger(tmp_path: Path) -> Path:
+    """A hidden 填写说明 sheet before the list, naming the columns one per row."""
+    return xlsx(tmp_path / "2024年签约项目台账.xlsx", {
+        "填写说明": Sheet([
+            ["填写说明"],
+            ["序号", "栏目", "填写要求"],
+            [1, "项目名称", "填写项目全称"],
+            [2, "所属县（市、区）", "填写县（市、区）全称"],
+            [3, "签约金额（万元）", "填写数字，单位万元"],
+            [4, "签约时间", "填写 2024-03-15 形式"],
+        ], hidden=True),
+        "签约项目": [SIGNED_HEADER, *signed_rows(("铝型材项目", "闻喜县", 500, date(2024, 4, 1), None))],
+    })
+
+
+def trailing_space_sheets_ledger(tmp_path: Path) -> Path:
+    """Sheet names with trailing spaces, as copied sheets get them; the period is in the name."""
+    return xlsx(tmp_path / "签约项目台账.xlsx", {
+        "2024年1-3月 ": [SIGNED_HEADER, *signed_rows(("铝型材项目", "万荣县", 300, date(2024, 2, 1), None))],
+        "说明  ": [["填表说明"], ["金额单位为万元"]],
+    })
+
+
+def wide_used_range_ledger(tmp_path: Path, far: str = "XFC1") -> Path:
+    """A styled empty cell at `far`: the used range claims 16,383 columns (openpyxl writes it)."""
+    path = signed_ledger(tmp_path, [("铝型材项目", "河津市", 700, date(2024, 6, 1), None)], name="2024年签约项目台账.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    sheet[far].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    sheet[far].border = openpyxl.styles.Border(left=openpyxl.styles.Side("thin"))
+    book.save(path)
+    return path

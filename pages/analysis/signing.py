@@ -61,7 +61,8 @@ def by_month_chart(monthly: pl.DataFrame, measure: str) -> go.Figure:
     """Monthly bars, and the running total as a line on the right-hand axis."""
     column, title, number = MEASURES[measure]
     cumulative = "cumulative_wan" if measure == "amount" else "cumulative_projects"
-    months = [f"{m}月" for m in monthly.get_column("month")]
+    # month NULL: signings of a ledger without 签约时间, known only by its period
+    months = [f"{m}月" if m is not None else "月份不详" for m in monthly.get_column("month")]
     fig = go.Figure()
     fig.add_bar(
         x=months, y=values(monthly, column), name="当月", marker_color=COLORS["current"],
@@ -164,6 +165,8 @@ st.subheader("逐月签约")
 monthly = data.query("signing_by_month", filters)
 st.plotly_chart(by_month_chart(monthly, measure), config=PLOTLY_CONFIG)
 st.caption("柱为当月签约，折线为自起始月份的累计（右轴）；数据截至日期之后的月份不画。")
+if monthly.get_column("month").is_null().any():
+    st.caption("「月份不详」为没有签约时间列的台账所报项目：按报表期间计入当年，只在所选月份从1月起并包含其报表期末时计入。")
 
 st.subheader("签约结构")
 # only the open tab is drawn (a tab change reruns the page): four charts and tables the

@@ -37,6 +37,9 @@ latest as (
         min(lead_date) as lead_date,
         min(negotiation_date) as negotiation_date,
         arg_max(signed_date, seq) filter (where kind = 'signed' and signed_date is not null) as signed_date,
+        -- an undated signed row (a yearly return): the end of its period, kept below only
+        -- while no signed row gives the date
+        arg_max(period_end, seq) filter (where kind = 'signed' and signed_date is null) as signed_period_end,
         arg_max(signed_amount_wan, seq) filter (where kind = 'signed' and signed_amount_wan is not null) as signed_amount_wan,
         arg_max(intended_amount_wan, seq) filter (where intended_amount_wan is not null) as intended_amount_wan,
         arg_max(is_started, seq) filter (where is_started is not null) as started_flag,
@@ -61,7 +64,7 @@ latest as (
 )
 
 select
-    *,
+    * replace (case when signed_date is null then signed_period_end end as signed_period_end),
     coalesce(started_flag, false) or start_date is not null as is_started,
     coalesce(produced_flag, false) or production_date is not null as is_produced,
     case

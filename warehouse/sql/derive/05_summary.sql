@@ -20,24 +20,34 @@ select coalesce(
 -- years with signed projects, the latest month of each and its project count (the
 -- projects of v_signed_projects: signed, of a reporting unit the reference knows)
 create or replace table signed_years as
-select year(signed_date) as year, max(month(signed_date)) as latest_month, count(*) as projects
+select
+    year(coalesce(signed_date, signed_period_end)) as year,
+    -- the default months of a year reach the end of an undated ledger's period, or its
+    -- projects would be left out of the year's first view
+    greatest(max(month(signed_date)), max(month(signed_period_end))) as latest_month,
+    count(*) as projects
 from projects
 join ref_units using (unit_id)
-where signed_date is not null
+where signed_date is not null or signed_period_end is not null
 group by all;
 
 create or replace table signed_years_open as
 with open_projects as (
-    select unit_id, signed_date
+    select unit_id, signed_date, signed_period_end
     from projects
     where project_key not in (select project_key from projects_open_delta)
     union all
-    select unit_id, signed_date
+    select unit_id, signed_date, signed_period_end
     from projects_open_delta
 )
 
-select year(signed_date) as year, max(month(signed_date)) as latest_month, count(*) as projects
+select
+    year(coalesce(signed_date, signed_period_end)) as year,
+    -- the default months of a year reach the end of an undated ledger's period, or its
+    -- projects would be left out of the year's first view
+    greatest(max(month(signed_date)), max(month(signed_period_end))) as latest_month,
+    count(*) as projects
 from open_projects
 join ref_units using (unit_id)
-where signed_date is not null
+where signed_date is not null or signed_period_end is not null
 group by all;

@@ -28,7 +28,9 @@ not_started as (
 ),
 
 waiting as (
-    select n.*, date_diff('day', n.signed_date, a.as_of) as days_waiting
+    -- an undated signing (a yearly return) waits at least since its period's end: counted
+    -- from there it is warned about late, never early
+    select n.*, date_diff('day', coalesce(n.signed_date, n.signed_period_end), a.as_of) as days_waiting
     from not_started n
     cross join as_of a
 )

@@ -31,8 +31,11 @@ select
     p.investor_origin,
     coalesce(p.origin_province, '未知') as origin_province,
     p.signed_date,
-    year(p.signed_date) as signed_year,
+    -- an undated signing (a yearly return) counts in the year of its ledger's period, in
+    -- no month (月份不详)
+    year(coalesce(p.signed_date, p.signed_period_end)) as signed_year,
     month(p.signed_date) as signed_month,
+    p.signed_period_end,
     p.signed_amount_wan,
     p.is_started,
     p.start_date,
@@ -62,7 +65,7 @@ select
     p.start_source
 from projects p
 join ref_units u using (unit_id)
-where p.signed_date is not null;
+where p.signed_date is not null or p.signed_period_end is not null;
 
 -- started-ledger rows that match no signed project: kept, reported, counted nowhere
 create or replace view v_unmatched_starts as
@@ -110,5 +113,17 @@ where signed_year = year_
   -- years (projects is kept in signed-date order) only for a plain comparison
   and signed_date >= make_date(year_, month_from_, 1)
   and signed_date < (make_date(year_, month_to_, 1) + interval 1 month)::date
+  and (len(units_) = 0 or list_contains(units_::varchar[], unit_id))
+  and (len(chains_) = 0 or list_contains(chains_::varchar[], chain))
+union all
+-- an undated signing counts when the months selected surely hold it: from January to the
+-- end of its ledger's period or later (a yearly return: only the whole year). A branch of
+-- its own so that the dated one above keeps its plain comparisons.
+select *
+from v_signed_projects
+where signed_date is null
+  and signed_year = year_
+  and month_from_ = 1
+  and month_to_ >= month(signed_period_end)
   and (len(units_) = 0 or list_contains(units_::varchar[], unit_id))
   and (len(chains_) = 0 or list_contains(chains_::varchar[], chain));
