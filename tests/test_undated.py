@@ -35,6 +35,10 @@ def test_an_undated_yearly_return_counts_in_its_year_and_in_no_month(db, tmp_pat
         (None, 2, D("2000"), 3, D("2500")),  # 月份不详, last; the running total ends at the year's
     ]
     assert headline(cur, Filters(2024))["signed_projects"] == 0
+    # the overview's running total adds them at the period's last month and ends at the year's
+    cumulative = run(cur, "overview_monthly_cumulative", Filters(2023))
+    assert cumulative.filter(cumulative["year"] == 2023).select("month", "amount_wan", "cumulative_wan").rows()[-1] == (
+        12, D("2000"), D("2500"))
 
 
 def test_a_dated_row_gives_an_undated_project_its_month(db, tmp_path):

@@ -1,11 +1,12 @@
 -- Signed amount (万元) by month, and its running total, for the selected year and the year
 -- before over the same months, units and chains; months of the selected year after the
--- data date are left out so the line stops where the data stops.
+-- data date are left out so the line stops where the data stops. A signing of unknown month
+-- (月份不详) is added at the last month of its ledger's period, so the line ends at the total.
 with both_years as (
-    select signed_year, signed_month, signed_amount_wan
+    select signed_year, coalesce(signed_month, month(signed_period_end)) as signed_month, signed_amount_wan
     from signed_in($year, $month_from, $month_to, $units, $chains)
     union all
-    select signed_year, signed_month, signed_amount_wan
+    select signed_year, coalesce(signed_month, month(signed_period_end)) as signed_month, signed_amount_wan
     from signed_in($year - 1, $month_from, $month_to, $units, $chains)
 ),
 
