@@ -553,7 +553,8 @@ def test_a_mapping_set_in_the_preview_loads_the_file_and_is_remembered_for_the_u
 
     # the unit's next ledger, in a new session: read with the confirmed mapping, nothing to set
     st.cache_resource.clear()
-    second = worded(tmp_path, "临猗县", ("储能电站", 2500.5, date(2024, 3, 1)), name="2024年3月签约项目台账.xlsx")
+    # no period in its name: a signed ledger without a signing date and without a period is refused
+    second = worded(tmp_path, "临猗县", ("储能电站", 2500.5, date(2024, 3, 1)), name="临猗县签约项目补报.xlsx")
     at = upload(login(page(), "临猗上传员"), second)
     assert not at.exception
     assert confidences(at)["约定日期"] == ("签约时间", "已确认")
@@ -584,7 +585,8 @@ def test_a_mapping_given_in_the_upload_wins_over_a_remembered_one(db, tmp_path):
     at.run()
 
     st.cache_resource.clear()
-    second = worded(tmp_path, "临猗县", ("储能电站", 2500.5, date(2024, 3, 1)), name="2024年3月签约项目台账.xlsx")
+    # no period in its name: a signed ledger without a signing date and without a period is refused
+    second = worded(tmp_path, "临猗县", ("储能电站", 2500.5, date(2024, 3, 1)), name="临猗县签约项目补报.xlsx")
     at = upload(login(page(), "临猗上传员"), second)
     field_box(at, "约定日期").set_value("not_imported")
     at.run()

@@ -803,7 +803,9 @@ def test_a_required_column_only_guessed_is_refused_until_the_mapping_is_given(tm
 
 
 def test_a_column_mapped_to_not_imported_is_read_as_no_field_and_never_proposed(tmp_path):
-    path = wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "签约金额（万元）", "约定日期", "联系人"], *(r[:4] + ["张三"] for r in WORDED_ROWS))
+    # no period in the name: without its signing date the ledger cannot load undated either
+    path = wb.worded_ledger(tmp_path, ["项目名称", "所在县区", "签约金额（万元）", "约定日期", "联系人"], *(r[:4] + ["张三"] for r in WORDED_ROWS),
+                            name="签约项目台账.xlsx")
     ledger = read_ledger(path, mapping={"约定日期": "不导入", "联系人": "not_imported"})
     assert ("D", "约定日期") in ledger.sheets[0].ignored
     errors = problems(ledger, "error")
