@@ -1,17 +1,19 @@
 -- The current state of each affected project: for every field, the latest value reported.
 -- Signing facts come from signed ledgers only; start, funds and progress from any ledger.
--- project_state(false): the published state of the affected projects, from rows of published
--- months; project_state(true): every project a row of an open month touches, from all its
--- rows (projects_open_delta, what an analyst sees who chooses the open month).
+-- project_state(open_): the state of the projects of temp table derive_keys; open_ false:
+-- the published state, from rows of published months; true: from all rows (what an analyst
+-- who chooses the open month sees, projects_open_delta). The keys come in a table, not a
+-- condition on open_, so that DuckDB filters row_keys before joining the rows.
+create or replace temp table derive_keys as
+select project_key from affected_keys;
+
 create or replace temp macro project_state(open_) as table
 with affected_rows as (
     select k.project_key, k.seq, r.*
     from row_keys k
     join ledger_rows r using (load_id, sheet, excel_row)
-    where case
-        when open_ then k.project_key in (select project_key from row_keys where not published)
-        else k.published and k.project_key in (select project_key from affected_keys)
-    end
+    where k.project_key in (select project_key from derive_keys)
+      and (open_ or k.published)
 ),
 
 latest as (
@@ -88,6 +90,11 @@ order by signed_date nulls last, unit_id, project_key;
 
 -- rebuilt whole at every write: it holds only the projects of the open month's uploads
 delete from projects_open_delta;
+
+delete from derive_keys;
+
+insert into derive_keys
+select distinct project_key from row_keys where not published;
 
 insert into projects_open_delta by name
 select *
