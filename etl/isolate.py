@@ -24,7 +24,6 @@ as IPC costs ~0.05 s and mapping it ~0 (numbers in read_isolated's docstring).
 from __future__ import annotations
 
 import atexit
-import hashlib
 import io
 import logging
 import os
@@ -311,10 +310,7 @@ def read_isolated(name: str, data: bytes, *, reader=None, memory: int | None = N
     an Arrow IPC file, 3.85 s / 4.08 s (+6%). The frame alone: pickle 0.49-0.61 s to pack
     and 0.25-0.42 s to unpack (123 MB through the pipe); IPC 0.11-0.24 s to write and
     0.003-0.09 s to map."""
-    import polars as pl
-
-    from .problems import Problem
-    from .read import ROW_SCHEMA, Ledger, read_ledger
+    from .read import Ledger, read_ledger
 
     kind = options.pop("kind", None)
     if os.environ.get(INPROCESS_ENV) == "1":
@@ -325,8 +321,7 @@ def read_isolated(name: str, data: bytes, *, reader=None, memory: int | None = N
             name, reader or read_ledger, name, kind, memory=memory, timeout=timeout, data=data, display_name=name, **options
         )
     except WorkerFailed as failed:
-        sha = hashlib.sha256(data).hexdigest()
-        return Ledger(name, sha, len(data), kind, None, [], pl.DataFrame(schema=ROW_SCHEMA), [Problem("error", str(failed), name)])
+        return Ledger.refused(name, data, kind, str(failed))
 
 
 def _serve(spool: str) -> None:

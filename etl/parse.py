@@ -174,7 +174,7 @@ def parse_amount(value, column_unit: str = "万元") -> Decimal | None:
 
 
 def _amount_problem(text: str) -> str:
-    if text.lower() in _NOT_NUMBERS or text.lower().lstrip("-") in _NOT_NUMBERS:
+    if text.lower().lstrip("-") in _NOT_NUMBERS:
         return _NOT_A_NUMBER
     if digit := _unusual_digit(text):
         return f"金额中有非常规的数字字符「{digit}」，请用 0-9 重新输入，{_AMOUNT_FORM}"

@@ -11,7 +11,6 @@ import hashlib
 import logging
 from datetime import date
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +22,7 @@ from . import parse
 from .files import FileRefused, Grid, check_file, read_grids
 from .problems import AmountProblem, Problem
 from .reference import Reference, Unit, load_reference
-from .vocabulary import guess_score, vocabulary_index, vocabulary_keys
+from .vocabulary import ALL_PARENS, UNIT_PARENS, guess_score, header_key, vocabulary_index, vocabulary_keys
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +179,12 @@ class Ledger:
     def ok(self) -> bool:
         return not self.errors
 
+    @classmethod
+    def refused(cls, name: str, data: bytes, kind: str | None, message: str, sheet: str | None = None) -> "Ledger":
+        """A file refused whole: no rows, one error."""
+        sha = hashlib.sha256(data).hexdigest() if data else ""
+        return cls(name, sha, len(data), kind, None, [], pl.DataFrame(schema=ROW_SCHEMA), [Problem("error", message, name, sheet)])
+
     def implausible_amounts(self) -> list[Problem]:
         """Amounts above the city's ceiling or far beyond the unit's history: errors, or
         warnings once the uploader confirmed them."""
@@ -210,14 +215,13 @@ def read_ledger(
     """
     path = Path(path)
     name = display_name or path.name
-    empty = pl.DataFrame(schema=ROW_SCHEMA)
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             reason = "没有读取权限" if isinstance(exc, PermissionError) else "文件不存在、被占用或磁盘出错"
-            return Ledger(name, "", 0, kind, None, [], empty, [Problem("error", f"无法读取文件（{reason}），文件未导入", name)])
+            return Ledger.refused(name, b"", kind, f"无法读取文件（{reason}），文件未导入")
     sha = hashlib.sha256(data).hexdigest()
     reader = None
     try:
@@ -227,29 +231,20 @@ def read_ledger(
                          today or date.today(), confirm_amounts, mapping)
         return reader.read(grids, sha, len(data))
     except FileRefused as refused:
-        return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", str(refused), name)])
+        return Ledger.refused(name, data, kind, str(refused))
     except Exception:
         # A bug of ours, not the uploader's: the traceback goes to the admin's log, the
         # person gets where it happened and what to do.
         sheet = reader.current_sheet if reader else None
         log.exception("unexpected error reading %s (sheet %s)", name, sheet)
         message = "读取文件时发生意外错误，文件未导入；请把此文件发给管理员"  # the problem names the sheet
-        return Ledger(name, sha, len(data), kind, None, [], empty, [Problem("error", message, name, sheet)])
-
-
-def header_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"\s+", "", text)
-
-
-_UNIT_PARENS = re.compile(r"[(\[【][^)\]】]*元[^)\]】]*[)\]】]|单位[:：]?[万亿]?(?:美)?元")
-_ALL_PARENS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+        return Ledger.refused(name, data, kind, message, sheet)
 
 
 def _header_variants(text: str) -> list[str]:
     k0 = header_key(text)
-    k1 = _UNIT_PARENS.sub("", k0)
-    k2 = _ALL_PARENS.sub("", k1)
+    k1 = UNIT_PARENS.sub("", k0)
+    k2 = ALL_PARENS.sub("", k1)
     return list(dict.fromkeys(k for k in (k0, k1, k2) if k))
 
 
@@ -261,7 +256,7 @@ def synonym_index(reference: Reference) -> dict[str, tuple[str, int]]:
             index.setdefault(header_key(synonym), (fld, rank))
     for fld, synonyms in reference.header_synonyms.items():
         for rank, synonym in enumerate(synonyms):
-            index.setdefault(_ALL_PARENS.sub("", header_key(synonym)), (fld, 100 + rank))
+            index.setdefault(ALL_PARENS.sub("", header_key(synonym)), (fld, 100 + rank))
     return index
 
 

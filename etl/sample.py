@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from pathlib import Path
 
-from warehouse.db import archive_dir, db_path, write_lock
+from warehouse.db import archive_dir, db_path, publish, staged, write_lock
 
 from .load import LoadResult, load_file
 
@@ -22,17 +21,10 @@ def build_sample(db: str | Path | None = None, directory: Path = SAMPLE_DIR) -> 
     """Load every sample ledger into a new file, then swap it in atomically."""
     live = db_path(db)
     live.parent.mkdir(parents=True, exist_ok=True)
-    staging = live.with_name(f".{live.stem}-{uuid.uuid4().hex[:8]}.duckdb")
-    try:
+    with staged(live) as staging:
         results = [load_file(p, db=staging, user="sample") for p in sample_files(directory)]
         if all(r.ok for r in results):
             with write_lock(live):
                 shutil.rmtree(archive_dir(live), ignore_errors=True)
-                if archive_dir(staging).exists():
-                    archive_dir(staging).rename(archive_dir(live))
-                staging.replace(live)
+                publish(staging, live)
         return results
-    finally:
-        staging.unlink(missing_ok=True)
-        staging.with_name(staging.name + ".lock").unlink(missing_ok=True)
-        shutil.rmtree(archive_dir(staging), ignore_errors=True)

@@ -14,8 +14,15 @@ import unicodedata
 
 # units inside a header (「（万元）」, 「单位：元」) say nothing of the field; a bare 「/元」 tail
 # stays, since the money unit is only read from brackets (parse.detect_money_unit)
-_UNIT_PARENS = re.compile(r"[(\[【][^)\]】]*元[^)\]】]*[)\]】]|单位[:：]?[万亿]?(?:美)?元")
-_BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+UNIT_PARENS = re.compile(r"[(\[【][^)\]】]*元[^)\]】]*[)\]】]|单位[:：]?[万亿]?(?:美)?元")
+ALL_PARENS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+
+
+def header_key(text: str) -> str:
+    """A header as compared: NFKC (full-width forms), no white space anywhere."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
 _PUNCTUATION = re.compile(r"[()\[\]【】、,，/／·.。:：\-_—]")
 # 签订, 协议, 合同 all say the signing; 协议签订 is one signing, not two
 _SIGNING = re.compile(r"(?:签订|协议|合同|签约|签署)+")
@@ -46,9 +53,9 @@ def vocabulary_keys(text: str | None) -> list[str]:
     """The reduced forms of a header: bracket contents kept (县（市、区）) and dropped."""
     if not text:
         return []
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    key = _UNIT_PARENS.sub("", key)
-    forms = [_PUNCTUATION.sub("", key), _PUNCTUATION.sub("", _BRACKETS.sub("", key))]
+    key = header_key(text)
+    key = UNIT_PARENS.sub("", key)
+    forms = [_PUNCTUATION.sub("", key), _PUNCTUATION.sub("", ALL_PARENS.sub("", key))]
     return list(dict.fromkeys(k for k in (_reduce(f) for f in forms if f) if k))
 
 
@@ -57,7 +64,7 @@ def vocabulary_index(header_synonyms: dict[str, tuple[str, ...]]) -> dict[str, l
     index: dict[str, dict[str, tuple[bool, int]]] = {}
     for fld, synonyms in header_synonyms.items():
         for rank, synonym in enumerate(synonyms):
-            plain = re.sub(r"\s+", "", unicodedata.normalize("NFKC", synonym))
+            plain = header_key(synonym)
             for key in vocabulary_keys(synonym):
                 # a synonym that is its own key (总投资) outranks one reduced to it (项目总投资)
                 order = (key != plain, rank)

@@ -135,7 +135,10 @@ def test_a_rollback_on_a_full_disk_says_the_rollback_did_not_happen(loaded, monk
 def tiny_disk(tmp_path):
     """A 24 MB tmpfs mounted for the test (mounting needs root; CI runs as root)."""
     if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root; CI runs as root")
+        # never skipped where it matters: CI runs as root and sets CI
+        if os.environ.get("CI"):
+            pytest.fail("CI must run as root: this test mounts a tmpfs")
+        pytest.skip("mounting a tmpfs needs root")
     mount = tmp_path / "disk"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], check=True)

@@ -34,6 +34,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
@@ -64,8 +65,22 @@ class AccessSettings:
 
 
 def access_settings(directory: Path | None = None) -> AccessSettings:
-    """The [access] section of data/reference/city.toml; defaults for what is missing."""
+    """The [access] section of data/reference/city.toml; defaults for what is missing.
+
+    Asked for by every table drawn (its export is audited with the client's address): the
+    file is parsed again only when it changes.
+    """
     path = Path(directory or _reference.REFERENCE_DIR) / "city.toml"
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None
+    return _access_settings(path, version)
+
+
+@lru_cache(maxsize=8)
+def _access_settings(path: Path, version) -> AccessSettings:
     try:
         section = tomllib.loads(path.read_text(encoding="utf-8")).get("access", {})
     except (OSError, tomllib.TOMLDecodeError):

@@ -93,7 +93,7 @@ def sidebar_filters() -> Filters | None:
         month_to=month_to,
         units=tuple(st.session_state.f_units),
         chains=tuple(st.session_state.f_chains),
-        include_open=state.has_open_month and st.session_state.f_open,
+        include_open=include_open,
     )
     _to_url(filters)
     return filters

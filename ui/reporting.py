@@ -19,22 +19,17 @@ BOARD_MONTHS = 6
 STATUS_HELP = "已报、无新增：截止日前报送；逾期报送：截止日后报送；缺报：过了截止日仍未报送；待报：尚未到截止日"
 
 
-def _months_back(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def last_month() -> date:
     """The latest month a board shows: the open month, or the month before this one."""
     state = data.period_state()
-    previous = _months_back(date.today().replace(day=1), 1)
+    previous = periods.months_before(periods.month_start(date.today()), 1)
     return max(periods.month_start(state.open_through), previous) if state.open_through else previous
 
 
 def board_frame(last: date, units: tuple[str, ...] = (), months: int = BOARD_MONTHS) -> pl.DataFrame:
     """Units down, the `months` months up to `last` across, each cell a report's status."""
     board = data.query(
-        "period_board", month_from=_months_back(last, months - 1), month_to=last, units=list(units),
+        "period_board", month_from=periods.months_before(last, months - 1), month_to=last, units=list(units),
         deadline_day=load_reference().report_deadline_day, today=date.today(),
     )
     wide = board.with_columns(pl.col("month").dt.strftime("%Y年%-m月")).pivot(
@@ -52,7 +47,7 @@ def board(units: tuple[str, ...] = ()) -> None:
     if notice := st.session_state.pop("reporting_notice", None):
         st.success(notice)
     latest = last_month()
-    last = st.selectbox("截至月份", [_months_back(latest, i) for i in range(24)], format_func=lambda m: f"{m:%Y年%-m月}",
+    last = st.selectbox("截至月份", [periods.months_before(latest, i) for i in range(24)], format_func=lambda m: f"{m:%Y年%-m月}",
                         key="board_end")
     st.dataframe(board_frame(last, units), hide_index=True, width="stretch")
     st.caption(STATUS_HELP)
@@ -76,7 +71,7 @@ def months_table() -> None:
 def close_form(user: User) -> None:
     """发布 a month with units missing, or withdraw such a publication (admins; audited)."""
     frame = data.query("period_months")
-    today = date.today().replace(day=1)
+    today = periods.month_start(date.today())
     closable = frame.filter(~pl.col("published") & (pl.col("month") < today)).get_column("month").to_list()
     reopenable = frame.filter(pl.col("closed")).get_column("month").to_list()
     with st.container(border=True):
@@ -100,13 +95,13 @@ def nil_report_form(user: User) -> None:
     """本月无新增 for one of the uploader's units: a report without a spreadsheet."""
     reference = load_reference()
     units = [u for u in reference.units if user.can("admin") or u.unit_id in user.units]
-    month = _months_back(date.today().replace(day=1), 1)
+    month = periods.months_before(periods.month_start(date.today()), 1)
     with st.container(border=True):
         st.markdown("**报送本月无新增**")
         st.caption("某月没有新的签约、开工等项目时，报送“本月无新增”即算已报送；不报送则显示为缺报。")
         unit = st.selectbox("单位", units, format_func=lambda u: u.name, key="nil_unit")
         chosen = st.selectbox(
-            "月份", [_months_back(month, i) for i in range(3)], format_func=lambda m: f"{m:%Y年%-m月}", key="nil_month"
+            "月份", [periods.months_before(month, i) for i in range(3)], format_func=lambda m: f"{m:%Y年%-m月}", key="nil_month"
         )
         if st.button("报送本月无新增", key="nil_button"):
             _act(lambda: periods.file_nil_report(db_path(), unit.unit_id, chosen, user.name, client_ip()),

@@ -251,6 +251,27 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+@contextmanager
+def staged(live: Path) -> Iterator[Path]:
+    """A new warehouse file beside `live` to build whole (a sample, a rebuild), then `publish`;
+    it, its lock and its archive are gone afterwards whatever happened."""
+    staging = live.with_name(f".{live.stem}-{uuid.uuid4().hex[:8]}.duckdb")
+    try:
+        yield staging
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".lock").unlink(missing_ok=True)
+        shutil.rmtree(archive_dir(staging), ignore_errors=True)
+
+
+def publish(staging: Path, live: Path) -> None:
+    """Move a staged warehouse and its archive to `live` (the caller holds write_lock(live)
+    and has removed or refused an archive already there)."""
+    if archive_dir(staging).exists():
+        archive_dir(staging).rename(archive_dir(live))
+    staging.replace(live)
+
+
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the warehouse attached read-only as `wh`.
 

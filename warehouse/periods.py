@@ -21,7 +21,7 @@ import polars as pl
 from etl.reference import load_reference
 
 from . import accounts, build
-from .db import Reader, WarehouseBusy, WriteFailed, db_path, writer
+from .db import Reader, WarehouseBusy, WriteFailed, writer
 from .queries import run
 
 
@@ -213,7 +213,7 @@ def _print_board(db: str | None, count: int) -> int:
     cur = Reader(db).cursor()
     now = state(cur)
     last = month_start(now.open_through or date.today())
-    first = _months_before(last, count - 1)
+    first = months_before(last, count - 1)
     frame = board(cur, first, last)
     wide = frame.pivot(on="month", index="unit_name", values="status", sort_columns=True)
     wide.columns = ["单位", *(c[:7] for c in wide.columns[1:])]
@@ -222,6 +222,7 @@ def _print_board(db: str | None, count: int) -> int:
     return 0
 
 
-def _months_before(month: date, count: int) -> date:
+def months_before(month: date, count: int) -> date:
+    """The first day of the month `count` months before `month`."""
     index = month.year * 12 + month.month - 1 - count
     return date(index // 12, index % 12 + 1, 1)

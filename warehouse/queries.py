@@ -50,7 +50,12 @@ def sql(name: str) -> tuple[str, frozenset[str]]:
 def use_open_state(cur: duckdb.DuckDBPyConnection) -> None:
     """Make this cursor see the open months too (sql/state/open.sql); other cursors are untouched."""
     [(database,)] = cur.execute("select current_database()").fetchall()
-    cur.execute((SQL_DIR / "state" / "open.sql").read_text(encoding="utf-8").replace("$db", f'"{database}"'))
+    cur.execute(_open_state_sql().replace("$db", f'"{database}"'))
+
+
+@lru_cache(maxsize=None)
+def _open_state_sql() -> str:
+    return (SQL_DIR / "state" / "open.sql").read_text(encoding="utf-8")
 
 
 def run(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, *, include_open: bool = False,

@@ -7,7 +7,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from etl.parse import parse_period
 from etl.read import read_ledger
 
 from . import build
-from .db import WarehouseDamaged, archive_dir, connect_readonly, migrate, migrations, write_lock, writer
+from .db import WarehouseDamaged, archive_dir, connect_readonly, migrate, migrations, publish, staged, write_lock, writer
 
 # tables re-derived from the loads at every write: what `check` derives again and compares
 DERIVED = ("row_keys", "projects", "pipeline_projects")
@@ -178,35 +177,30 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
         raise RebuildRefused(f"源数据仓库不存在：{source}")
     loads = _active_loads(source)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.stem}-{uuid.uuid4().hex[:8]}.duckdb")
     replayed: list[Replayed] = []
     try:
-        for load in loads:
-            replayed.append(_replay(load, source, staging))
-        new_ids = {r.new_load_id: load["loaded_at"] for r, load in zip(replayed, loads) if r.ok}
-        actions, nil_reports = _reporting_records(source)
-        with writer(staging) as con:
-            # the original load times, so the history and the reporting board read as they did
-            if new_ids:
-                con.executemany("update loads set loaded_at = ? where load_id = ?", [[t, i] for i, t in new_ids.items()])
-            # closed months and nil reports are records of their own, not in any original file
-            for table, frame in (("period_actions", actions), ("nil_reports", nil_reports)):
-                if frame.height:
-                    con.register("frame", frame)
-                    con.execute(f"insert into {table} by name select * from frame")
-                    con.unregister("frame")
-            build.refresh(con, [] if new_ids else None)
-        with write_lock(out):
-            if out.exists() or archive_dir(out).exists():
-                raise RebuildRefused(f"目标在重建期间被创建，不覆盖：{out}")
-            if archive_dir(staging).exists():
-                archive_dir(staging).rename(archive_dir(out))
-            staging.replace(out)
+        with staged(out) as staging:
+            for load in loads:
+                replayed.append(_replay(load, source, staging))
+            new_ids = {r.new_load_id: load["loaded_at"] for r, load in zip(replayed, loads) if r.ok}
+            actions, nil_reports = _reporting_records(source)
+            with writer(staging) as con:
+                # the original load times, so the history and the reporting board read as they did
+                if new_ids:
+                    con.executemany("update loads set loaded_at = ? where load_id = ?", [[t, i] for i, t in new_ids.items()])
+                # closed months and nil reports are records of their own, not in any original file
+                for table, frame in (("period_actions", actions), ("nil_reports", nil_reports)):
+                    if frame.height:
+                        con.register("frame", frame)
+                        con.execute(f"insert into {table} by name select * from frame")
+                        con.unregister("frame")
+                build.refresh(con, [] if new_ids else None)
+            with write_lock(out):
+                if out.exists() or archive_dir(out).exists():
+                    raise RebuildRefused(f"目标在重建期间被创建，不覆盖：{out}")
+                publish(staging, out)
         return replayed
     finally:
-        staging.unlink(missing_ok=True)
-        staging.with_name(staging.name + ".lock").unlink(missing_ok=True)
-        shutil.rmtree(archive_dir(staging), ignore_errors=True)
         if not out.exists():
             out.with_name(out.name + ".lock").unlink(missing_ok=True)
 

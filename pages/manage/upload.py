@@ -207,8 +207,9 @@ def show_file(uploaded) -> None:
     if mapping:  # only when set: a file read as detected keeps the read key it always had
         options["mapping"] = tuple(sorted(mapping.items()))
     key, ledger = read_once(file_id, uploaded.name, data, options, progress)
-    if ledger.implausible_amounts() and st.checkbox(
-        f"我已逐项核实上述 {len(ledger.implausible_amounts())} 个可能填错单位的金额无误（记入审计日志）",
+    implausible = ledger.implausible_amounts()
+    if implausible and st.checkbox(
+        f"我已逐项核实上述 {len(implausible)} 个可能填错单位的金额无误（记入审计日志）",
         key=f"confirm-amounts-{file_id}",
         help="只有确实无误（而不是把万元填成了亿元）时才勾选；勾选后这些金额按警告处理，可以导入。",
     ):

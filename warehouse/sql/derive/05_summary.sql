@@ -18,36 +18,26 @@ select coalesce(
 ) as as_of;
 
 -- years with signed projects, the latest month of each and its project count (the
--- projects of v_signed_projects: signed, of a reporting unit the reference knows)
-create or replace table signed_years as
+-- projects of v_signed_projects: signed, of a reporting unit the reference knows); open_:
+-- the months not yet published counted too
+create or replace temp macro signed_years_of(open_) as table
 select
     year(coalesce(signed_date, signed_period_end)) as year,
     -- the default months of a year reach the end of an undated ledger's period, or its
     -- projects would be left out of the year's first view
     greatest(max(month(signed_date)), max(month(signed_period_end))) as latest_month,
     count(*) as projects
-from projects
+from (
+    select unit_id, signed_date, signed_period_end from projects where not open_
+    union all
+    select unit_id, signed_date, signed_period_end from projects_loaded where open_
+)
 join ref_units using (unit_id)
 where signed_date is not null or signed_period_end is not null
 group by all;
+
+create or replace table signed_years as
+from signed_years_of(false);
 
 create or replace table signed_years_open as
-with open_projects as (
-    select unit_id, signed_date, signed_period_end
-    from projects
-    where project_key not in (select project_key from projects_open_delta)
-    union all
-    select unit_id, signed_date, signed_period_end
-    from projects_open_delta
-)
-
-select
-    year(coalesce(signed_date, signed_period_end)) as year,
-    -- the default months of a year reach the end of an undated ledger's period, or its
-    -- projects would be left out of the year's first view
-    greatest(max(month(signed_date)), max(month(signed_period_end))) as latest_month,
-    count(*) as projects
-from open_projects
-join ref_units using (unit_id)
-where signed_date is not null or signed_period_end is not null
-group by all;
+from signed_years_of(true);

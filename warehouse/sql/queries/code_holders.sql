@@ -2,18 +2,9 @@
 -- the project keyed by the code, or one whose rows report it. An uploader's row with a
 -- held code would join that project (sql/derive/02_row_keys.sql), so the loader checks
 -- the holder's unit before such a row may land. Projects of months not yet published hold
--- their codes too. Runs inside the writer too, before its views are recreated: tables only.
+-- their codes too (projects_loaded).
 with wanted as (
     select distinct code from unnest($codes::varchar[]) as t(code)
-),
-
-projects_loaded as (
-    select project_key, project_code, project_name, unit_id
-    from projects
-    where project_key not in (select project_key from projects_open_delta)
-    union all
-    select project_key, project_code, project_name, unit_id
-    from projects_open_delta
 ),
 
 held as (

@@ -1,15 +1,6 @@
 -- Each unit's largest signed amount so far and how many signed projects it has, months
 -- not yet published included: what a new amount of that unit is compared with
--- (etl/precedent.py). Runs inside the writer too, before its views are recreated: tables only.
-with projects_loaded as (
-    select unit_id, signed_amount_wan
-    from projects
-    where project_key not in (select project_key from projects_open_delta)
-    union all
-    select unit_id, signed_amount_wan
-    from projects_open_delta
-)
-
+-- (etl/precedent.py).
 select unit_id, max(signed_amount_wan) as largest_wan, count(*) as projects
 from projects_loaded
 where unit_id is not null and signed_amount_wan > 0
