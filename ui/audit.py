@@ -21,6 +21,8 @@ ACTION_LABELS = {
     accounts.NIL_REPORT: "报送本月无新增",
     accounts.PERIOD_CLOSE: "发布月份",
     accounts.PERIOD_REOPEN: "撤回月份发布",
+    accounts.DIGEST_PUSH: "推送每日动态",
+    accounts.DIGEST_PUSH_FAILED: "每日动态推送失败",
     accounts.EXPORT: "导出",
     accounts.USER_ADD: "新建账号",
     accounts.USER_PASSWD: "修改密码",

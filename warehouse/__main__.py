@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import build, bulletins, periods
+from . import build, bulletins, digest, periods
 from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_users_parser(commands)
     bulletins.add_parser(commands)
     periods.add_parser(commands)
+    digest.add_parser(commands)
     _add_repair_parsers(commands)
     args = parser.parse_args(argv)
 
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         build.ensure_current(db_path(args.db))
         if args.command == "period":
             return periods.cli(args, _actor())
+        if args.command == "digest":
+            return digest.cli(args, _actor())
         result = summary(args.db, args.year, args.include_open)
     except (WarehouseBusy, WriteFailed) as failed:  # a full disk, another writer: nothing changed
         print(f"错误：{failed}", file=sys.stderr)

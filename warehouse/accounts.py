@@ -79,6 +79,8 @@ ROLLBACK_FAILED = "rollback_failed"  # refused (already rolled back, no such loa
 NIL_REPORT = "nil_report"  # 本月无新增 (warehouse.periods)
 PERIOD_CLOSE = "period_close"  # an admin publishes a month with units missing
 PERIOD_REOPEN = "period_reopen"
+DIGEST_PUSH = "digest_push"  # the daily update taken by a group robot (warehouse.robots)
+DIGEST_PUSH_FAILED = "digest_push_failed"  # not taken after every retry
 
 SCHEMA_VERSION = 1
 SCHEMA = """
