@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import build, bulletins, digest, periods
+from . import build, bulletins, digest, periods, report
 from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     bulletins.add_parser(commands)
     periods.add_parser(commands)
     digest.add_parser(commands)
+    report.add_parser(commands)
     _add_repair_parsers(commands)
     args = parser.parse_args(argv)
 
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return periods.cli(args, _actor())
         if args.command == "digest":
             return digest.cli(args, _actor())
+        if args.command == "report":
+            return report.cli(args)
         result = summary(args.db, args.year, args.include_open)
     except (WarehouseBusy, WriteFailed) as failed:  # a full disk, another writer: nothing changed
         print(f"错误：{failed}", file=sys.stderr)
