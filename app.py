@@ -26,6 +26,7 @@ PAGES = {
         st.Page("pages/manage/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),
         st.Page("pages/manage/data.py", title="数据管理", icon=":material/database:", url_path="data"),
         st.Page("pages/manage/audit.py", title="操作审计", icon=":material/policy:", url_path="audit"),
+        st.Page("pages/manage/digest.py", title="动态与研判", icon=":material/campaign:", url_path="digest"),
     ],
 }
 

@@ -257,3 +257,62 @@ def test_cli_without_a_robot_refuses_to_push(day, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["digest", "--db", str(day), "--date", "2025-3-x"])
     assert "日期格式应为 YYYY-MM-DD，收到 '2025-3-x'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the page
+
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "manage" / "digest.py")
+
+
+@pytest.fixture
+def people(staff_env):
+    accounts.add_user("管理员", "admin", "s3cret password")
+    accounts.add_user("张三", "uploader", "s3cret password", ["临猗县"])
+
+
+def login(name: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.text_input[0].input(name)
+    at.text_input[1].input("s3cret password")
+    at.button[0].click()
+    return at.run()
+
+
+def test_admins_copy_the_day_push_it_and_download_the_review_pack(day, people, monkeypatch):
+    import io
+
+    import docx
+    import streamlit as st
+
+    monkeypatch.delenv("DIGEST_BASE_URL", raising=False)
+    captured = {}
+    real = st.download_button
+
+    def capture(label, data=None, file_name=None, *args, **kwargs):
+        captured[file_name] = data
+        return real(label, data=b"", file_name=file_name, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", capture)
+    with Receiver() as robot:
+        monkeypatch.setenv("DIGEST_WECOM_WEBHOOK", f"{robot.url}/w?key=K")
+        at = login("管理员")
+        assert not at.exception
+        at.date_input(key="digest_day").set_value(DAY).run()
+        shown = "\n".join(line for line in EXPECTED.split("\n") if not line.startswith("   http"))
+        assert at.code[0].value == shown
+        at.button(key="digest_push").click().run()
+        assert [s.value for s in at.success] == ["已推送到企业微信群机器人（1 条消息）"]
+    assert robot.requests[0][2]["markdown"]["content"].startswith("**运城市招商项目动态 2025年3月14日**")
+    at.button(key="report_make").click().run()
+    assert not at.exception and not at.error
+    pack = docx.Document(io.BytesIO(captured["研判材料_2025-01.docx"]))
+    assert pack.paragraphs[0].text == "运城市招商引资项目研判材料（2025年1月）"
+
+
+def test_the_page_is_for_administrators_only(day, people):
+    at = login("张三")
+    assert "无权访问" in at.error[0].value
+    assert not at.code
