@@ -2,7 +2,14 @@
 -- 签约 signed, 开工 started), by the first date any active ledger row gives for that stage.
 -- Rows of months not yet published count: the day's news cannot wait for the month's close.
 -- The amount is the stage's own: 拟投资额, 签约金额, 计划总投资 (latest report).
-with facts as (
+with dated as (
+    -- the projects any row dates that day; only they can have entered a stage then
+    select distinct project_key
+    from project_rows
+    where $day in (lead_date, negotiation_date, signed_date, start_date)
+),
+
+facts as (
     select
         project_key,
         arg_max(project_name, seq) as project_name,
@@ -15,6 +22,7 @@ with facts as (
         arg_max(signed_amount_wan, seq) filter (where signed_amount_wan is not null) as signed_wan,
         arg_max(planned_investment_wan, seq) filter (where planned_investment_wan is not null) as planned_wan
     from project_rows
+    where project_key in (select project_key from dated)
     group by project_key
 ),
 
