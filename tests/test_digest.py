@@ -128,12 +128,17 @@ def test_a_long_day_lists_the_first_projects_and_counts_the_rest(db):
     ledger(db, [
         {"project_name": f"储能项目{i:02d}", "unit_id": "140802", "signed_date": DAY, "signed_amount_wan": Decimal(1000 + i)}
         for i in range(MAX_ITEMS + 3)
+    ] + [
+        {"project_name": "早签约项目", "unit_id": unit, "signed_date": date(2025, 3, 1), "signed_amount_wan": Decimal(100)}
+        for unit in ("140823", "140822", "140821")
     ], "signed", datetime(2025, 3, 14, 10))
     text = compose(Reader(db).cursor(), DAY, DigestConfig()).text()
     lines = text.split("\n")
     assert lines[1] == "▶新签约 13 个，签约金额合计 1.31 亿元"
     assert lines[2] == "1. 盐湖区｜储能项目12，0.10 亿元"
     assert lines[MAX_ITEMS + 2] == "…另有 3 个，见平台"
+    # a ledger of many units names the first three in the city's order
+    assert lines[MAX_ITEMS + 3:MAX_ITEMS + 5] == ["收到台账 1 份：", "· 盐湖区、临猗县、万荣县等 4 个单位 签约台账 16 行"]
 
 
 # ---------------------------------------------------------------- pushing to robots

@@ -141,7 +141,8 @@ class Digest:
             return ["收到台账：无"]
         lines = [f"收到台账 {self.loads.height} 份："]
         for r in self.loads.head(MAX_ITEMS).iter_rows(named=True):
-            units = "、".join(r["unit_names"][:3]) + ("等" if len(r["unit_names"]) > 3 else "")
+            names = r["unit_names"]
+            units = "、".join(names[:3]) + (f"等 {len(names)} 个单位" if len(names) > 3 else "")
             period = f"{r['period_label']}" if r["period_label"] else ""
             lines.append(f"· {units or r['file_name']} {period}{KIND_NAMES.get(r['kind'], '')}台账 {r['rows_loaded']} 行")
         if self.loads.height > MAX_ITEMS:

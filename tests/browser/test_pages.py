@@ -15,6 +15,7 @@ PAGES = {
     "liaison": "包联",
     "upload": "数据上传",
     "data": "数据管理",
+    "digest": "每日动态与研判材料",
 }
 ANALYST_PAGES = ["", "signing", "starts", "chains", "map"]
 

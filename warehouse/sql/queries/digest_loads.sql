@@ -1,8 +1,16 @@
 -- 每日项目动态: the ledgers received on $day that are still active, with the units their
 -- rows name, in the order they arrived.
-with units as (
-    select r.load_id, list(distinct u.name order by u.name) as unit_names
-    from ledger_rows r
+with load_units as (
+    select distinct load_id, unit_id
+    from ledger_rows
+    where load_id in (
+        select load_id from loads where loaded_at >= $day and loaded_at < $day + interval 1 day
+    )
+),
+
+units as (
+    select r.load_id, list(u.name order by u.sort_order) as unit_names
+    from load_units r
     join ref_units u using (unit_id)
     group by r.load_id
 )
