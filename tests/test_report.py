@@ -97,3 +97,71 @@ def test_a_month_without_published_data_and_a_missing_cjk_font_are_refused_in_ch
     assert main(["report", "--db", str(march), "--month", "2025-03", "--out", str(out)]) == 1
     assert "未找到中文字体" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_decisions_entered_after_the_meeting_are_followed_up_in_the_next_pack(march, tmp_path, monkeypatch):
+    from test_pipeline import start
+    from warehouse.db import Reader
+    from warehouse.queries import run
+
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    items = report.review_items(Reader(march).cursor(), date(2025, 3, 1))
+    keys = {r["project_name"]: r["project_key"] for r in items.iter_rows(named=True)}
+    assert sorted(keys) == ["旧项目乙", "旧项目甲", "铜杆铜线项目"]
+    with pytest.raises(report.ReportError, match="没有研判意见"):
+        report.record_decisions(march, date(2025, 3, 1), items, {keys["旧项目乙"]: {"due": "4月底"}}, "管理员")
+    assert report.record_decisions(march, date(2025, 3, 1), items, {
+        keys["旧项目甲"]: {"decision": "督促 4 月底前开工", "responsible": "盐湖区招商中心 李四", "due": "2025年4月底"},
+        keys["旧项目乙"]: {"decision": "  协调用地  "},
+        keys["铜杆铜线项目"]: {"decision": ""},  # nothing entered, nothing written
+    }, "管理员") == 2
+    items = report.review_items(Reader(march).cursor(), date(2025, 3, 1))
+    assert report.record_decisions(march, date(2025, 3, 1), items, {keys["旧项目乙"]: {"decision": "协调用地"}}, "管理员") == 0
+    # the March pack now prints the decisions in its table
+    out = tmp_path / "三月.docx"
+    assert main(["report", "--db", str(march), "--month", "2025-03", "--out", str(out)]) == 0
+    decisions = cells(docx.Document(str(out)).tables[-1])
+    assert ["旧项目甲", "督促 4 月底前开工", "盐湖区招商中心 李四", "2025年4月底"] in [[d[2], *d[4:]] for d in decisions]
+    assert ["旧项目乙", "协调用地", "", ""] in [[d[2], *d[4:]] for d in decisions]
+
+    # April: 旧项目甲 started, its warning is gone; the pack follows March's decisions up
+    load(march, [start("旧项目甲", "140802", date(2025, 4, 10))], "started", as_of=date(2025, 4, 30))
+    out = tmp_path / "四月.docx"
+    assert main(["report", "--db", str(march), "--month", "2025-04", "--out", str(out)]) == 0
+    document = docx.Document(str(out))
+    assert "六、上次研判意见落实情况（2025年3月）" in [p.text for p in document.paragraphs]
+    assert cells(document.tables[-2]) == [
+        list(report.FOLLOWUP_COLUMNS),
+        ["1", "盐湖区", "旧项目甲", "督促 4 月底前开工", "盐湖区招商中心 李四", "2025年4月底", "开工", "已不在红色预警"],
+        ["2", "临猗县", "旧项目乙", "协调用地", "—", "—", "签约", "仍为红色预警"],
+    ]
+    # the dossier reads a project's decisions by its key
+    history = run(Reader(march).cursor(), "project_decisions", project_key=keys["旧项目甲"])
+    assert history.select("month", "decision").rows() == [(date(2025, 3, 1), "督促 4 月底前开工")]
+    assert [e.action for e in report.accounts.audit_log(limit=None)] == ["review_decisions"]
+
+
+def test_an_administrator_enters_a_decision_on_the_page(march, staff_env):
+    from streamlit.testing.v1 import AppTest
+
+    from warehouse.db import Reader
+
+    report.accounts.add_user("管理员", "admin", "s3cret password")
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "manage" / "digest.py"), default_timeout=60).run()
+    at.text_input[0].input("管理员")
+    at.text_input[1].input("s3cret password")
+    at.button[0].click()
+    at.run()
+    assert at.selectbox(key="report_month").value == date(2025, 3, 1)
+    items = report.review_items(Reader(march).cursor(), date(2025, 3, 1))
+    wanted = next(r["project_key"] for r in items.iter_rows(named=True) if r["project_name"] == "铜杆铜线项目")
+    at.selectbox(key="decision_project").set_value(wanted).run()
+    at.text_area(key=f"decision_{wanted}").input("列入下月重点调度")
+    at.text_input(key=f"responsible_{wanted}").input("王副市长")
+    at.button(key="FormSubmitter:decision_form-保存研判意见").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["已保存研判意见"]
+    shown = at.dataframe[0].value
+    assert shown.to_dict("records") == [
+        {"单位": "盐湖区", "项目名称": "铜杆铜线项目", "研判意见": "列入下月重点调度", "责任单位及责任人": "王副市长", "完成时限": ""}
+    ]

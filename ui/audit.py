@@ -23,6 +23,7 @@ ACTION_LABELS = {
     accounts.PERIOD_REOPEN: "撤回月份发布",
     accounts.DIGEST_PUSH: "推送每日动态",
     accounts.DIGEST_PUSH_FAILED: "每日动态推送失败",
+    accounts.REVIEW_DECISIONS: "录入研判意见",
     accounts.EXPORT: "导出",
     accounts.USER_ADD: "新建账号",
     accounts.USER_PASSWD: "修改密码",

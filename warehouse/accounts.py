@@ -81,6 +81,7 @@ PERIOD_CLOSE = "period_close"  # an admin publishes a month with units missing
 PERIOD_REOPEN = "period_reopen"
 DIGEST_PUSH = "digest_push"  # the daily update taken by a group robot (warehouse.robots)
 DIGEST_PUSH_FAILED = "digest_push_failed"  # not taken after every retry
+REVIEW_DECISIONS = "review_decisions"  # 研判意见 entered after a monthly review meeting (warehouse.report)
 
 SCHEMA_VERSION = 1
 SCHEMA = """

@@ -3,8 +3,9 @@
 For month M of year Y it holds the year-to-date headline figures (1-M月) with 同比 and
 target progress, charts drawn offline by matplotlib, the ranking of units, the red
 warnings at the month's end with their liaison leaders, the projects that entered a stage
-in the month, and a table for the meeting's decisions. Every figure comes from the
-queries the pages run, at the published period.
+in the month, how the previous meeting's decisions stand, and a table for this meeting's
+decisions, which are entered afterwards (record_decisions) and followed up next month.
+Every figure comes from the queries the pages run, at the published period.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import calendar
 import io
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,12 +23,15 @@ import polars as pl
 
 from etl.reference import load_reference
 
-from . import periods
+from . import accounts, build, periods
 from .bulletins import limits
+from .db import writer
 from .metrics import HEADLINE, METRICS, ratio, yi
 from .queries import Filters, headline, run
 
 DECISION_COLUMNS = ("序号", "单位", "项目名称", "研判事由", "研判意见（会上填写）", "责任单位及责任人", "完成时限")
+FOLLOWUP_COLUMNS = ("序号", "单位", "项目名称", "上月研判意见", "责任单位及责任人", "完成时限", "目前阶段", "预警")
+MAX_DECISION_LENGTH = 500
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans", "WenQuanYi", "SimHei", "Microsoft YaHei")
 
 
@@ -72,6 +76,8 @@ class Pack:
     ranking: pl.DataFrame  # rank, unit_name, projects, amount_yi, previous_amount_yi, growth, start_rate
     red_warnings: pl.DataFrame
     stage_changes: pl.DataFrame
+    review: pl.DataFrame  # this meeting's items (review_items), with decisions entered so far
+    followup: pl.DataFrame  # the previous meeting's decisions (query review_decisions)
 
     @property
     def period(self) -> str:
@@ -96,9 +102,7 @@ def collect(cur: duckdb.DuckDBPyConnection, month: date) -> Pack:
     ]
     by_unit = run(cur, "signing_by_unit", filters)
     start_rates = run(cur, "starts_by_unit", filters)
-    month_end = date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
-    rules = limits()
-    warnings = run(cur, "pipeline_warnings", as_of=min(month_end, as_of), units=[], chains=[], **rules.params())
+    warnings = _red_warnings(cur, month, as_of)
     return Pack(
         city=load_reference().city_name,
         month=month,
@@ -110,9 +114,83 @@ def collect(cur: duckdb.DuckDBPyConnection, month: date) -> Pack:
         by_chain=run(cur, "signing_by_chain", filters),
         start_rates=start_rates,
         ranking=_ranking(by_unit, start_rates),
-        red_warnings=warnings.filter(pl.col("level") == "red"),
-        stage_changes=run(cur, "report_stage_changes", first=month, last=month_end),
+        red_warnings=warnings,
+        stage_changes=run(cur, "report_stage_changes", first=month, last=_month_end(month)),
+        review=_review(cur, month, warnings),
+        followup=run(cur, "review_decisions", month=periods.months_before(month, 1)),
     )
+
+
+def _month_end(month: date) -> date:
+    return date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
+
+
+def _red_warnings(cur: duckdb.DuckDBPyConnection, month: date, as_of: date) -> pl.DataFrame:
+    """The red warnings at the month's end (at the data date, if earlier)."""
+    warnings = run(cur, "pipeline_warnings", as_of=min(_month_end(month), as_of), units=[], chains=[], **limits().params())
+    return warnings.filter(pl.col("level") == "red")
+
+
+def _review(cur: duckdb.DuckDBPyConnection, month: date, warnings: pl.DataFrame) -> pl.DataFrame:
+    """The meeting's items: each red warning, with the decision entered for it so far."""
+    entered = {r["project_key"]: r for r in run(cur, "review_decisions", month=month).iter_rows(named=True)}
+    rows = []
+    for r in warnings.iter_rows(named=True):
+        before = entered.get(r["project_key"], {})
+        rows.append({
+            "project_key": r["project_key"], "unit_name": r["unit_name"],
+            "project_name": r["project_name"], "reason": f"红色预警：{r['stage_label']} {r['days']} 天",
+            "decision": before.get("decision") or "", "responsible": before.get("responsible") or "",
+            "due": before.get("due") or "",
+        })
+    return pl.DataFrame(rows, schema={k: pl.String for k in (
+        "project_key", "unit_name", "project_name", "reason", "decision", "responsible", "due")})
+
+
+def review_items(cur: duckdb.DuckDBPyConnection, month: date) -> pl.DataFrame:
+    """The projects the meeting on `month` reviews, with the decisions entered so far."""
+    month = month.replace(day=1)
+    as_of = run(cur, "as_of").item()
+    if as_of is None or as_of < month:
+        return _review(cur, month, pl.DataFrame(schema={"project_key": pl.String}))
+    return _review(cur, month, _red_warnings(cur, month, as_of))
+
+
+def record_decisions(db, month: date, items: pl.DataFrame, entries: dict[str, dict], user: str,
+                     ip: str | None = None) -> int:
+    """Enter the meeting's decisions: entries maps a project key of `items` (review_items) to
+    its decision, responsible and due; only what changed is written. Returns the count."""
+    month = month.replace(day=1)
+    known = {r["project_key"]: r for r in items.iter_rows(named=True)}
+    changed = []
+    for key, entry in entries.items():
+        if key not in known:
+            raise ReportError("该项目不在本月研判项目中，无法录入研判意见")
+        values = {f: " ".join(str(entry.get(f) or "").split()) for f in ("decision", "responsible", "due")}
+        if any(len(v) > MAX_DECISION_LENGTH for v in values.values()):
+            raise ReportError(f"研判意见、责任单位及责任人、完成时限每项最多 {MAX_DECISION_LENGTH} 字")
+        if values["decision"] == "" and (values["responsible"] or values["due"]):
+            raise ReportError(f"「{known[key]['project_name']}」填写了责任人或时限，但没有研判意见")
+        if values != {f: known[key][f] for f in values}:
+            changed.append((key, values))
+    if not changed:
+        return 0
+    now = datetime.now()
+    with writer(db) as con:
+        # the tables and views of this code version, also in a warehouse written before them
+        build.refresh(con, [])
+        for key, v in changed:
+            item = known[key]
+            con.execute(
+                "insert into review_decisions values "
+                "(?, ?, ?, (select unit_id from pipeline_projects where project_key = ?), ?, ?, ?, ?, ?, ?)",
+                [month, key, item["project_name"], key, item["reason"], v["decision"],
+                 v["responsible"] or None, v["due"] or None, now, user],
+            )
+    accounts.audit(accounts.REVIEW_DECISIONS, user, ip, {
+        "month": f"{month:%Y-%m}", "projects": [known[k]["project_name"] for k, _ in changed],
+    })
+    return len(changed)
 
 
 def _ranking(by_unit: pl.DataFrame, start_rates: pl.DataFrame) -> pl.DataFrame:
@@ -298,11 +376,23 @@ def document(pack: Pack) -> bytes:
     else:
         doc.add_paragraph("本月无项目进入新的阶段。")
 
-    doc.add_heading("六、研判意见", level=1)
-    doc.add_paragraph("红色预警项目逐一研判，会上填写研判意见、责任单位及责任人和完成时限，下次研判会跟进。")
+    previous = periods.months_before(pack.month, 1)
+    doc.add_heading(f"六、上次研判意见落实情况（{previous.year}年{previous.month}月）", level=1)
+    if pack.followup.height:
+        red = set(pack.red_warnings.get_column("project_key").to_list())
+        _table(doc, FOLLOWUP_COLUMNS, [
+            [str(i), r["unit_name"] or "—", r["project_name"], r["decision"], r["responsible"] or "—", r["due"] or "—",
+             r["stage_label"] or "—", "仍为红色预警" if r["project_key"] in red else "已不在红色预警"]
+            for i, r in enumerate(pack.followup.iter_rows(named=True), 1)
+        ])
+    else:
+        doc.add_paragraph("上次研判会未录入研判意见。")
+
+    doc.add_heading("七、本次研判意见", level=1)
+    doc.add_paragraph("红色预警项目逐一研判，会上填写研判意见、责任单位及责任人和完成时限；会后录入平台（动态与研判页面），下次研判会跟进。")
     _table(doc, DECISION_COLUMNS, [
-        [str(i), r["unit_name"], r["project_name"], f"红色预警：{r['stage_label']} {r['days']} 天", "", "", ""]
-        for i, r in enumerate(pack.red_warnings.iter_rows(named=True), 1)
+        [str(i), r["unit_name"], r["project_name"], r["reason"], r["decision"], r["responsible"], r["due"]]
+        for i, r in enumerate(pack.review.iter_rows(named=True), 1)
     ] or [["", "", "", "", "", "", ""]])
 
     buffer = io.BytesIO()

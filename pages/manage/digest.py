@@ -1,14 +1,16 @@
 """每日动态与研判材料: the day's update as text to copy into a work group, its push to the
-group robots, and the monthly review pack (.docx) to download. For administrators."""
+group robots, the monthly review pack (.docx) to download, and the meeting's decisions
+entered afterwards. For administrators."""
 
 from datetime import date
 
 import streamlit as st
 
 from ui import data
-from ui.auth import require
+from ui.auth import client_ip, require
 from ui.format import md_text
 from warehouse import digest, periods, report, robots
+from warehouse.db import WarehouseBusy, WriteFailed
 
 st.title("每日动态与研判材料")
 user = require("admin")
@@ -64,4 +66,38 @@ if made and made[0] == month:
         f"下载 {month.year}年{month.month}月研判材料.docx", made[1], file_name=f"研判材料_{month:%Y-%m}.docx",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", icon=":material/download:",
         key="report_download",
+    )
+
+st.markdown("**录入研判意见**")
+items = report.review_items(data.reader().cursor(), month)
+if not items.height:
+    st.caption("该月末没有红色预警项目，无需录入研判意见。")
+    st.stop()
+st.caption("研判会后，逐个项目录入会上的研判意见；下月的研判材料会列出其落实情况。修改后再次保存即可，清空研判意见即撤回。")
+labels = {r["project_key"]: f"{r['unit_name']}｜{r['project_name']}（{r['reason']}）" for r in items.iter_rows(named=True)}
+key = st.selectbox("项目", list(labels), format_func=labels.get, key="decision_project")
+item = items.filter(items["project_key"] == key).row(0, named=True)
+with st.form("decision_form"):
+    decision = st.text_area("研判意见", item["decision"], max_chars=report.MAX_DECISION_LENGTH, key=f"decision_{key}")
+    responsible = st.text_input("责任单位及责任人", item["responsible"], max_chars=report.MAX_DECISION_LENGTH, key=f"responsible_{key}")
+    due = st.text_input("完成时限", item["due"], max_chars=report.MAX_DECISION_LENGTH, key=f"due_{key}")
+    saved = st.form_submit_button("保存研判意见", icon=":material/save:")
+if saved:
+    try:
+        count = report.record_decisions(data.reader().path, month, items, {
+            key: {"decision": decision, "responsible": responsible, "due": due},
+        }, user.name, client_ip())
+    except (report.ReportError, WarehouseBusy, WriteFailed) as exc:
+        st.error(md_text(str(exc)))
+    else:
+        st.session_state.pop("report_docx", None)
+        st.success("已保存研判意见" if count else "研判意见没有变化")
+        items = report.review_items(data.reader().cursor(), month)
+entered = items.filter(items["decision"] != "")
+if entered.height:
+    st.dataframe(
+        entered.select("unit_name", "project_name", "decision", "responsible", "due").rename({
+            "unit_name": "单位", "project_name": "项目名称", "decision": "研判意见", "responsible": "责任单位及责任人", "due": "完成时限",
+        }),
+        hide_index=True,
     )
