@@ -228,26 +228,25 @@ def cjk_font() -> str:
 
 
 def _figure(width: float = 6.4, height: float = 3.2):
+    """A figure of its own (no pyplot: its global state is not for a server's threads)."""
     import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib import font_manager
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
 
     font = cjk_font()
     font_manager.fontManager.addfont(font)
-    plt.rcParams["font.family"] = font_manager.FontProperties(fname=font).get_name()
-    plt.rcParams["axes.unicode_minus"] = False
-    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
+    matplotlib.rcParams["font.family"] = font_manager.FontProperties(fname=font).get_name()
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    fig = Figure(figsize=(width, height), dpi=150)
+    ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
-    return plt, fig, ax
+    return fig, ax
 
 
-def _png(plt, fig) -> bytes:
+def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png")
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -255,31 +254,31 @@ def charts(pack: Pack) -> list[tuple[str, bytes]]:
     """(caption, PNG) for each chart: signing by month, by unit, by chain; start rate by unit."""
     out = []
     months = pack.by_month.filter(pl.col("month").is_not_null())
-    plt, fig, ax = _figure()
+    fig, ax = _figure()
     labels = [f"{m}月" for m in months.get_column("month")]
     ax.bar(labels, [float(yi(a)) for a in months.get_column("amount_wan")], color="#3b6fb6")
     ax.set_ylabel("签约金额（亿元）")
     line = ax.twinx()
     line.plot(labels, months.get_column("projects").to_list(), color="#d9822b", marker="o")
     line.set_ylabel("签约项目数（个）")
-    out.append((f"图1　{pack.period}各月签约金额与项目数", _png(plt, fig)))
+    out.append((f"图1　{pack.period}各月签约金额与项目数", _png(fig)))
 
     for number, frame, name, caption in (
         (2, pack.by_unit, "unit_name", "各县（市、区）签约金额"),
         (3, pack.by_chain, "chain", "各产业链签约金额"),
     ):
         shown = frame.filter(pl.col("projects") > 0).sort("amount_wan")
-        plt, fig, ax = _figure(height=max(2.4, 0.28 * shown.height + 0.8))
+        fig, ax = _figure(height=max(2.4, 0.28 * shown.height + 0.8))
         ax.barh(shown.get_column(name).to_list(), [float(yi(a)) for a in shown.get_column("amount_wan")], color="#3b6fb6")
         ax.set_xlabel("签约金额（亿元）")
-        out.append((f"图{number}　{pack.period}{caption}", _png(plt, fig)))
+        out.append((f"图{number}　{pack.period}{caption}", _png(fig)))
 
     rates = pack.start_rates.sort("start_rate")
-    plt, fig, ax = _figure(height=max(2.4, 0.28 * rates.height + 0.8))
+    fig, ax = _figure(height=max(2.4, 0.28 * rates.height + 0.8))
     ax.barh(rates.get_column("unit_name").to_list(), [float(r) * 100 for r in rates.get_column("start_rate")], color="#4f9a5a")
     ax.set_xlabel("签约项目开工率（%）")
     ax.set_xlim(0, 100)
-    out.append((f"图4　{pack.period}签约项目开工率（按县区）", _png(plt, fig)))
+    out.append((f"图4　{pack.period}签约项目开工率（按县区）", _png(fig)))
     return out
 
 
