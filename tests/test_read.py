@@ -1,4 +1,4 @@
-"""read_ledger on fixture workbooks: one test per layout habit of DOMAIN.md, then bad cells."""
+"""read_ledger on fixture workbooks: one test per layout habit of docs/domain.md, then bad cells."""
 
 from datetime import date
 from decimal import Decimal as D
