@@ -17,11 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
+from base.reference import Reference, Unit, load_reference, resolve_unit, suggest_unit
+from base.text import clean_text
+
 from . import columns as columns_mod
 from . import parse
 from .files import FileRefused, Grid, check_file, read_grids
 from .problems import AmountProblem, Problem
-from .reference import Reference, Unit, load_reference
 from .vocabulary import ALL_PARENS, UNIT_PARENS, guess_score, header_key, vocabulary_index, vocabulary_keys
 
 log = logging.getLogger(__name__)
@@ -665,7 +667,7 @@ class _Reader:
 
     def _group_unit(self, text: str) -> Unit | None:
         """The unit a group row such as "一、盐湖区" names, if any."""
-        return parse.resolve_unit(re.sub(r"^[（(]?[一二三四五六七八九十]+[）)、.．]", "", text), self.reference)
+        return resolve_unit(re.sub(r"^[（(]?[一二三四五六七八九十]+[）)、.．]", "", text), self.reference)
 
     def _has_group_units(self, frame, data_start, fields) -> bool:
         letters = list(dict.fromkeys([*frame.columns[:3], frame.columns[fields["project_name"][0]]]))
@@ -818,8 +820,8 @@ class _Reader:
         footer_from = None
         for row in look.iter_rows(named=True):
             pos = row["pos"]
-            name = parse.clean_text(row["project_name"])
-            lead = [parse.clean_text(row[c]) for c in lead_cols]
+            name = clean_text(row["project_name"])
+            lead = [clean_text(row[c]) for c in lead_cols]
             cells = [row[f] for f in mapped if row[f] is not None and str(row[f]).strip()]
             if not cells and not any(lead):
                 kinds[pos] = "blank"
@@ -868,7 +870,7 @@ class _Reader:
         if cells is None:
             cells = pl.repeat(None, n, eager=True, dtype=pl.String)
         resolved, _ = columns_mod.map_unique(
-            cells, lambda v: (u.unit_id if (u := parse.resolve_unit(v, self.reference)) else None), pl.String
+            cells, lambda v: (u.unit_id if (u := resolve_unit(v, self.reference)) else None), pl.String
         )
         unknown = cells.is_not_null() & resolved.is_null()
         # one fuzzy match per distinct text: a column of wrong names is one text repeated
@@ -876,7 +878,7 @@ class _Reader:
         hints: dict[str, str | None] = {}
         for row, value in self.rows.select("excel_row").with_columns(v=cells).filter(unknown).iter_rows():
             if value not in hints:
-                hints[value] = parse.suggest_unit(value, self.reference)
+                hints[value] = suggest_unit(value, self.reference)
             hint = hints[value]
             self.problem(
                 "error",

@@ -14,7 +14,7 @@ variants, unit short forms, amounts in 亿元 or as text, dates as text) with th
 rules, and asserted, so a change here cannot silently break them.
 
 Everything city-specific (units, aliases, adcodes, chains, the city's name) comes from
-data/reference/ through etl.reference.load_reference(). The tables below (unit weights, chain
+data/reference/ through base.reference.load_reference(). The tables below (unit weights, chain
 affinities, name templates) only shape plausible sample data; keys missing from the reference
 are ignored, units or chains missing from the tables get neutral weights.
 
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from etl.reference import Reference, Unit, load_reference  # noqa: E402
+from base.reference import Reference, Unit, load_reference  # noqa: E402
 
 SEED = 20250930
 AS_OF = dt.date(2025, 9, 30)  # data date of the whole sample

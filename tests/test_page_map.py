@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, add_load, rows
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import geo
 from warehouse.db import Reader, writer
 from warehouse.metrics import yi

@@ -20,7 +20,7 @@ from etl.preview import Prediction, predict
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import CONFIDENCE_NAMES, KIND_NAMES, KINDS, NOT_IMPORTED, Ledger, header_key
-from etl.reference import ROOT, load_reference
+from base.reference import ROOT, load_reference
 from warehouse import accounts, history
 from warehouse.db import db_path
 

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from base.actor import current_user
+
 from . import build, bulletins, periods
 from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
@@ -139,8 +141,6 @@ def _check(args) -> int:
 
 
 def _rollback(args) -> int:
-    from etl.load import current_user
-
     from . import accounts
     from .history import RollbackRefused, rollback
 
@@ -160,7 +160,9 @@ def _rollback(args) -> int:
 
 
 def _rebuild(args) -> int:
-    from .repair import RebuildRefused, rebuild
+    from etl.rebuild import rebuild
+
+    from .repair import RebuildRefused
 
     source, out = db_path(args.db), Path(args.out)
     print(f"从 {source} 的归档重建到 {out}")

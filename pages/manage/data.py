@@ -9,7 +9,7 @@ import streamlit as st
 
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import data, reporting, upload
 from ui.auth import audit_export, client_ip, require
 from ui.format import md_text
