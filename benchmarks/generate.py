@@ -17,8 +17,8 @@ What it makes (same seed, same data):
   text), written with openpyxl's write-only mode.
 
 The cache is keyed by content hashes: reference and ledgers by this file, warehouses also
-by what shapes the file's content (warehouse/sql migrations, derive and views, build.py and
-the ROW_SCHEMA of etl/read.py), so a change to any of them regenerates what depends on it
+by what shapes the file's content (warehouse/sql migrations, derive and views, build.py,
+the field catalog etl/fields.py and the ROW_SCHEMA of etl/read.py), so a change to any of them regenerates what depends on it
 (and stale folders are removed).
 """
 
@@ -88,6 +88,7 @@ def warehouse_key() -> str:
             ROOT / "warehouse" / "sql" / "views",
             ROOT / "warehouse" / "sql" / "stored",
             ROOT / "warehouse" / "build.py",
+            ROOT / "etl" / "fields.py",
         ],
         extra=generator_key() + (schema.group(0) if schema else read_py),
     )
