@@ -12,12 +12,12 @@ import streamlit as st
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from etl.load import record_load
 from etl.parse import normalize_name
 from etl.read import ROW_SCHEMA
 from etl.sample import build_sample
 from warehouse import build
 from warehouse.db import writer
+from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +67,7 @@ def province(db, monkeypatch) -> Path:
     unit i signed 40 projects in March 2024 of i × 10 万元 each and started i of them."""
     import dataclasses
 
-    from etl.reference import Unit, load_reference
+    from base.reference import Unit, load_reference
 
     city = load_reference()
     extra = tuple(Unit(f"99{i:04d}", f"测试{i}县", "county", f"99{i:04d}", f"99{i:04d}", None, (), None, None) for i in range(40))

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import rows
-from etl.load import record_load
+from warehouse.ingest import record_load
 from etl.parse import Period
 from warehouse import accounts, build, robots
 from warehouse.__main__ import main

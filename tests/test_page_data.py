@@ -13,11 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
 from conftest import rows
-from etl.load import load_ledger, record_load
+from etl.load import load_ledger
 from etl.problems import Problem
 from etl.read import read_ledger
 from warehouse import accounts, build, history, queries
 from warehouse.db import Reader, writer
+from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "manage" / "data.py")

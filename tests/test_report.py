@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from etl.reference import REFERENCE_DIR
+from base.reference import REFERENCE_DIR
 from test_pipeline import lead, load, signing, start
 from warehouse import report
 from warehouse.__main__ import main

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from etl import reference as _reference
+from base import reference as _reference
 from warehouse import accounts
 from warehouse.accounts import ROLE_LABELS, RateLimited, User
 

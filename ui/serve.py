@@ -13,7 +13,7 @@ import sys
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-from etl.reference import ROOT
+from base.reference import ROOT
 
 
 def warm_up() -> None:

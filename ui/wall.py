@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from etl import reference as _reference
+from base import reference as _reference
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
 

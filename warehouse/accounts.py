@@ -42,6 +42,8 @@ from typing import Callable, Iterable, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from base.reference import load_reference, resolve_unit, suggest_unit
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACCOUNTS_DB = ROOT / "data" / "accounts.sqlite"
 
@@ -212,9 +214,6 @@ def resolve_units(units: Iterable[str], reference=None) -> tuple[str, ...]:
     units = [u for u in units if str(u).strip()]
     if not units:
         return ()
-    from etl.parse import resolve_unit, suggest_unit
-    from etl.reference import load_reference
-
     reference = reference or load_reference()
     by_id = {u.unit_id: u for u in reference.units}
     resolved: list[str] = []
@@ -238,8 +237,6 @@ def unit_names(unit_ids: Iterable[str], reference=None) -> list[str]:
     unit_ids = list(unit_ids)
     if not unit_ids:
         return []
-    from etl.reference import load_reference
-
     reference = reference or load_reference()
     names = {u.unit_id: u.name for u in reference.units}
     return [names.get(i, i) for i in unit_ids]

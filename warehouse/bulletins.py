@@ -22,8 +22,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from etl.load import current_user
-from etl.reference import REFERENCE_DIR, load_reference
+from base.actor import current_user
+from base.reference import REFERENCE_DIR, load_reference
 
 from . import build
 from .db import Reader, writer

@@ -8,9 +8,7 @@ group robots is warehouse.robots.
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +18,7 @@ from urllib.parse import quote
 import duckdb
 import polars as pl
 
-from etl.reference import REFERENCE_DIR, load_reference
+from base.reference import REFERENCE_DIR, load_reference
 
 from .metrics import yi
 from .periods import months_before
@@ -203,44 +201,3 @@ def compose(cur: duckdb.DuckDBPyConnection, day: date, settings: DigestConfig | 
 
 
 # ---------------------------------------------------------------- command line
-
-
-def add_parser(commands) -> None:
-    """`python -m warehouse digest [--db] [--date YYYY-MM-DD] [--push]`."""
-    d = commands.add_parser("digest", help="每日项目动态：某日新增线索、洽谈、签约、开工，收到的台账，报送和预警变化")
-    d.add_argument("--db")
-    d.add_argument("--date", type=_date, help="日期 YYYY-MM-DD（默认今天）")
-    d.add_argument("--push", action="store_true", help="同时推送到 city.toml [digest] 或环境变量配置的企业微信、钉钉群机器人")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from None
-
-
-def cli(args, actor: str) -> int:
-    from . import robots
-    from .db import Reader
-
-    try:
-        settings = config()
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
-    update = compose(Reader(args.db).cursor(), args.date or date.today(), settings)
-    print(update.text())
-    if not args.push:
-        return 0
-    if not robots.robots(settings):
-        print(
-            "错误：未配置群机器人。请在环境变量 DIGEST_WECOM_WEBHOOK、DIGEST_DINGTALK_WEBHOOK"
-            "（加签时另设 DIGEST_DINGTALK_SECRET）或 city.toml 的 [digest] 中填写推送地址",
-            file=sys.stderr,
-        )
-        return 1
-    results = robots.push(update, settings, user=actor)
-    for result in results:
-        print(result.line(), file=sys.stdout if result.ok else sys.stderr)
-    return 0 if all(r.ok for r in results) else 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.reference import load_reference
+from base.reference import load_reference
 
 from . import accounts, build
 from .db import Reader, WarehouseBusy, WriteFailed, writer

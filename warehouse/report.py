@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.reference import load_reference
+from base.reference import load_reference
 
 from . import accounts, build, periods
 from .bulletins import limits

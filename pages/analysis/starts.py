@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import data, format as fmt
 from ui.filters import describe, page_filters
 from ui.table import table

@@ -11,7 +11,7 @@ from collections import Counter
 import polars as pl
 import streamlit as st
 
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import auth, data, format as fmt, geo, wall
 from ui.filters import describe
 from warehouse.metrics import HEADLINE

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from etl.read import KIND_NAMES, ColumnGuess
-from etl.reference import ROOT, load_reference
+from base.reference import ROOT, load_reference
 from ui import data, reporting, upload
 from ui.auth import client_ip, require
 from ui.format import md_text
