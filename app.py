@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from ui import scheduler
 from ui.data import damaged_message
 from warehouse.db import is_damage
 
@@ -28,6 +29,9 @@ PAGES = {
         st.Page("pages/manage/audit.py", title="操作审计", icon=":material/policy:", url_path="audit"),
     ],
 }
+
+# bulletins (四库滚动预警通报) are issued by the running server, not by anyone's command
+scheduler.start()
 
 # the wall display (数据大屏) is a meeting-room screen: no navigation on it
 on_wall = (st.context.url or "").rstrip("/").endswith("/wall")
