@@ -45,7 +45,8 @@ def card(column, key: str, value, previous=None, label: str | None = None) -> No
     unit = "" if metric.unit == "%" else metric.unit
     delta = fmt.change(value, previous, metric.unit) if previous else None
     column.metric(
-        label or metric.label, f"{SHOW[metric.unit](value)} {unit}".strip(), delta, help=metric.definition, border=True
+        label or metric.label, f"{SHOW[metric.unit](value)} {unit}".strip(), delta,
+        delta_color=fmt.delta_colour(), help=metric.definition, border=True,
     )
 
 
