@@ -144,6 +144,13 @@ def test_notice_workbook_per_unit(first):
     cell = next(c for c in ws["E"] if c.value and str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"
     assert "项目D" in {r[4] for r in wb["万荣县"].iter_rows(min_row=7, values_only=True)}
+    # the first bulletin compares with nothing: no "new" in it
+    first_one = run(Reader(first).cursor(), "pipeline_bulletin_changes", number=1, units=[], chains=[])
+    ws = openpyxl.load_workbook(BytesIO(bulletins.notice_xlsx(
+        first_one, number=1, as_of=FIRST, units=[("140821", "临猗县")], rules=RULES, city="运城市"
+    )))["临猗县"]
+    assert "本期为第1期，没有上期通报可比较" in ws["A3"].value
+    assert {r[1] for r in ws.iter_rows(min_row=7, values_only=True)} == {"首期"}
 
 
 def test_command_line(first, tmp_path, capsys):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from warehouse import bulletins
@@ -11,7 +13,21 @@ from warehouse.db import db_path
 
 @st.cache_resource(show_spinner=False)
 def _scheduler(path: str) -> bulletins.Scheduler | None:
-    return bulletins.Scheduler(path).start() if bulletins.scheduling_enabled() else None
+    if not bulletins.scheduling_enabled():
+        return None
+    _log_to_server_output()
+    return bulletins.Scheduler(path).start()
+
+
+def _log_to_server_output() -> None:
+    """Bulletins issued and failures in the server's output (Streamlit configures only its own
+    loggers; nobody else configures the root)."""
+    logger = logging.getLogger(bulletins.__name__)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def start() -> bulletins.Scheduler | None:

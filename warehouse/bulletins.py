@@ -281,7 +281,7 @@ def notice_xlsx(changes: pl.DataFrame, *, number: int, as_of: date, units: list[
                 f"较第{number - 1}期新增 {(change == 'new').sum()} 个、持续 {(change == 'persisting').sum()} 个、"
                 f"已解除 {(change == 'resolved').sum()} 个。"
                 if number > 1
-                else "本期为第1期，全部为新增。"
+                else "本期为第1期，没有上期通报可比较。"
             ),
             f"预警标准：{rules.describe()}。",
         ]
@@ -300,7 +300,8 @@ def notice_xlsx(changes: pl.DataFrame, *, number: int, as_of: date, units: list[
             ws.column_dimensions[get_column_letter(j)].width = col_width
         for i, row in enumerate(rows.iter_rows(named=True), 1):
             values = [
-                i, CHANGES[row["change"]],
+                # the first bulletin has no 较上期: its warnings are not "new" against anything
+                i, CHANGES[row["change"]] if number > 1 else "首期",
                 LEVELS[row["level"]] if row["level"] else f"原{LEVELS[row['previous_level']]}",
                 row["stage_label"], row["project_name"],
                 row["chain"], row["since"], row["days"], row["previous_days"], row["responsible_unit"],
