@@ -379,10 +379,13 @@ def cli(args) -> int:
         result = {**asdict(bulletin), "as_of": bulletin.as_of.isoformat(), "files": [str(p) for p in paths]}
         print(json.dumps(result, ensure_ascii=False))
         return 0
+    compared = (
+        f"较上期新增 {bulletin.new} 个、持续 {bulletin.persisting} 个、已解除 {bulletin.resolved} 个"
+        if bulletin.number > 1 else "首期，没有上期可比较"
+    )
     print(
         f"已生成第{bulletin.number}期四库滚动预警通报（截至 {bulletin.as_of}）：红色 {bulletin.red} 个，"
-        f"黄色 {bulletin.yellow} 个；较上期新增 {bulletin.new} 个、持续 {bulletin.persisting} 个、"
-        f"已解除 {bulletin.resolved} 个"
+        f"黄色 {bulletin.yellow} 个；{compared}"
     )
     for path in paths:
         print(f"  {path}")
