@@ -410,3 +410,13 @@ def test_the_rise_colour_of_city_toml_colours_the_year_on_year(sample, tmp_path,
     monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
     rerun(at)
     assert "--wall-up: #35d07f; --wall-down: #ff6b6b" in html(at)
+
+
+def test_the_reporting_deadline_across_the_turn_of_the_year():
+    from warehouse import periods
+
+    # November's data: December is due by 5 January
+    assert periods.report_deadline(date(2025, 12, 1), 5) == date(2026, 1, 5)
+    assert periods.overdue_month(date(2025, 11, 30), date(2026, 1, 5), 5) is None
+    assert periods.overdue_month(date(2025, 11, 30), date(2026, 1, 6), 5) == date(2025, 12, 1)
+    assert periods.overdue_month(date(2025, 12, 15), date(2026, 2, 6), 10) is None

@@ -29,6 +29,7 @@ import polars as pl
 import streamlit as st
 
 from etl import reference as _reference
+from warehouse import periods
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
 
@@ -295,10 +296,11 @@ def header_html(city: str, period: str, as_of: str, moment: datetime, stale: str
     )
 
 
-def overdue_text(month: date | None, deadline: date | None) -> str | None:
+def overdue_text(month: date | None, deadline_day: int) -> str | None:
     """The mark of data older than the reporting cycle: the month that should be in by now."""
-    if month is None or deadline is None:
+    if month is None:
         return None
+    deadline = periods.report_deadline(month, deadline_day)
     return f"⚠ 数据未按期更新：{month:%Y年%-m月}数据应于 {deadline:%Y年%-m月%-d日}前报送"
 
 

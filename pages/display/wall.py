@@ -90,13 +90,12 @@ def build(config: wall.WallSettings, today) -> wall.View:
     staged = data.query("pipeline_warnings", Filters(filters.year), as_of=as_of, **bulletins.limits().params())
     red_total = int((staged.get_column("level") == "red").sum())
     deadline_day = load_reference().report_deadline_day
-    overdue = periods.overdue_month(as_of, today, deadline_day) if as_of else None
 
     return wall.View(
         city=load_reference().city_name,
         period=describe(filters),
         as_of=fmt.as_of(as_of),
-        overdue=wall.overdue_text(overdue, overdue and periods.report_deadline(overdue, deadline_day)),
+        overdue=wall.overdue_text(periods.overdue_month(as_of, today, deadline_day), deadline_day) if as_of else None,
         kpis=wall.kpis_html(cards),
         curve=wall.panel(
             "累计签约金额（亿元）",
@@ -123,7 +122,7 @@ def build(config: wall.WallSettings, today) -> wall.View:
         red=wall.panel(
             f"四库红色预警 {red_total} 个 · 责任到人",
             wall.red_warnings_html(staged, config.red_warnings),
-            f"<small>停留最久的 {min(config.red_warnings, red_total)} 个；天数算到数据截至日期</small>",
+            f"<small>停留最久的 {min(config.red_warnings, red_total)} 个；天数算到数据截至日期</small>" if red_total else "",
             css="wall-red-body",
         ),
         # labels read across a room; no boundaries configured: the map panel stays empty
