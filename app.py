@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from ui import scheduler
 from ui.data import damaged_message
 from warehouse.db import is_damage
 
@@ -29,6 +30,9 @@ PAGES = {
         st.Page("pages/manage/digest.py", title="动态与研判", icon=":material/campaign:", url_path="digest"),
     ],
 }
+
+# bulletins (四库滚动预警通报) are issued by the running server, not by anyone's command
+scheduler.start()
 
 # the wall display (数据大屏) is a meeting-room screen: no navigation on it
 on_wall = (st.context.url or "").rstrip("/").endswith("/wall")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from warehouse.db import writer
 from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
+# the app's bulletin scheduler writes to whichever warehouse a test points it at: off, but
+# in the tests of the scheduler itself (tests/test_bulletins.py)
+os.environ["BULLETIN_SCHEDULE"] = "off"
 
 
 def rows(records: list[dict], kind: str = "signed", sheet: str = "Sheet1", period_end: date | None = None) -> pl.DataFrame:

@@ -130,7 +130,7 @@ def page_filters() -> Filters:
 
     require_analyst()
     if not data.available():
-        st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+        st.info(data.no_warehouse_message())
         st.stop()
     filters = sidebar_filters()
     if filters is None:

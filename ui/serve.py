@@ -38,6 +38,11 @@ def warm_up() -> None:
     except (duckdb.Error, OSError) as exc:  # the pages say what is wrong with the warehouse
         print(f"数据仓库暂不可用：{exc}", file=sys.stderr)
 
+    # bulletins fall due also while nobody looks at a page; app.py finds this one running
+    from . import scheduler
+
+    scheduler.start()
+
 
 def main() -> None:
     PagesManager.uses_pages_directory = False

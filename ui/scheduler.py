@@ -1,0 +1,35 @@
+"""The bulletin scheduler of this server process, started once whatever starts the app
+(`python -m ui.serve`, `make run`, or a plain `streamlit run app.py`)."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from warehouse import bulletins
+from warehouse.db import db_path
+
+
+@st.cache_resource(show_spinner=False)
+def _scheduler(path: str) -> bulletins.Scheduler | None:
+    if not bulletins.scheduling_enabled():
+        return None
+    _log_to_server_output()
+    return bulletins.Scheduler(path).start()
+
+
+def _log_to_server_output() -> None:
+    """Bulletins issued and failures in the server's output (Streamlit configures only its own
+    loggers; nobody else configures the root)."""
+    logger = logging.getLogger(bulletins.__name__)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def start() -> bulletins.Scheduler | None:
+    """The running scheduler of the warehouse the app reads (one per process and file)."""
+    return _scheduler(str(db_path()))
