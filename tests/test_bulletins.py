@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from test_pipeline import lead, load, negotiation, signing
-from warehouse import bulletins
+from warehouse import bulletins, scheduler
 from warehouse.__main__ import main
 from warehouse.bulletins import Bulletin, BulletinError, Limits, create_bulletin
 from warehouse.db import Reader
@@ -205,21 +205,21 @@ def test_the_next_bulletin_is_due_when_the_data_date_has_moved_on(first):
 
 
 def test_nothing_is_due_before_there_is_data(db, tmp_path):
-    scheduler = bulletins.Scheduler(db)
-    assert scheduler.check() is None  # no warehouse file yet: no error either
+    running = scheduler.Scheduler(db)
+    assert running.check() is None  # no warehouse file yet: no error either
     load(db, [signing("项目X", "140821", date(2025, 6, 1))], "signed", as_of=date(2025, 6, 1))
-    assert scheduler.check().number == 1
+    assert running.check().number == 1
 
 
 def test_the_running_scheduler_issues_after_a_load_lands(first, caplog):
     caplog.set_level(logging.INFO, logger="warehouse.bulletins")
-    scheduler = bulletins.Scheduler(first, every=3600, poll=0.05).start()
+    running = scheduler.Scheduler(first, every=3600, poll=0.05).start()
     try:
         wait_for(lambda: bulletin_numbers(first) == [1])
         second_month(first)  # a load: the file changes, the bulletin of 31 July is due
         wait_for(lambda: bulletin_numbers(first) == [2, 1])
     finally:
-        scheduler.stop()
+        running.stop()
     issued = [r.getMessage() for r in caplog.records if r.getMessage().startswith("issued bulletin")]
     assert issued == [
         "issued bulletin 1 as of 2025-06-30: red 1, yellow 2, new 3, persisting 0, resolved 0",

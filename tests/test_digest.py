@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import date, datetime
+import time as pytime
+from datetime import date, datetime, time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,11 +19,11 @@ import pytest
 from conftest import rows
 from warehouse.ingest import record_load
 from etl.parse import Period
-from warehouse import accounts, build, robots
+from warehouse import accounts, build, daily, robots, scheduler
 from warehouse.__main__ import main
 from warehouse.bulletins import create_bulletin
 from warehouse.db import Reader, writer
-from warehouse.digest import MAX_ITEMS, DigestConfig, compose
+from warehouse.digest import MAX_ITEMS, DigestConfig, compose, config
 
 DAY = date(2025, 3, 14)
 
@@ -321,3 +322,43 @@ def test_the_page_is_for_administrators_only(day, people):
     at = login("张三")
     assert "无权访问" in at.error[0].value
     assert not at.code
+
+
+def test_the_app_pushes_the_day_once_at_push_at_however_many_processes_look(day):
+    """Every server process runs a scheduler; the day is claimed in the accounts store, so one pushes."""
+    with Receiver() as robot:
+        settings = DigestConfig(wecom_webhook=f"{robot.url}/w?key=K", push_at=time(18, 0))
+        at = lambda hour, minute: lambda: datetime(2025, 3, 14, hour, minute)  # noqa: E731
+        early = scheduler.Scheduler(day, clock=at(17, 59), settings=lambda: settings)
+        early.push()
+        assert robot.requests == [] and daily.state("2025-03-14") is None
+        servers = [scheduler.Scheduler(day, clock=at(18, m), settings=lambda: settings) for m in (0, 1, 7)]
+        for server in servers:
+            server.push()
+    update = compose(Reader(day).cursor(), DAY, settings)
+    assert robot.requests == [("/w", {"key": ["K"]}, {"msgtype": "markdown", "markdown": {"content": update.markdown()}})]
+    assert daily.state("2025-03-14") == "sent"
+    assert [(a, d["robot"]) for a, d in audit_actions()] == [("digest_push", "企业微信")]
+
+
+def test_a_daily_push_no_robot_took_is_tried_again_later_three_times_at_most(day):
+    with Receiver([500] * 9) as robot:
+        settings = DigestConfig(wecom_webhook=f"{robot.url}/w?key=K", push_at=time(18, 0), attempts=1)
+        now = datetime(2025, 3, 14, 18, 30)
+        assert [r.ok for r in daily.push_due(day, now, settings)] == [False]
+        assert daily.state("2025-03-14") == "failed"
+        assert daily.push_due(day, now, settings) is None  # not again at once
+        later = pytime.time() + daily.RETRY_AFTER
+        assert daily.claim("2025-03-14", now=later)  # the second push, ten minutes on
+        assert not daily.claim("2025-03-14", now=later)  # taken: no other process pushes it too
+        assert daily.claim("2025-03-14", now=later + daily.STALE_AFTER)  # its process died: the third
+        assert not daily.claim("2025-03-14", now=later + 10 * daily.STALE_AFTER)  # and the last
+    assert len(robot.requests) == 1
+
+
+def test_push_at_is_a_time_of_day(tmp_path):
+    (tmp_path / "city.toml").write_text('[digest]\npush_at = "18:00"\n', encoding="utf-8")
+    assert config(tmp_path).push_at == time(18, 0)
+    (tmp_path / "city.toml").write_text('[digest]\npush_at = "下午六点"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="push_at 应为 时:分"):
+        config(tmp_path)

@@ -1,4 +1,4 @@
-"""The bulletin scheduler of this server process, started once whatever starts the app
+"""The scheduler of this server process (bulletins, the day's push), started once whatever starts the app
 (`python -m ui.serve`, `make run`, or a plain `streamlit run app.py`)."""
 
 from __future__ import annotations
@@ -7,22 +7,22 @@ import logging
 
 import streamlit as st
 
-from warehouse import bulletins
+from warehouse import scheduler
 from warehouse.db import db_path
 
 
 @st.cache_resource(show_spinner=False)
-def _scheduler(path: str) -> bulletins.Scheduler | None:
-    if not bulletins.scheduling_enabled():
+def _scheduler(path: str) -> scheduler.Scheduler | None:
+    if not scheduler.scheduling_enabled():
         return None
     _log_to_server_output()
-    return bulletins.Scheduler(path).start()
+    return scheduler.Scheduler(path).start()
 
 
 def _log_to_server_output() -> None:
-    """Bulletins issued and failures in the server's output (Streamlit configures only its own
+    """Bulletins issued, pushes and failures in the server's output (Streamlit configures only its own
     loggers; nobody else configures the root)."""
-    logger = logging.getLogger(bulletins.__name__)
+    logger = logging.getLogger("warehouse")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -30,6 +30,6 @@ def _log_to_server_output() -> None:
         logger.setLevel(logging.INFO)
 
 
-def start() -> bulletins.Scheduler | None:
+def start() -> scheduler.Scheduler | None:
     """The running scheduler of the warehouse the app reads (one per process and file)."""
     return _scheduler(str(db_path()))

@@ -12,10 +12,7 @@ import argparse
 import io
 import json
 import logging
-import os
 import sys
-import threading
-import time
 import tomllib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -30,7 +27,7 @@ from base.actor import current_user
 from base.reference import REFERENCE_DIR, load_reference
 
 from . import build
-from .db import Reader, db_path, file_version, writer
+from .db import Reader, db_path, writer
 from .queries import run
 
 log = logging.getLogger(__name__)
@@ -204,55 +201,6 @@ def issue_due(db=None, by: str = "系统（定时）") -> Bulletin | None:
         bulletin.persisting, bulletin.resolved,
     )
     return bulletin
-
-
-class Scheduler:
-    """Issues due bulletins from a daemon thread: soon after the warehouse file changes (a load,
-    a rollback, a month published, from the app or the command line) and every `every` seconds.
-
-    Every process serving the app may run one; issue_due makes them agree on one bulletin.
-    """
-
-    def __init__(self, db=None, every: float = 600, poll: float = 10):
-        self.path = db_path(db)
-        self.every, self.poll = every, poll
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bulletin-scheduler", daemon=True)
-
-    def start(self) -> "Scheduler":
-        log.info("bulletin scheduler started for %s (every %gs, on every write)", self.path, self.every)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def check(self) -> Bulletin | None:
-        """One attempt; a failure is logged and tried again at the next change or interval."""
-        if file_version(self.path) is None:
-            return None
-        try:
-            return issue_due(self.path)
-        except Exception:
-            log.exception("bulletin scheduler: checking %s failed; trying again later", self.path)
-            return None
-
-    def _run(self) -> None:
-        seen, last_check = None, float("-inf")
-        while not self._stop.is_set():
-            version = file_version(self.path)
-            if version != seen or time.monotonic() - last_check >= self.every:
-                self.check()
-                # the version before the check: a bulletin this check wrote is a write too,
-                # and the next look at it finds nothing due
-                seen, last_check = version, time.monotonic()
-            self._stop.wait(self.poll)
-
-
-def scheduling_enabled() -> bool:
-    """BULLETIN_SCHEDULE=off leaves bulletins to an outside timer (`python -m warehouse bulletin`)."""
-    return os.environ.get("BULLETIN_SCHEDULE", "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 # ---------------------------------------------------------------- 预警通报 (Excel)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,6 +42,7 @@ class DigestConfig:
     msgtype: str = "markdown"  # markdown | text
     attempts: int = 3
     backoff_seconds: float = 2.0
+    push_at: time | None = None  # the app pushes the day's update itself at this local time
 
     def link(self, project_key: str) -> str:
         """The dossier of a project, or '' without a base URL."""
@@ -75,7 +76,12 @@ def config(directory: Path = REFERENCE_DIR) -> DigestConfig:
     backoff = float(section.get("backoff_seconds", 2))
     if not 0 <= backoff <= 60:
         raise ValueError(f"city.toml：[digest] backoff_seconds 应为 0–60 秒，现为 {backoff}")
-    return DigestConfig(**values, msgtype=msgtype, attempts=attempts, backoff_seconds=backoff)
+    push_at = str(section.get("push_at", "")).strip()
+    try:
+        at = time.fromisoformat(push_at) if push_at else None
+    except ValueError:
+        raise ValueError(f"city.toml：[digest] push_at 应为 时:分（如 18:00）或留空，现为 {push_at!r}") from None
+    return DigestConfig(**values, msgtype=msgtype, attempts=attempts, backoff_seconds=backoff, push_at=at)
 
 
 @dataclass(frozen=True)
