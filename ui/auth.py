@@ -343,7 +343,7 @@ def admit(need: str) -> bool:
         if (user := current_user()) is not None:
             account_sidebar(user)
         return True
-    return require("viewer" if need == ANALYST else need, stop=False) is not None
+    return _require("viewer" if need == ANALYST else need) is not None
 
 
 def visible(need: str, user: User | None) -> bool:
@@ -389,13 +389,10 @@ def _admit_wall() -> bool:
     return admitted
 
 
-def require(role: str, *, stop: bool = True) -> User | None:
-    """The user allowed where `role` (viewer | uploader | admin) is needed.
-
-    Access granted: returns the user (LOCAL_USER while no account exists and the request
-    is local). Otherwise shows the login form, the refusal or 无权访问, and stops the run
-    (or returns None with stop=False).
-    """
+def _require(role: str) -> User | None:
+    """The user allowed where `role` (viewer | uploader | admin) is needed: the logged-in
+    user, or LOCAL_USER while no account exists and the request is local. Otherwise None,
+    with the login form, the refusal or 无权访问 drawn."""
     role = accounts.check_role(role)
     if not accounts.any_accounts():
         if is_local_request():
@@ -412,26 +409,20 @@ def require(role: str, *, stop: bool = True) -> User | None:
             "如果你就在服务器上，请通过 http://localhost:端口 访问。",
             icon=":material/lock:",
         )
-        return _deny(stop)
+        return None
 
     user = current_user()
     if user is None:
         _login_form()
-        return _deny(stop)
+        return None
     account_sidebar(user)
     if not user.can(role):
         st.error(
             f"无权访问：本页需要{ROLE_LABELS[role]}或更高权限，当前账号「{md_text(user.name)}」是{user.role_label}。",
             icon=":material/block:",
         )
-        return _deny(stop)
+        return None
     return user
-
-
-def _deny(stop: bool) -> None:
-    if stop:
-        st.stop()
-    return None
 
 
 def _login_form() -> None:
