@@ -520,6 +520,11 @@ waits (tests inject both)."""
 
     def secret(self, key: str = "session_cookie") -> bytes:
         """A random server secret, made on first use and kept (e.g. to sign cookies)."""
+        if self.path.exists():
+            with self._read() as con:
+                row = con.execute("select value from secrets where key = ?", (key,)).fetchone()
+            if row is not None:
+                return bytes.fromhex(row[0])
         with self._write() as con:
             row = con.execute("select value from secrets where key = ?", (key,)).fetchone()
             if row is None:

@@ -70,6 +70,10 @@ def test_the_login_holds_across_reload_and_tabs_until_logout(app, context):
     page.reload()
     wait_until_done(page)
     logged_in(page)
+    # the navigation lists what an uploader may open
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav).to_contain_text("数据上传")
+    expect(nav).not_to_contain_text("操作审计")
 
     other = context.new_page()  # a new tab, opened on a followed link to another page
     open_page(other, f"{app.url}/upload")
