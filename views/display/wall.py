@@ -5,14 +5,13 @@ at every refresh inside the fragment; a load appears within one interval because
 caches by warehouse file version. No sidebar, no menu, no link to upload or data pages.
 """
 
-import logging
 from collections import Counter
 
 import polars as pl
 import streamlit as st
 
 from etl.reference import load_reference
-from ui import auth, data, format as fmt, geo, wall
+from ui import data, format as fmt, geo, wall
 from ui.filters import describe
 from warehouse.metrics import HEADLINE
 from warehouse.queries import Filters
