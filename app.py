@@ -22,21 +22,21 @@ from ui.auth import ADMIN, ANALYST, UPLOADER, WALL
 # section → (who may open it, page script, st.Page options)
 PAGES = {
     "分析": [
-        (ANALYST, "views/analysis/overview.py", {"title": "总览", "icon": ":material/dashboard:", "url_path": "overview", "default": True}),
-        (ANALYST, "views/analysis/signing.py", {"title": "签约分析", "icon": ":material/handshake:", "url_path": "signing"}),
-        (ANALYST, "views/analysis/starts.py", {"title": "开工分析", "icon": ":material/construction:", "url_path": "starts"}),
-        (ANALYST, "views/analysis/chains.py", {"title": "产业链集聚", "icon": ":material/hub:", "url_path": "chains"}),
-        (ANALYST, "views/analysis/map.py", {"title": "县区排名", "icon": ":material/map:", "url_path": "map"}),
-        (WALL, "views/display/wall.py", {"title": "数据大屏", "icon": ":material/tv:", "url_path": "wall"}),
+        (ANALYST, "pages/analysis/overview.py", {"title": "总览", "icon": ":material/dashboard:", "url_path": "overview", "default": True}),
+        (ANALYST, "pages/analysis/signing.py", {"title": "签约分析", "icon": ":material/handshake:", "url_path": "signing"}),
+        (ANALYST, "pages/analysis/starts.py", {"title": "开工分析", "icon": ":material/construction:", "url_path": "starts"}),
+        (ANALYST, "pages/analysis/chains.py", {"title": "产业链集聚", "icon": ":material/hub:", "url_path": "chains"}),
+        (ANALYST, "pages/analysis/map.py", {"title": "县区排名", "icon": ":material/map:", "url_path": "map"}),
+        (WALL, "pages/display/wall.py", {"title": "数据大屏", "icon": ":material/tv:", "url_path": "wall"}),
     ],
     "项目管理": [
-        (ANALYST, "views/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
-        (ANALYST, "views/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
+        (ANALYST, "pages/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
+        (ANALYST, "pages/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
     ],
     "数据": [
-        (UPLOADER, "views/manage/upload.py", {"title": "数据上传", "icon": ":material/upload_file:", "url_path": "upload"}),
-        (UPLOADER, "views/manage/data.py", {"title": "数据管理", "icon": ":material/database:", "url_path": "data"}),
-        (ADMIN, "views/manage/audit.py", {"title": "操作审计", "icon": ":material/policy:", "url_path": "audit"}),
+        (UPLOADER, "pages/manage/upload.py", {"title": "数据上传", "icon": ":material/upload_file:", "url_path": "upload"}),
+        (UPLOADER, "pages/manage/data.py", {"title": "数据管理", "icon": ":material/database:", "url_path": "data"}),
+        (ADMIN, "pages/manage/audit.py", {"title": "操作审计", "icon": ":material/policy:", "url_path": "audit"}),
     ],
 }
 

@@ -1,5 +1,5 @@
 """The audit trail (issue 17, finding 6): every export, failed commit and rollback is
-recorded, and administrators read it on 操作审计 (views/manage/audit.py)."""
+recorded, and administrators read it on 操作审计 (pages/manage/audit.py)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from warehouse.history import RollbackRefused
 from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
-AUDIT_PAGE = str(ROOT / "views" / "manage" / "audit.py")
-DATA_PAGE = str(ROOT / "views" / "manage" / "data.py")
+AUDIT_PAGE = str(ROOT / "pages" / "manage" / "audit.py")
+DATA_PAGE = str(ROOT / "pages" / "manage" / "data.py")
 PASSWORD = "s3cret password"
 
 pytestmark = pytest.mark.usefixtures("staff_env")

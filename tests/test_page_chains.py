@@ -1,4 +1,4 @@
-"""产业链集聚 (views/analysis/chains.py): the seriation function, and the page through AppTest."""
+"""产业链集聚 (pages/analysis/chains.py): the seriation function, and the page through AppTest."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import add_load, rows, run_page as run
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "analysis" / "chains.py")
+PAGE = str(ROOT / "pages" / "analysis" / "chains.py")
 
 # the page module without drawing it (its body runs only as Streamlit's __main__)
 _spec = importlib.util.spec_from_file_location("chains_page", PAGE)
@@ -123,7 +123,7 @@ def heat_maps(at: AppTest) -> list[dict]:
 def test_page_renders_through_the_router(warehouse):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("views/analysis/chains.py")
+    at.switch_page("pages/analysis/chains.py")
     run(at)
     assert not at.error
     assert at.title[0].value == "产业链集聚"

@@ -1,4 +1,4 @@
-"""数据管理 (views/manage/data.py) through AppTest: history, what a load changed, rollback through
+"""数据管理 (pages/manage/data.py) through AppTest: history, what a load changed, rollback through
 the page, data-quality findings per unit, and the trace from a project to its rows."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from warehouse import accounts, build, history, queries
 from warehouse.db import Reader, writer
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "manage" / "data.py")
+PAGE = str(ROOT / "pages" / "manage" / "data.py")
 PASSWORD = "s3cret password"
 PROJECTS = "select * exclude (signed_source, start_source) from projects order by project_key"
 
@@ -51,7 +51,7 @@ def two_loads(db, tmp_path) -> tuple[int, int]:
 
 
 def page() -> AppTest:
-    return routed("views/manage/data.py")
+    return routed("pages/manage/data.py")
 
 
 def login(at: AppTest, name: str) -> AppTest:

@@ -1,4 +1,4 @@
-"""包联 (views/projects/liaison.py) through AppTest: per leader and unit, changes since the bulletin, print view."""
+"""包联 (pages/projects/liaison.py) through AppTest: per leader and unit, changes since the bulletin, print view."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from test_pipeline import AS_OF, lead, load, negotiation, signing, start
 from warehouse.bulletins import Limits, create_bulletin
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "projects" / "liaison.py")
+PAGE = str(ROOT / "pages" / "projects" / "liaison.py")
 LINYI = "临猗县招商中心"
 WANRONG = "万荣县投资促进中心"
 
@@ -131,6 +131,6 @@ def test_print_view_for_one_leader(warehouse):
 def test_page_renders_through_the_router(warehouse):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("views/projects/liaison.py")
+    at.switch_page("pages/projects/liaison.py")
     run(at)
     assert at.title[0].value.startswith("包联")

@@ -53,7 +53,7 @@ def warehouse(db, monkeypatch):
 
 
 def page(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "views" / "analysis" / "map.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "analysis" / "map.py"), default_timeout=60)
     for k, v in {"year": "2024", **params}.items():
         at.query_params[k] = v
     return at.run()

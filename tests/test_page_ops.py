@@ -111,12 +111,12 @@ def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
     path = wb.xlsx(tmp_path / "台账.xlsx", {SHEET: [wb.SIGNED_HEADER, *wb.signed_rows(
         ("风电项目", "万荣县", 100, date(2024, 5, 2), "新能源"),
     )]})
-    at = login(routed("views/manage/upload.py"), ACCOUNT)
+    at = login(routed("pages/manage/upload.py"), ACCOUNT)
     at = commit(upload(at, path, FILE_NAME))
     assert not at.exception and at.success, at.exception
     assert_shown_as_text(at.main, SHEET)  # the upload's success message names the sheets
 
-    at = login(routed("views/manage/data.py"), ACCOUNT)
+    at = login(routed("pages/manage/data.py"), ACCOUNT)
     assert_shown_as_text(at.main, SHEET, ACCOUNT)  # the load's caption: sheets and who loaded it
     at.text_input(key="rollback-note-1").input(NOTE)
     at.checkbox(key="rollback-confirm-1").check()
@@ -130,7 +130,7 @@ def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
 
 def test_the_sidebar_shows_the_account_name_as_text(db):
     accounts.add_user(ACCOUNT, "admin", PASSWORD)
-    at = login(routed("views/manage/data.py"), ACCOUNT)
+    at = login(routed("pages/manage/data.py"), ACCOUNT)
     assert_shown_as_text(at.sidebar, ACCOUNT)
 
 
@@ -138,7 +138,7 @@ def test_a_full_disk_on_the_upload_page_names_the_cause_and_keeps_nothing(db, tm
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(warehouse_db.shutil, "disk_usage", lambda path: usage._replace(free=2 * 2**20))
     path = wb.signed_ledger(tmp_path / "in", [("风电项目", "万荣县", 100, date(2024, 5, 2), None)])
-    at = commit(upload(routed("views/manage/upload.py"), path))
+    at = commit(upload(routed("pages/manage/upload.py"), path))
     assert not at.exception
     assert [e.value for e in at.error] == [
         "磁盘空间不足，导入未完成，仓库未改动；请清理服务器磁盘（至少需要 9 MB，当前可用 2 MB）后重试"
@@ -164,7 +164,7 @@ def app(page: str | None = None) -> AppTest:
     return at.run()
 
 
-@pytest.mark.parametrize("page", [None, "views/analysis/signing.py", "views/manage/data.py"])
+@pytest.mark.parametrize("page", [None, "pages/analysis/signing.py", "pages/manage/data.py"])
 def test_a_damaged_warehouse_file_is_named_as_the_cause_for_an_administrator(damaged, page):
     at = app(page)  # no account yet: the local machine acts as administrator
     assert not at.exception
@@ -176,8 +176,8 @@ def test_a_damaged_warehouse_file_is_named_as_the_cause_for_an_administrator(dam
 def test_others_are_told_to_ask_an_administrator(damaged):
     accounts.add_user("管理员", "admin", PASSWORD)
     accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
-    at = login(app("views/manage/upload.py"), "临猗上传员")
-    at.switch_page("views/manage/data.py")
+    at = login(app("pages/manage/upload.py"), "临猗上传员")
+    at.switch_page("pages/manage/data.py")
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["数据仓库文件已损坏或无法读取，页面无法显示数据；请联系管理员。"]

@@ -1,4 +1,4 @@
-"""总览 (views/analysis/overview.py) through AppTest on the sample warehouse."""
+"""总览 (pages/analysis/overview.py) through AppTest on the sample warehouse."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def warehouse(on_sample) -> Path:
 
 
 def open_page(**params: str) -> AppTest:
-    return conftest.open_page("views/analysis/overview.py", **params)
+    return conftest.open_page("pages/analysis/overview.py", **params)
 
 
 def cards(at: AppTest) -> dict[str, tuple[str, str | None]]:

@@ -1,4 +1,4 @@
-"""四库 (views/projects/pipeline.py) through AppTest on the hand-checked lead cohort and on the sample."""
+"""四库 (pages/projects/pipeline.py) through AppTest on the hand-checked lead cohort and on the sample."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from test_pipeline import cohort, lead, load, sample, signing  # noqa: F401 (fix
 from warehouse.bulletins import Limits, create_bulletin
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "projects" / "pipeline.py")
+PAGE = str(ROOT / "pages" / "projects" / "pipeline.py")
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +122,7 @@ def test_identity_review_lists_the_near_miss(warehouse):
 def test_page_renders_through_the_router(warehouse):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("views/projects/pipeline.py")
+    at.switch_page("pages/projects/pipeline.py")
     run(at)
     assert at.title[0].value.startswith("四库")
 

@@ -1,4 +1,4 @@
-"""签约分析 (views/analysis/signing.py) through AppTest on the sample warehouse."""
+"""签约分析 (pages/analysis/signing.py) through AppTest on the sample warehouse."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def warehouse(on_sample) -> Path:
 
 
 def open_page(**params: str) -> AppTest:
-    return conftest.open_page("views/analysis/signing.py", **params)
+    return conftest.open_page("pages/analysis/signing.py", **params)
 
 
 def frame_with(at: AppTest, column: str):
@@ -58,7 +58,7 @@ def month_chart(at: AppTest) -> dict[str, list]:
 
 def test_renders_through_the_router():
     at = run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
-    at.switch_page("views/analysis/signing.py")
+    at.switch_page("pages/analysis/signing.py")
     run(at)
     assert at.title[0].value == "签约分析"
     assert any("数据截至 2025年09月30日" in c.value for c in at.caption)

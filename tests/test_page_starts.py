@@ -1,4 +1,4 @@
-"""开工分析 (views/analysis/starts.py) through AppTest on hand-made warehouses."""
+"""开工分析 (pages/analysis/starts.py) through AppTest on hand-made warehouses."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from conftest import add_load, rows, run_page as run
 from warehouse.db import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "analysis" / "starts.py")
+PAGE = str(ROOT / "pages" / "analysis" / "starts.py")
 AS_OF = date(2024, 12, 31)
 
 
@@ -73,7 +73,7 @@ def levels(at: AppTest) -> dict[str, str]:
 def test_page_renders_through_the_router(warehouse):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("views/analysis/starts.py")
+    at.switch_page("pages/analysis/starts.py")
     run(at)
     assert not at.error
     assert at.title[0].value == "开工分析"

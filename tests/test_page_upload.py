@@ -1,4 +1,4 @@
-"""数据上传 (views/manage/upload.py) through AppTest: preview before writing, corrections,
+"""数据上传 (pages/manage/upload.py) through AppTest: preview before writing, corrections,
 commit, duplicates, roles and limits; and two loads at the same moment."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from warehouse.db import Reader, WarehouseBusy
 from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "manage" / "upload.py")
+PAGE = str(ROOT / "pages" / "manage" / "upload.py")
 PASSWORD = "s3cret password"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,7 +47,7 @@ GOOD = (
 
 
 def page() -> AppTest:
-    return routed("views/manage/upload.py")
+    return routed("pages/manage/upload.py")
 
 
 def upload(at: AppTest, *paths: Path) -> AppTest:

@@ -1,4 +1,4 @@
-"""数据大屏 (views/display/wall.py) through AppTest: its figures, this year and the clock at every run,
+"""数据大屏 (pages/display/wall.py) through AppTest: its figures, this year and the clock at every run,
 the last good figures when a refresh fails, and access by token."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from warehouse.metrics import yi
 from warehouse.queries import Filters, headline, run
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "views" / "display" / "wall.py")
+PAGE = str(ROOT / "pages" / "display" / "wall.py")
 TZ = timezone(timedelta(hours=8))
 NOTICE = "请使用管理员提供的大屏链接"
 
@@ -96,7 +96,7 @@ def open_wall(**params: str) -> AppTest:
 def open_routed_wall(**params: str) -> AppTest:
     """The wall through the router, whose guard (app.py) checks its token."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page("views/display/wall.py")
+    at.switch_page("pages/display/wall.py")
     for key, value in params.items():
         at.query_params[key] = value
     return rerun(at)
@@ -308,7 +308,7 @@ def test_without_a_token_the_wall_is_open_unless_analyst_pages_need_a_login(samp
 def test_the_router_serves_the_wall_at_its_url(sample):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("views/display/wall.py")
+    at.switch_page("pages/display/wall.py")
     rerun(at)
     assert card_values(at)["signed_projects"].startswith("签约项目数402个")
     # nothing on the wall leads to upload or data management

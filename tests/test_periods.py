@@ -181,7 +181,7 @@ def logged_in(page: str, name: str):
 
 def test_the_centre_closes_the_open_month_from_the_data_page(staff_on_city, tmp_path):
     load_file(early_october(tmp_path), db=staff_on_city, user="临猗上传员")
-    at = logged_in("views/manage/data.py", "admin")
+    at = logged_in("pages/manage/data.py", "admin")
     assert not at.exception
     at.selectbox(key="board_end").select(date(2025, 10, 1)).run()
     board = next(d.value for d in at.dataframe if "单位" in d.value.columns)  # pandas, as AppTest gives it
@@ -198,7 +198,7 @@ def test_the_centre_closes_the_open_month_from_the_data_page(staff_on_city, tmp_
 
 
 def test_an_uploader_files_a_nil_report_for_its_own_unit_only(staff_on_city):
-    at = logged_in("views/manage/upload.py", "临猗上传员")
+    at = logged_in("pages/manage/upload.py", "临猗上传员")
     assert not at.exception
     assert at.selectbox(key="nil_unit").options == ["临猗县"]
     at.button(key="nil_button").click().run()
@@ -215,12 +215,12 @@ def test_the_overview_stands_at_the_published_period_and_labels_the_open_month(c
     st.cache_data.clear()
     st.cache_resource.clear()
 
-    published = open_page("views/analysis/overview.py", year="2025")
+    published = open_page("pages/analysis/overview.py", year="2025")
     assert published.caption[0].value.startswith("2025年1-9月 · 数据截至 2025年09月30日 · 报送：10月已报 1/19（未完结，未计入）")
     assert published.metric[0].value == "402 个"
     assert published.sidebar.checkbox[0].label == "包含未完结的2025年10月（已报 1/19）"
 
-    opened = open_page("views/analysis/overview.py", year="2025", months="1-10", open="1")
+    opened = open_page("pages/analysis/overview.py", year="2025", months="1-10", open="1")
     assert opened.caption[0].value.startswith("2025年1-10月（未完结，已报 1/19） · 数据截至 2025年10月31日 · 报送：10月已报 1/19（已计入，未完结）")
     assert opened.metric[0].value == "403 个"
 

@@ -1,14 +1,16 @@
 """Start the app: `python -m ui.serve [streamlit options]` (what `make run` does).
 
-The same as `streamlit run app.py` (which finds app.py's st.App and its session routes),
-after warming up what the first visitor would otherwise wait for. Deep links such as /wall
-work on a fresh server either way: the page files live in views/, since a folder named
-pages/ beside app.py would start Streamlit in its old multipage mode, which shows
-"Page not found" over a deep link until the router has run once.
+With a folder named pages/ beside the main script, Streamlit starts in its old multipage
+mode and stays there until the router (st.navigation in app.py) has run once: a deep link
+such as /wall or /map to a freshly started server then shows "Page not found" over the
+page. A wall PC reopening its link after a restart would keep that box on screen for
+days. app.py's router is the only navigation here, so the old mode is switched off
+before the first session.
 """
 
 import sys
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 from etl.reference import ROOT
@@ -38,6 +40,7 @@ def warm_up() -> None:
 
 
 def main() -> None:
+    PagesManager.uses_pages_directory = False
     warm_up()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -59,13 +59,11 @@ def test_phone_width_has_no_horizontal_scroll(browser, server):
         context.close()
 
 
-@pytest.mark.parametrize("command", [AppServer.MAKE_RUN, AppServer.STREAMLIT_RUN], ids=["make_run", "streamlit_run"])
-def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_db, tmp_path, command):
+def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_db, tmp_path):
     """Regression: with a pages/ folder beside app.py, Streamlit's old multipage mode ran
     /starts as a bare script (no router, no error guard, raw file names in the sidebar), or
-    showed "Page not found" over it, until somebody had opened / once. The page files are
-    in views/ so that plain `streamlit run app.py` is not in that mode either."""
-    app = AppServer(sample_db, tmp_path / "streamlit.log", command=command)
+    showed "Page not found" over it, until somebody had opened / once (ui/serve.py)."""
+    app = AppServer(sample_db, tmp_path / "streamlit.log")
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         page = context.new_page()
