@@ -79,6 +79,15 @@ def route() -> None:
 if __name__ == "__main__":
     route()
 else:
+    from streamlit.runtime.pages_manager import PagesManager
+
     from ui.session_routes import ROUTES
 
+    # Streamlit 1.67 enters its first multipage mode whenever a folder named pages/ sits
+    # beside the main script, and a deep link (/wall) to a fresh server then shows "Page not
+    # found" until the router has run once: a wall PC reopening its link after a restart
+    # would keep that box for days. Streamlit offers no public setting for it and the
+    # project's layout keeps pages/, so the mode is switched off here, where both `make run`
+    # and plain `streamlit run app.py` import this file before the first session.
+    PagesManager.uses_pages_directory = False
     app = st.App(__file__, routes=ROUTES)

@@ -1,5 +1,5 @@
 """A login holds across a reload, a new tab and a followed link, in an HttpOnly cookie, until
-the user logs out or the account is disabled; a deep link works on a fresh server."""
+the user logs out or the account is disabled."""
 
 import re
 
@@ -106,17 +106,12 @@ def test_a_disabled_account_is_anonymous_at_the_next_page_load(app, context):
     expect(page.get_by_text("账号已停用")).to_be_visible()
 
 
-@pytest.mark.parametrize("command", [AppServer.MAKE_RUN, AppServer.STREAMLIT_RUN], ids=["make_run", "streamlit_run"])
-def test_a_deep_link_opens_its_page_on_a_fresh_server_and_the_login_holds(sample_db, tmp_path, context, command):
+def test_plain_streamlit_run_serves_the_session_routes_too(sample_db, tmp_path, context):
     store = AccountStore(tmp_path / "accounts.sqlite")
     store.add_user(NAME, "uploader", PASSWORD, units=["临猗县"])
-    app = AppServer(sample_db, tmp_path / "streamlit.log", env={"ACCOUNTS_DB": str(store.path)}, command=command)
+    app = AppServer(sample_db, tmp_path / "streamlit.log", env={"ACCOUNTS_DB": str(store.path)}, command=AppServer.STREAMLIT_RUN)
     try:
         page = context.new_page()
-        open_page(page, f"{app.url}/pipeline")
-        expect(page.get_by_text("Page not found")).to_have_count(0)
-        expect(page.get_by_role("heading", name="四库", exact=False).first).to_be_visible()
-        # the session routes are served whichever way the app was started
         open_page(page, f"{app.url}/data?tab=x")
         log_in(page)
         page.reload()
