@@ -99,6 +99,14 @@ def run_page(at: AppTest) -> AppTest:
     return at
 
 
+def routed(page: str) -> AppTest:
+    """A page (path under the repo) opened through the router, app.py, which admits the
+    visitor as the page's declaration says, and run once."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(page)
+    return at.run()
+
+
 def open_page(page: str, **params: str) -> AppTest:
     """A page script (path under the repo) run with these URL parameters."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)

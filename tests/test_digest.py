@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import rows
+from conftest import routed, rows
 from warehouse.ingest import record_load
 from etl.parse import Period
 from warehouse import accounts, build, daily, robots, scheduler
@@ -268,7 +268,7 @@ def test_cli_without_a_robot_refuses_to_push(day, monkeypatch, capsys):
 # ---------------------------------------------------------------- the page
 
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "manage" / "digest.py")
+PAGE = "pages/manage/digest.py"
 
 
 @pytest.fixture
@@ -278,9 +278,7 @@ def people(staff_env):
 
 
 def login(name: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = routed(PAGE)
     at.text_input[0].input(name)
     at.text_input[1].input("s3cret password")
     at.button[0].click()

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
-from conftest import rows
+from conftest import routed, rows
 from etl.load import load_ledger
 from etl.problems import Problem
 from etl.read import read_ledger
@@ -52,7 +52,7 @@ def two_loads(db, tmp_path) -> tuple[int, int]:
 
 
 def page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=60).run()
+    return routed("pages/manage/data.py")
 
 
 def login(at: AppTest, name: str) -> AppTest:

@@ -25,6 +25,7 @@ from ui import upload as upload_logic
 from ui.format import md_text
 from warehouse import accounts, ingest
 from warehouse.db import Reader, WarehouseBusy
+from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "manage" / "upload.py")
@@ -46,7 +47,7 @@ GOOD = (
 
 
 def page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=60).run()
+    return routed("pages/manage/upload.py")
 
 
 def upload(at: AppTest, *paths: Path) -> AppTest:

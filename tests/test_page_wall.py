@@ -95,6 +95,15 @@ def open_wall(**params: str) -> AppTest:
     return rerun(at)
 
 
+def open_routed_wall(**params: str) -> AppTest:
+    """The wall through the router, whose guard (app.py) checks its token."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/display/wall.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    return rerun(at)
+
+
 def rerun(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, at.exception
@@ -279,23 +288,23 @@ def test_spreadsheet_text_is_shown_as_text(db, monkeypatch):
 def test_a_configured_token_is_required(sample, monkeypatch):
     monkeypatch.setenv("WALL_TOKEN", "s3cret-wall")
     for params in ({}, {"token": "wrong"}, {"token": "s3cret-wal"}):
-        at = open_wall(**params)
+        at = open_routed_wall(**params)
         assert shown(at)["wall-notice"] == [NOTICE], params
         assert "wall-kpis" not in shown(at) and not at.get("deck_gl_json_chart")
-    at = open_wall(token="s3cret-wall")
+    at = open_routed_wall(token="s3cret-wall")
     assert card_values(at)["signed_projects"].startswith("签约项目数402个")
 
 
 def test_the_token_file_is_read_when_the_environment_has_none(sample):
     wall.TOKEN_FILE.write_text("from-file\n", encoding="utf-8")
-    assert shown(open_wall(token="wrong"))["wall-notice"] == [NOTICE]
-    assert "wall-kpis" in shown(open_wall(token="from-file"))
+    assert shown(open_routed_wall(token="wrong"))["wall-notice"] == [NOTICE]
+    assert "wall-kpis" in shown(open_routed_wall(token="from-file"))
 
 
 def test_without_a_token_the_wall_is_open_unless_analyst_pages_need_a_login(sample, monkeypatch):
-    assert "wall-kpis" in shown(open_wall())
+    assert "wall-kpis" in shown(open_routed_wall())
     monkeypatch.setattr(auth, "access_settings", lambda: auth.AccessSettings(analyst_login_required=True))
-    assert shown(open_wall())["wall-notice"] == [NOTICE]
+    assert shown(open_routed_wall())["wall-notice"] == [NOTICE]
 
 
 def test_the_router_serves_the_wall_at_its_url(sample):

@@ -15,6 +15,7 @@ from etl.load import load_file
 from warehouse import periods
 from warehouse.db import Reader, archive_dir
 from warehouse.queries import Filters, headline
+from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_2025 = {"signed_projects": 402, "as_of": date(2025, 9, 30)}
@@ -171,9 +172,7 @@ def staff_on_city(city, staff_env, monkeypatch):
 
 
 def logged_in(page: str, name: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    at = routed(page)
     at.text_input[0].input(name)
     at.text_input[1].input("s3cret password")
     at.button[0].click()

@@ -10,6 +10,7 @@ import docx
 import pytest
 
 from base.reference import REFERENCE_DIR
+from conftest import routed
 from test_pipeline import lead, load, signing, start
 from warehouse import report
 from warehouse.__main__ import main
@@ -142,12 +143,10 @@ def test_decisions_entered_after_the_meeting_are_followed_up_in_the_next_pack(ma
 
 
 def test_an_administrator_enters_a_decision_on_the_page(march, staff_env):
-    from streamlit.testing.v1 import AppTest
-
     from warehouse.db import Reader
 
     report.accounts.add_user("管理员", "admin", "s3cret password")
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "manage" / "digest.py"), default_timeout=60).run()
+    at = routed("pages/manage/digest.py")
     at.text_input[0].input("管理员")
     at.text_input[1].input("s3cret password")
     at.button[0].click()

@@ -5,14 +5,13 @@ at every refresh inside the fragment; a load appears within one interval because
 caches by warehouse file version. No sidebar, no menu, no link to upload or data pages.
 """
 
-import logging
 from collections import Counter
 
 import polars as pl
 import streamlit as st
 
 from base.reference import load_reference
-from ui import auth, data, format as fmt, geo, wall
+from ui import data, format as fmt, geo, wall
 from ui.filters import describe
 from warehouse import bulletins, periods
 from warehouse.metrics import HEADLINE
@@ -20,20 +19,6 @@ from warehouse.queries import Filters
 
 # fits the city's counties into the map panel of a 1080p wall; larger walls scale the panel (wall.css)
 MAP_ZOOM = 7.8
-
-
-def allowed() -> bool:
-    """A configured token must be in the URL (?token=…); a logged-in session may look too.
-
-    Without a token the wall is open, as are the analyst pages whose aggregated figures it
-    shows; where those require a login ([access] analyst_login_required), so does the wall.
-    """
-    if auth.current_user() is not None:
-        return True
-    expected = wall.configured_token()
-    if expected is not None:
-        return wall.token_matches(st.query_params.get("token"), expected)
-    return not auth.access_settings().analyst_login_required
 
 
 def warned_by_unit(warnings: pl.DataFrame) -> dict[tuple[str, str], int]:
@@ -137,14 +122,6 @@ st.html(wall.CSS)
 @st.fragment(run_every=wall.run_every(config))
 def show() -> None:
     moment = wall.now(st.context.timezone)
-    try:
-        admitted = allowed()
-    except Exception:
-        logging.getLogger("pages.wall").exception("access check failed; showing the notice")
-        admitted = False
-    if not admitted:
-        st.html(wall.notice_html("请使用管理员提供的大屏链接"))
-        return
     settings = wall.settings()
     shown = wall.last_good(lambda: build(settings, moment.date()), moment)
     if shown is None:

@@ -12,7 +12,7 @@ from etl.fields import BY_KEY, LABELS
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
 from ui import data, reporting, upload
-from ui.auth import audit_export, client_ip, require
+from ui.auth import audit_export, client_ip, page_user
 from ui.format import md_text
 from ui.table import table
 from warehouse.db import WarehouseBusy, WriteFailed, archive_dir, db_path
@@ -60,7 +60,7 @@ def status_text(load: dict) -> str:
 
 
 st.title("数据管理")
-user = require("uploader")
+user = page_user()
 is_admin = user.can("admin")
 if not data.available():
     st.info("数据仓库尚未建立，还没有任何导入记录。请先在「数据上传」导入台账。")

@@ -7,13 +7,13 @@ from datetime import date
 import streamlit as st
 
 from ui import data
-from ui.auth import client_ip, require
+from ui.auth import client_ip, page_user
 from ui.format import md_text
 from warehouse import digest, periods, report, robots
 from warehouse.db import WarehouseBusy, WriteFailed
 
 st.title("每日动态与研判材料")
-user = require("admin")
+user = page_user()
 if not data.available():
     st.info("数据仓库中还没有数据：导入台账后这里会生成每日项目动态和研判材料。")
     st.stop()
