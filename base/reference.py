@@ -43,7 +43,10 @@ class Reference:
     chains: tuple[str, ...]
     chain_aliases: dict[str, str]  # alias or name -> chain
     header_synonyms: dict[str, tuple[str, ...]]  # field -> header texts
-    warning_days: dict[str, int] = field(default_factory=dict)
+    warning_days: dict[str, int] = field(default_factory=dict)  # [warnings] as written
+    # [warnings]: days after signing without a start before a yellow, then a red warning
+    signed_yellow_days: int = 90
+    signed_red_days: int = 180
     # The largest amount one project can plausibly have, in 万元 ([plausibility] in city.toml).
     max_project_amount_wan: int = 500 * 10_000
     # an amount `history_factor` times the unit's largest so far is a slip too (etl/precedent.py)
@@ -105,6 +108,8 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         chain_aliases=chain_aliases,
         header_synonyms=headers,
         warning_days=dict(city.get("warnings", {})),
+        signed_yellow_days=_days(city, "warnings", "signed_not_started_yellow_days", 90),
+        signed_red_days=_days(city, "warnings", "signed_not_started_red_days", 180),
         max_project_amount_wan=int(plausibility.get("max_project_amount_yi", 500) * 10_000),
         history_factor=int(plausibility.get("history_factor", 100)),
         history_min_projects=int(plausibility.get("history_min_projects", 5)),
@@ -112,6 +117,13 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         report_deadline_day=int(city.get("reporting", {}).get("deadline_day", 5)),
         expected_units=_expected_units(city.get("reporting", {}).get("expected_units", "reported_before"), units),
     )
+
+
+def _days(city: dict, section: str, key: str, default: int) -> int:
+    value = int(city.get(section, {}).get(key, default))
+    if value < 1:
+        raise ValueError(f"city.toml [{section}] {key} 应为正整数天数，现为 {value}")
+    return value
 
 
 def _expected_units(setting, units: tuple[Unit, ...]) -> tuple[str, ...] | None:

@@ -194,15 +194,15 @@ else:
     st.info("所选范围内没有签约项目。")
 
 st.subheader("未开工预警")
-defaults = load_reference().warning_days
+reference = load_reference()
 with st.expander("预警阈值（签约后未开工天数）"):
     yellow_days = st.number_input(
         "黄色预警天数", min_value=1, max_value=3650, step=1, key="yellow_days",
-        value=int(defaults.get("signed_not_started_yellow_days", 90)),
+        value=reference.signed_yellow_days,
     )
     red_days = st.number_input(
         "红色预警天数", min_value=1, max_value=3650, step=1, key="red_days",
-        value=int(defaults.get("signed_not_started_red_days", 180)),
+        value=reference.signed_red_days,
     )
     st.caption("默认值来自 data/reference/city.toml 的 [warnings]；此处调整只影响本次查看。")
 if red_days <= yellow_days:
