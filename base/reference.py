@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import csv
 import difflib
-import os
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from . import config
+from .config import REFERENCE_DIR
 from .text import compact
-
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(os.environ.get("REFERENCE_DIR", ROOT / "data" / "reference"))
 
 
 @dataclass(frozen=True)
@@ -43,20 +40,18 @@ class Reference:
     chains: tuple[str, ...]
     chain_aliases: dict[str, str]  # alias or name -> chain
     header_synonyms: dict[str, tuple[str, ...]]  # field -> header texts
-    warning_days: dict[str, int] = field(default_factory=dict)  # [warnings] as written
+    # city.toml's settings, as base.config hands them out (the defaults are written there)
+    warning_days: dict[str, int]  # [warnings] as written
     # [warnings]: days after signing without a start before a yellow, then a red warning
-    signed_yellow_days: int = 90
-    signed_red_days: int = 180
-    # The largest amount one project can plausibly have, in 万元 ([plausibility] in city.toml).
-    max_project_amount_wan: int = 500 * 10_000
-    # an amount `history_factor` times the unit's largest so far is a slip too (etl/precedent.py)
-    history_factor: int = 100
-    history_min_projects: int = 5
-    history_min_amount_wan: int = 10 * 10_000
-    # [reporting]: the day of the next month by which a month is due, and the units that
-    # must report a month before it is published (None: every unit that reported before)
-    report_deadline_day: int = 5
-    expected_units: tuple[str, ...] | None = None
+    signed_yellow_days: int
+    signed_red_days: int
+    max_project_amount_wan: int
+    history_factor: int
+    history_min_projects: int
+    history_min_amount_wan: int
+    report_deadline_day: int
+    # the units that must report a month before it is published (None: every unit that reported before)
+    expected_units: tuple[str, ...] | None
 
     def unit(self, unit_id: str) -> Unit:
         return next(u for u in self.units if u.unit_id == unit_id)
@@ -74,7 +69,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 @lru_cache(maxsize=4)
 def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
     directory = Path(directory)
-    city = tomllib.loads((directory / "city.toml").read_text(encoding="utf-8"))
+    city = config.city(directory)
+    signed_yellow, signed_red = config.signed_days(directory)
     units = tuple(
         Unit(
             unit_id=r["unit_id"],
@@ -96,34 +92,25 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         for alias in (r["chain"], *_split(r["aliases"])):
             chain_aliases[alias] = r["chain"]
     headers = {r["field"]: _split(r["synonyms"]) for r in _rows(directory / "headers.csv")}
-    geo = Path(city["geo_file"])
-    plausibility = city.get("plausibility", {})
     return Reference(
-        city_name=city["name"],
-        city_short_name=city.get("short_name", city["name"]),
-        city_adcode=str(city["adcode"]),
-        geo_file=geo if geo.is_absolute() else ROOT / geo,
+        city_name=city.name,
+        city_short_name=city.short_name,
+        city_adcode=city.adcode,
+        geo_file=city.geo_file,
         units=units,
         chains=chains,
         chain_aliases=chain_aliases,
         header_synonyms=headers,
-        warning_days=dict(city.get("warnings", {})),
-        signed_yellow_days=_days(city, "warnings", "signed_not_started_yellow_days", 90),
-        signed_red_days=_days(city, "warnings", "signed_not_started_red_days", 180),
-        max_project_amount_wan=int(plausibility.get("max_project_amount_yi", 500) * 10_000),
-        history_factor=int(plausibility.get("history_factor", 100)),
-        history_min_projects=int(plausibility.get("history_min_projects", 5)),
-        history_min_amount_wan=int(plausibility.get("history_min_amount_yi", 10) * 10_000),
-        report_deadline_day=int(city.get("reporting", {}).get("deadline_day", 5)),
-        expected_units=_expected_units(city.get("reporting", {}).get("expected_units", "reported_before"), units),
+        warning_days=city.warning_days,
+        signed_yellow_days=signed_yellow,
+        signed_red_days=signed_red,
+        max_project_amount_wan=city.max_project_amount_wan,
+        history_factor=city.history_factor,
+        history_min_projects=city.history_min_projects,
+        history_min_amount_wan=city.history_min_amount_wan,
+        report_deadline_day=city.report_deadline_day,
+        expected_units=_expected_units(city.expected_units, units),
     )
-
-
-def _days(city: dict, section: str, key: str, default: int) -> int:
-    value = int(city.get(section, {}).get(key, default))
-    if value < 1:
-        raise ValueError(f"city.toml [{section}] {key} 应为正整数天数，现为 {value}")
-    return value
 
 
 def _expected_units(setting, units: tuple[Unit, ...]) -> tuple[str, ...] | None:

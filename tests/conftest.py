@@ -13,6 +13,7 @@ import streamlit as st
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from base.config import AccessSettings
 from etl.parse import normalize_name
 from etl.read import ROW_SCHEMA
 from etl.sample import build_sample
@@ -138,4 +139,4 @@ def staff_env(db, tmp_path, monkeypatch) -> None:
     # hashing itself is tested in test_accounts
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=cheap))
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())

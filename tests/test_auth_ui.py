@@ -8,6 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from base.config import AccessSettings, networks
 from ui import auth
 from warehouse import accounts
 from warehouse.accounts import AccountStore
@@ -22,7 +23,7 @@ def store(tmp_path, monkeypatch) -> AccountStore:
     monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
     # cheap argon2id parameters for speed; the hashing itself is tested in test_accounts
     monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())
     return accounts.store()
 
 
@@ -87,7 +88,7 @@ def test_what_counts_as_local(monkeypatch, peer, headers, local):
 
 def trusting(monkeypatch, *proxies: str) -> None:
     monkeypatch.setattr(
-        auth, "access_settings", lambda directory=None: auth.AccessSettings(trusted_proxies=auth._networks(list(proxies)))
+        auth, "access_settings", lambda directory=None: AccessSettings(trusted_proxies=networks(list(proxies)))
     )
 
 
@@ -218,7 +219,7 @@ def test_disabled_account_is_logged_out_at_its_next_rerun(staff):
 def test_analyst_pages_open_unless_configured(staff, monkeypatch):
     at = page(analyst=True)
     assert f"{CONTENT}：匿名" in texts(at)
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=True))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings(analyst_login_required=True))
     at = page(analyst=True)
     assert CONTENT not in texts(at) and at.text_input
     at = login(at, "王五", PASSWORD)
@@ -226,15 +227,15 @@ def test_analyst_pages_open_unless_configured(staff, monkeypatch):
 
 
 def test_access_settings_from_city_toml(tmp_path):
-    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480, 24)  # no file: defaults
+    assert auth.access_settings(tmp_path) == AccessSettings(False, 480, 24)  # no file: defaults
     (tmp_path / "city.toml").write_text(
         'name = "x"\n[access]\nanalyst_login_required = true\nsession_minutes = 30\nsession_hours = 8\n', encoding="utf-8"
     )
-    assert auth.access_settings(tmp_path) == auth.AccessSettings(True, 30, 8)
+    assert auth.access_settings(tmp_path) == AccessSettings(True, 30, 8)
     (tmp_path / "city.toml").write_text(
         '[access]\nanalyst_login_required = "yes"\nsession_minutes = -1\nsession_hours = 1.5\n', encoding="utf-8"
     )
-    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480, 24)
+    assert auth.access_settings(tmp_path) == AccessSettings(False, 480, 24)
 
 
 def test_audit_export_records_user_and_file(staff):

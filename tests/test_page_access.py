@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import app as router
 from conftest import ROOT
+from base.config import AccessSettings
 from ui import auth
 from warehouse import accounts
 
@@ -88,7 +89,7 @@ def refused(at: AppTest) -> bool:
 @pytest.mark.parametrize("login_required", [False, True], ids=["open", "login_required"])
 @pytest.mark.parametrize("role", VISITORS, ids=lambda r: r or "anonymous")
 def test_every_declared_page_admits_exactly_who_it_declares(people, ran, monkeypatch, role, login_required):
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=login_required))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings(analyst_login_required=login_required))
     assert {need for need, _, _ in DECLARED} <= set(auth.NEEDS)
     for need, script, options in DECLARED:
         ran["ran"].clear()
@@ -110,7 +111,7 @@ def test_no_page_is_declared_open_to_everyone():
 
 
 def test_the_liaison_print_view_needs_the_login_too(people, ran, monkeypatch):
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=True))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings(analyst_login_required=True))
     at = visit("pages/projects/liaison.py", None, {"leader": "张副市长"})
     assert refused(at) and ran["ran"] == []
     at = visit("pages/projects/liaison.py", "viewer", {"leader": "张副市长"})
@@ -118,7 +119,7 @@ def test_the_liaison_print_view_needs_the_login_too(people, ran, monkeypatch):
 
 
 def test_a_disabled_account_is_anonymous_at_its_next_page(people, ran, monkeypatch):
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())
     at = visit("pages/manage/upload.py", "uploader")
     assert ran["ran"] == ["upload"]
     accounts.disable_user(NAMES["uploader"])

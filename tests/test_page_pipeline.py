@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import run_page as run
 
 from test_pipeline import cohort, lead, load, sample, signing  # noqa: F401 (fixtures)
+from base.config import AccessSettings
 from warehouse.bulletins import Limits, create_bulletin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +138,7 @@ def test_no_shell_command_for_a_non_admin(warehouse, tmp_path, monkeypatch):
     monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=cheap))
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())
     accounts.add_user("管理员", "admin", "a-long-password-1")
     at = page(year="2025", months="1-9")  # an anonymous visitor: the analyst pages are open
     said = [e.value for e in (*at.info, *at.caption, *at.markdown, *at.warning)]

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import add_load, rows
+from base.config import AccessSettings
 from ui import auth, data, wall
 from warehouse.db import Reader
 from warehouse.metrics import yi
@@ -303,7 +304,7 @@ def test_the_token_file_is_read_when_the_environment_has_none(sample):
 
 def test_without_a_token_the_wall_is_open_unless_analyst_pages_need_a_login(sample, monkeypatch):
     assert "wall-kpis" in shown(open_routed_wall())
-    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=True))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings(analyst_login_required=True))
     assert shown(open_routed_wall())["wall-notice"] == [NOTICE]
 
 
@@ -411,12 +412,10 @@ def test_data_past_the_reporting_deadline_are_marked(sample, isolated):
 
 
 def test_the_rise_colour_of_city_toml_colours_the_year_on_year(sample, tmp_path, monkeypatch):
-    from base import reference
-
     at = open_wall()
     assert "--wall-up: #ff6b6b; --wall-down: #35d07f" in html(at)  # 红涨绿跌, as shipped
     (tmp_path / "city.toml").write_text('[display]\nrise_colour = "green"\n', encoding="utf-8")
-    monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
+    monkeypatch.setattr("base.config.REFERENCE_DIR", tmp_path)
     rerun(at)
     assert "--wall-up: #35d07f; --wall-down: #ff6b6b" in html(at)
 

@@ -8,7 +8,6 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric
 
 from conftest import open_page
-from base import reference
 from ui import format as fmt
 
 # the pages whose cards carry a 同比, with the sample's year that has one
@@ -20,7 +19,7 @@ RED, GREEN = Metric.MetricColor.RED, Metric.MetricColor.GREEN
 
 def config(tmp_path: Path, text: str, monkeypatch) -> None:
     (tmp_path / "city.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
+    monkeypatch.setattr("base.config.REFERENCE_DIR", tmp_path)
 
 
 def colours(page: str) -> set[tuple[int, int]]:

@@ -33,15 +33,11 @@ import json
 import logging
 import re
 import time
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import streamlit as st
 
-from base import reference as _reference
+from base.config import access as access_settings  # tests replace it here
 from warehouse import accounts
 from warehouse.accounts import ROLE_LABELS, RateLimited, User
 
@@ -58,73 +54,6 @@ _NOTICE_KEY = "_auth_notice"
 _REDIRECT_KEY = "_auth_redirect"  # a session route the browser is to pass through
 _DEAD_COOKIE_KEY = "_auth_dead_cookie"  # a cookie whose session is over: said once
 _now = time.time  # tests replace it
-
-
-@dataclass(frozen=True)
-class AccessSettings:
-    analyst_login_required: bool = False
-    session_minutes: int = 480  # idle limit
-    session_hours: int = 24  # a login's lifetime (and its cookie's), however active
-    # reverse proxies whose forwarded headers name the client (addresses or networks);
-    # none by default: the peer address is the client
-    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-
-
-def access_settings(directory: Path | None = None) -> AccessSettings:
-    """The [access] section of data/reference/city.toml; defaults for what is missing.
-
-    Asked for by every table drawn (its export is audited with the client's address): the
-    file is parsed again only when it changes.
-    """
-    path = Path(directory or _reference.REFERENCE_DIR) / "city.toml"
-    try:
-        stat = path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        version = None
-    return _access_settings(path, version)
-
-
-@lru_cache(maxsize=8)
-def _access_settings(path: Path, version) -> AccessSettings:
-    try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("access", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        log.warning("cannot read [access] from %s; using defaults", path)
-        section = {}
-    defaults = AccessSettings()
-    required = section.get("analyst_login_required", defaults.analyst_login_required)
-    minutes = section.get("session_minutes", defaults.session_minutes)
-    hours = section.get("session_hours", defaults.session_hours)
-    if not isinstance(required, bool):
-        log.warning("[access] analyst_login_required must be true or false; using %s", defaults.analyst_login_required)
-        required = defaults.analyst_login_required
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        log.warning("[access] session_minutes must be a positive integer; using %s", defaults.session_minutes)
-        minutes = defaults.session_minutes
-    if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
-        log.warning("[access] session_hours must be a positive integer; using %s", defaults.session_hours)
-        hours = defaults.session_hours
-    return AccessSettings(
-        analyst_login_required=required,
-        session_minutes=minutes,
-        session_hours=hours,
-        trusted_proxies=_networks(section.get("trusted_proxies", [])),
-    )
-
-
-def _networks(entries) -> tuple:
-    """trusted_proxies as networks ("127.0.0.1", "10.0.0.0/8"); a wrong entry is left out."""
-    if not isinstance(entries, list):
-        log.warning("[access] trusted_proxies must be a list of addresses; trusting no proxy")
-        return ()
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
-        except ValueError:
-            log.warning("[access] trusted_proxies: %r is not an address or network; left out", entry)
-    return tuple(networks)
 
 
 # ---------------------------------------------------------------- where the request comes from

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from base.reference import ROOT
+from base.config import ROOT
 from warehouse import accounts, build, periods, queries
 from warehouse.db import Reader, db_path
 from warehouse.queries import Filters

@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from base.reference import ROOT
+from base.config import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -9,7 +9,7 @@ import sys
 
 from streamlit.web import cli
 
-from base.reference import ROOT
+from base.config import ROOT
 
 
 def warm_up() -> None:

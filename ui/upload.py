@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from base.reference import ROOT, load_reference
+from base.config import ROOT
+from base.reference import load_reference
 from etl import files, mappings
 from etl.fields import FIELDS, LABELS
 from etl.isolate import read_isolated

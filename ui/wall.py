@@ -16,7 +16,6 @@ import hmac
 import logging
 import math
 import os
-import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +27,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from base import reference as _reference
+# pages/display/wall.py asks ui.wall for its settings: read at every refresh, an edit shows without a restart
+from base.config import WallSettings
+from base.config import wall as settings
 from warehouse import periods
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
@@ -41,70 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CSS = ROOT / "static" / "wall.css"
 # One line, the token; gitignored. WALL_TOKEN in the environment takes precedence.
 TOKEN_FILE = ROOT / "data" / "wall_token"
-PANELS = ("overview", "units", "warnings")
 _LAST_GOOD = "_wall_last_good"
 WEEKDAYS = "一二三四五六日"
 
 
 # ---------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class WallSettings:
-    refresh_seconds: int = 60
-    # the ranking and the red warnings are seen only when the wall turns to them: on by default
-    rotate_seconds: int = 30  # 0: no rotation, the first panel only
-    panels: tuple[str, ...] = PANELS
-    latest_signings: int = 20
-    chains: int = 8
-    warnings_include_earlier: bool = False
-    red_warnings: int = 10
-
-
-def _positive_int(section: dict, key: str, default: int, minimum: int) -> int:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        log.warning("[wall] %s must be an integer ≥ %s; using %s", key, minimum, default)
-        return default
-    return value
-
-
-def settings(directory: Path | None = None) -> WallSettings:
-    """[wall] of data/reference/city.toml, defaults for what is missing or wrong.
-
-    WALL_REFRESH_SECONDS and WALL_ROTATE_SECONDS in the environment override refresh_seconds
-    and rotate_seconds (tests use a few seconds).
-    Read at every refresh, so an edit takes effect without a restart; the interval itself
-    when the wall is opened.
-    """
-    path = Path(directory or _reference.REFERENCE_DIR) / "city.toml"
-    try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("wall", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        log.warning("cannot read [wall] from %s; using defaults", path)
-        section = {}
-    defaults = WallSettings()
-    refresh = _positive_int(section, "refresh_seconds", defaults.refresh_seconds, 1)
-    if (env := os.environ.get("WALL_REFRESH_SECONDS", "").strip()).isdigit() and int(env) > 0:
-        refresh = int(env)
-    rotate = _positive_int(section, "rotate_seconds", defaults.rotate_seconds, 0)
-    if (env := os.environ.get("WALL_ROTATE_SECONDS", "").strip()).isdigit():
-        rotate = int(env)
-    listed = section.get("panels", list(defaults.panels))
-    panels = tuple(p for p in listed if p in PANELS) if isinstance(listed, list) else ()
-    if not panels:
-        log.warning("[wall] panels must list some of %s; using %s", PANELS, defaults.panels)
-        panels = defaults.panels
-    include = section.get("warnings_include_earlier", defaults.warnings_include_earlier)
-    return WallSettings(
-        refresh_seconds=refresh,
-        rotate_seconds=rotate,
-        panels=panels,
-        latest_signings=_positive_int(section, "latest_signings", defaults.latest_signings, 1),
-        chains=_positive_int(section, "chains", defaults.chains, 1),
-        warnings_include_earlier=include if isinstance(include, bool) else defaults.warnings_include_earlier,
-        red_warnings=_positive_int(section, "red_warnings", defaults.red_warnings, 1),
-    )
 
 
 def panel_at(config: WallSettings, moment: datetime) -> str:

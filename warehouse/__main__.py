@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from datetime import date
 from pathlib import Path
 
+from base import config
 from base.actor import current_user
 
 from . import build, bulletins, digest, periods, report, robots
@@ -333,8 +333,8 @@ def _date(text: str) -> date:
 
 def _digest(args, actor: str) -> int:
     try:
-        settings = digest.config()
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        settings = config.digest()
+    except ValueError as exc:  # a TOML syntax error is one too
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     update = digest.compose(Reader(args.db).cursor(), args.date or date.today(), settings)

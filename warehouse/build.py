@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from base.config import limits
 from base.reference import Reference, load_reference, load_targets
 
 from .db import SQL_DIR, connect_readonly, migrations, writer
@@ -146,7 +147,6 @@ def refresh_periods(con: duckdb.DuckDBPyConnection, reference: Reference) -> lis
 
 def store_warnings(con: duckdb.DuckDBPyConnection) -> None:
     """The rolling warnings of the data date under city.toml's limits (sql/stored)."""
-    from .bulletins import limits  # bulletins builds on this module
 
     params = limits().params()
     for file in sorted((SQL_DIR / "stored").glob("*.sql")):

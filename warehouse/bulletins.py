@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import sys
-import tomllib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from base.actor import current_user
-from base.reference import REFERENCE_DIR, load_reference
+from base.config import WAITING_FOR, Limits, limits  # WAITING_FOR: the pages ask for it here
+from base.reference import load_reference
 
 from . import build
 from .db import Reader, db_path, writer
@@ -34,71 +34,11 @@ log = logging.getLogger(__name__)
 
 LEVELS = {"red": "红", "yellow": "黄"}
 CHANGES = {"new": "新增", "persisting": "持续", "resolved": "已解除"}
-# what "too long" means in each stage, for the limits written on pages and notices
-WAITING_FOR = {
-    "lead": "线索录入后未转入洽谈",
-    "negotiating": "首次洽谈后未签约",
-    "signed": "签约后未开工",
-    "started": "开工后未投产",
-}
 NOTICE_COLUMNS = (
     ("序号", 6), ("较上期", 8), ("预警等级", 9), ("所处阶段", 9), ("项目名称", 44), ("产业链", 14),
     ("进入阶段日期", 13), ("停留天数", 10), ("上期天数", 10), ("责任单位", 24), ("包联领导", 16),
 )
 FILLS = {"red": PatternFill("solid", fgColor="F4B6B6"), "yellow": PatternFill("solid", fgColor="FBE7A1")}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Days in a stage before a yellow and before a red warning; days between bulletins."""
-
-    lead_yellow: int = 30
-    lead_red: int = 60
-    negotiating_yellow: int = 90
-    negotiating_red: int = 180
-    signed_yellow: int = 90
-    signed_red: int = 180
-    started_yellow: int = 365
-    started_red: int = 730
-    interval_days: int = 5
-
-    def params(self) -> dict[str, int]:
-        """The warning queries' parameters ($lead_yellow, …), in the macros' order."""
-        return {k: v for k, v in asdict(self).items() if k != "interval_days"}
-
-    def rules(self) -> list[tuple[str, str, int, int]]:
-        """(stage, what it waits for, yellow days, red days) per stage."""
-        return [(s, WAITING_FOR[s], getattr(self, f"{s}_yellow"), getattr(self, f"{s}_red")) for s in WAITING_FOR]
-
-    def describe(self) -> str:
-        return "；".join(f"{what}满 {y} 天黄色预警、满 {r} 天红色预警" for _, what, y, r in self.rules())
-
-
-def limits(directory: Path = REFERENCE_DIR) -> Limits:
-    """The limits of city.toml: [pipeline_warnings], and [warnings] for the signed stage,
-    which 开工分析 uses too, so both pages warn about the same projects."""
-    city = tomllib.loads((Path(directory) / "city.toml").read_text(encoding="utf-8"))
-    stages = city.get("pipeline_warnings", {})
-    signed = city.get("warnings", {})
-    default = Limits()
-
-    def days(table: dict, key: str, fallback: int) -> int:
-        value = int(table.get(key, fallback))
-        if value < 1:
-            raise ValueError(f"city.toml：{key} 应为正整数天数，现为 {value}")
-        return value
-
-    return Limits(
-        lead_yellow=days(stages, "lead_yellow_days", default.lead_yellow),
-        lead_red=days(stages, "lead_red_days", default.lead_red),
-        negotiating_yellow=days(stages, "negotiating_yellow_days", default.negotiating_yellow),
-        negotiating_red=days(stages, "negotiating_red_days", default.negotiating_red),
-        signed_yellow=days(signed, "signed_not_started_yellow_days", default.signed_yellow),
-        signed_red=days(signed, "signed_not_started_red_days", default.signed_red),
-        started_yellow=days(stages, "started_yellow_days", default.started_yellow),
-        started_red=days(stages, "started_red_days", default.started_red),
-        interval_days=days(stages, "bulletin_interval_days", default.interval_days),
-    )
 
 
 class BulletinError(ValueError):

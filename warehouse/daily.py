@@ -15,10 +15,12 @@ import time
 from contextlib import closing
 from datetime import datetime
 
+from base.config import DigestConfig
+
 from . import robots
 from .accounts import accounts_path
 from .db import Reader
-from .digest import DigestConfig, compose
+from .digest import compose
 
 log = logging.getLogger(__name__)
 

@@ -8,17 +8,15 @@ group robots is warehouse.robots.
 
 from __future__ import annotations
 
-import os
-import tomllib
 from dataclasses import dataclass, field
-from datetime import date, time
-from pathlib import Path
-from urllib.parse import quote
+from datetime import date
 
 import duckdb
 import polars as pl
 
-from base.reference import REFERENCE_DIR, load_reference
+from base.config import DigestConfig
+from base.config import digest as config  # compose's default; the /digest page asks here too
+from base.reference import load_reference
 
 from .metrics import yi
 from .periods import months_before
@@ -29,59 +27,6 @@ AMOUNT_LABELS = {"signed": "签约金额", "started": "计划总投资", "negoti
 KIND_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工"}
 # a phone screen: past this many projects in a section the rest are counted, not listed
 MAX_ITEMS = 10
-
-
-@dataclass(frozen=True)
-class DigestConfig:
-    """city.toml [digest]; the robots' addresses and secret also from the environment, which wins."""
-
-    base_url: str = ""
-    wecom_webhook: str = ""
-    dingtalk_webhook: str = ""
-    dingtalk_secret: str = ""
-    msgtype: str = "markdown"  # markdown | text
-    attempts: int = 3
-    backoff_seconds: float = 2.0
-    push_at: time | None = None  # the app pushes the day's update itself at this local time
-
-    def link(self, project_key: str) -> str:
-        """The dossier of a project, or '' without a base URL."""
-        if not self.base_url:
-            return ""
-        return f"{self.base_url.rstrip('/')}/project?id={quote(project_key, safe='')}"
-
-
-ENVIRONMENT = {
-    "base_url": "DIGEST_BASE_URL",
-    "wecom_webhook": "DIGEST_WECOM_WEBHOOK",
-    "dingtalk_webhook": "DIGEST_DINGTALK_WEBHOOK",
-    "dingtalk_secret": "DIGEST_DINGTALK_SECRET",
-}
-
-
-def config(directory: Path = REFERENCE_DIR) -> DigestConfig:
-    """The [digest] section of city.toml with the environment laid over it."""
-    city = tomllib.loads((Path(directory) / "city.toml").read_text(encoding="utf-8"))
-    section = city.get("digest", {})
-    values = {key: str(section.get(key, "")).strip() for key in ENVIRONMENT}
-    for key, variable in ENVIRONMENT.items():
-        if os.environ.get(variable):
-            values[key] = os.environ[variable].strip()
-    msgtype = str(section.get("msgtype", "markdown"))
-    if msgtype not in ("markdown", "text"):
-        raise ValueError(f"city.toml：[digest] msgtype 应为 markdown 或 text，现为 {msgtype!r}")
-    attempts = int(section.get("attempts", 3))
-    if not 1 <= attempts <= 10:
-        raise ValueError(f"city.toml：[digest] attempts 应为 1–10 次，现为 {attempts}")
-    backoff = float(section.get("backoff_seconds", 2))
-    if not 0 <= backoff <= 60:
-        raise ValueError(f"city.toml：[digest] backoff_seconds 应为 0–60 秒，现为 {backoff}")
-    push_at = str(section.get("push_at", "")).strip()
-    try:
-        at = time.fromisoformat(push_at) if push_at else None
-    except ValueError:
-        raise ValueError(f"city.toml：[digest] push_at 应为 时:分（如 18:00）或留空，现为 {push_at!r}") from None
-    return DigestConfig(**values, msgtype=msgtype, attempts=attempts, backoff_seconds=backoff, push_at=at)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from base.config import limits
 from base.reference import load_reference
 
 from . import accounts, build, periods
-from .bulletins import limits
 from .db import writer
 from .metrics import HEADLINE, METRICS, ratio, yi
 from .queries import Filters, headline, run

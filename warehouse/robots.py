@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import quote_plus, urlsplit
 
-from .digest import Digest, DigestConfig
+from base.config import DigestConfig
+
+from .digest import Digest
 
 log = logging.getLogger(__name__)
 

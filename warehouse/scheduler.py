@@ -14,7 +14,9 @@ import threading
 import time
 from datetime import datetime
 
-from . import daily, digest
+from base import config
+
+from . import daily
 from .bulletins import Bulletin, issue_due
 from .db import db_path, file_version
 
@@ -27,7 +29,7 @@ def scheduling_enabled() -> bool:
 
 
 class Scheduler:
-    def __init__(self, db=None, every: float = 600, poll: float = 10, clock=None, settings=digest.config):
+    def __init__(self, db=None, every: float = 600, poll: float = 10, clock=None, settings=config.digest):
         self.path = db_path(db)
         self.every, self.poll = every, poll
         self.clock = clock or (lambda: datetime.now().astimezone())

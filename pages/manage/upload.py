@@ -7,7 +7,8 @@ import polars as pl
 import streamlit as st
 
 from etl.read import KIND_NAMES, ColumnGuess
-from base.reference import ROOT, load_reference
+from base.config import ROOT
+from base.reference import load_reference
 from ui import data, reporting, upload
 from ui.auth import client_ip, page_user
 from ui.format import md_text
