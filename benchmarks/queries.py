@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import time
-import tomllib
 from pathlib import Path
 
 from . import generate
@@ -53,6 +52,7 @@ def page_sets(found: dict[str, frozenset[str]]) -> dict[str, list[str]]:
 
 def context(con, ref: Path) -> dict:
     """Values for the parameters beyond the filters, taken from the warehouse itself."""
+    from base.config import limits
     from warehouse.queries import Filters, run
 
     years = run(con, "years")
@@ -63,9 +63,7 @@ def context(con, ref: Path) -> dict:
     chosen_units = (counties[0], counties[3], zones[0])
     chains = ("新能源", "铝镁精深加工")
     latest = Filters(year, 1, month)
-    city = tomllib.loads((ref / "city.toml").read_text(encoding="utf-8"))
-    signed_days = city.get("warnings", {})
-    stage_days = city.get("pipeline_warnings", {})
+    rules = limits(ref)
     load_id = con.execute("select max(load_id) from loads").fetchone()[0]
     key = con.execute(
         "select project_key from v_signed_projects where signed_year = ? order by signed_amount_wan desc nulls last limit 1",
@@ -79,10 +77,9 @@ def context(con, ref: Path) -> dict:
     extra = {
         "search": "",  # the signing page's default: no search
         "bin_days": 30,
-        "yellow_days": signed_days.get("signed_not_started_yellow_days", 90),
-        "red_days": signed_days.get("signed_not_started_red_days", 180),
-        "signed_yellow": signed_days.get("signed_not_started_yellow_days", 90),
-        "signed_red": signed_days.get("signed_not_started_red_days", 180),
+        "yellow_days": rules.signed_yellow,
+        "red_days": rules.signed_red,
+        **rules.params(),
         "include_earlier": False,
         "load_id": load_id,
         "project_key": key,
@@ -93,9 +90,6 @@ def context(con, ref: Path) -> dict:
         "min_similarity": 0.9,
         "limit": 20,  # the wall's latest_signings default
     }
-    for stage in ("lead", "negotiating", "started"):
-        for level, fallback in (("yellow", 90), ("red", 180)):
-            extra[f"{stage}_{level}"] = stage_days.get(f"{stage}_{level}_days", fallback)
     return {
         "variants": {
             "latest": latest,
