@@ -15,9 +15,11 @@ import openpyxl
 import pytest
 
 from test_pipeline import lead, load, negotiation, signing
-from warehouse import bulletins, scheduler
+from base import config
+from warehouse import bulletins, notices, scheduler
 from warehouse.__main__ import main
-from warehouse.bulletins import Bulletin, BulletinError, Limits, create_bulletin
+from base.config import Limits
+from warehouse.bulletins import Bulletin, BulletinError, create_bulletin
 from warehouse.db import Reader
 from warehouse.queries import run
 
@@ -107,18 +109,18 @@ def test_bulletins_come_every_five_days_and_never_before_the_data(first):
 
 def test_limits_come_from_city_toml(tmp_path):
     # the shipped configuration: red twice the city's single limit; signed shared with 开工分析
-    assert bulletins.limits() == Limits(30, 60, 90, 180, 90, 180, 365, 730, 5)
+    assert config.limits() == Limits(30, 60, 90, 180, 90, 180, 365, 730, 5)
     (tmp_path / "city.toml").write_text(
         "[warnings]\nsigned_not_started_yellow_days = 60\nsigned_not_started_red_days = 120\n"
         "[pipeline_warnings]\nlead_yellow_days = 15\nlead_red_days = 20\nbulletin_interval_days = 7\n",
         encoding="utf-8",
     )
-    custom = bulletins.limits(tmp_path)
+    custom = config.limits(tmp_path)
     assert (custom.lead_yellow, custom.lead_red, custom.signed_yellow, custom.signed_red) == (15, 20, 60, 120)
     assert (custom.negotiating_yellow, custom.interval_days) == (90, 7)
     (tmp_path / "city.toml").write_text("[pipeline_warnings]\nlead_yellow_days = 0\n", encoding="utf-8")
     with pytest.raises(ValueError, match="lead_yellow_days"):
-        bulletins.limits(tmp_path)
+        config.limits(tmp_path)
 
 
 def test_notice_workbook_per_unit(first):
@@ -127,7 +129,7 @@ def test_notice_workbook_per_unit(first):
     second_month(first)
     create_bulletin(first, rules=RULES, by="test")
     frame = run(Reader(first).cursor(), "pipeline_bulletin_changes", number=2, units=[], chains=[])
-    data = bulletins.notice_xlsx(
+    data = notices.notice_xlsx(
         frame, number=2, as_of=SECOND, units=[("140821", "临猗县"), ("140822", "万荣县")], rules=RULES, city="运城市"
     )
     wb = openpyxl.load_workbook(BytesIO(data))
@@ -146,7 +148,7 @@ def test_notice_workbook_per_unit(first):
     assert "项目D" in {r[4] for r in wb["万荣县"].iter_rows(min_row=7, values_only=True)}
     # the first bulletin compares with nothing: no "new" in it
     first_one = run(Reader(first).cursor(), "pipeline_bulletin_changes", number=1, units=[], chains=[])
-    ws = openpyxl.load_workbook(BytesIO(bulletins.notice_xlsx(
+    ws = openpyxl.load_workbook(BytesIO(notices.notice_xlsx(
         first_one, number=1, as_of=FIRST, units=[("140821", "临猗县")], rules=RULES, city="运城市"
     )))["临猗县"]
     assert "本期为第1期，没有上期通报可比较" in ws["A3"].value

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import run_page as run
 
 from test_pipeline import AS_OF, lead, load, negotiation, signing, start
-from warehouse.bulletins import Limits, create_bulletin
+from base.config import Limits
+from warehouse.bulletins import create_bulletin
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "projects" / "liaison.py")

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import run_page as run
 
 from test_pipeline import cohort, lead, load, sample, signing  # noqa: F401 (fixtures)
-from base.config import AccessSettings
-from warehouse.bulletins import Limits, create_bulletin
+from base.config import AccessSettings, Limits
+from warehouse.bulletins import create_bulletin
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "projects" / "pipeline.py")

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import add_load, rows
-from base.config import AccessSettings
+from base.config import AccessSettings, limits
 from ui import auth, data, wall
 from warehouse.db import Reader
 from warehouse.metrics import yi
@@ -385,9 +385,7 @@ def test_the_red_warnings_panel_names_the_responsible_unit_and_leader(sample, is
     isolated["now"] = moment_showing(wall.settings(), "warnings")
     at = open_wall()
     cur = Reader(sample).cursor()
-    from warehouse import bulletins
-
-    warned = run(cur, "pipeline_warnings", as_of=date(2025, 9, 30), units=[], chains=[], **bulletins.limits().params())
+    warned = run(cur, "pipeline_warnings", as_of=date(2025, 9, 30), units=[], chains=[], **limits().params())
     red = warned.filter(pl.col("level") == "red")
     found = shown(at)
     assert f"四库红色预警 {red.height} 个 · 责任到人" in html(at)

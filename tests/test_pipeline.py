@@ -13,7 +13,7 @@ from conftest import rows
 from etl.parse import Period
 from etl.read import read_ledger
 from warehouse import build
-from warehouse.bulletins import Limits
+from base.config import Limits, limits
 from warehouse.db import Reader, writer
 from warehouse.ingest import record_load
 from warehouse.queries import Filters, run
@@ -359,14 +359,13 @@ def test_stored_warnings_are_the_ones_worked_out_live(sample_db, tmp_path):
     read them."""
     import shutil
 
-    from warehouse import bulletins
     from warehouse.db import writer
 
     db = tmp_path / "copy.duckdb"
     shutil.copyfile(sample_db, db)
     cur = Reader(db).cursor()
     as_of = cur.execute("select as_of from v_as_of").fetchall()[0][0]
-    city = bulletins.limits().params()
+    city = limits().params()
     assert cur.execute("select count(*) from pipeline_warnings_stored").fetchall()[0][0] > 0
     stored = run(cur, "pipeline_warnings", Filters(2025), as_of=as_of, **city)
     tampered = tmp_path / "tampered.duckdb"
