@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from ui import viewport
 from ui.data import damaged_message
 from warehouse.db import is_damage
 
@@ -32,6 +33,7 @@ PAGES = {
 # the wall display (数据大屏) is a meeting-room screen: no navigation on it
 on_wall = (st.context.url or "").rstrip("/").endswith("/wall")
 page = st.navigation(PAGES, position="hidden" if on_wall else "sidebar")
+st.html(viewport.CSS_FILE)
 try:
     page.run()
 except Exception as exc:
@@ -43,3 +45,6 @@ except Exception as exc:
         st.error(damaged_message(), icon=":material/broken_image:")
     else:
         st.error("页面暂时无法显示，请稍后刷新。如持续出现，请联系管理员查看服务日志。")
+finally:
+    # last: the width it reports reruns the page, which must not cut a run short
+    viewport.measure()

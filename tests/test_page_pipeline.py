@@ -83,9 +83,12 @@ def test_warnings_on_the_data_date_and_search(warehouse):
     assert metric(at, "红色预警") == "6 个"
     assert metric(at, "黄色预警") == "1 个"
     warned = frame_with(at, "预警等级", "停留天数")
-    assert dict(zip(warned["项目名称"], warned["预警等级"])) == {
-        "O1": "红", "W1": "红", "W2": "红", "L4": "红", "L6": "红", "W3": "红", "L3": "黄"
+    assert {name: list(badge) for name, badge in zip(warned["项目名称"], warned["预警等级"])} == {
+        "O1": ["红色"], "W1": ["红色"], "W2": ["红色"], "L4": ["红色"], "L6": ["红色"], "W3": ["红色"], "L3": ["黄色"]
     }
+    # red before yellow, then the longest wait first
+    assert [badge[0] for badge in warned["预警等级"]] == ["红色"] * 6 + ["黄色"]
+    assert list(warned["停留天数"][:6]) == sorted(warned["停留天数"][:6], reverse=True)
     at.text_input(key="warning_search").input("W")
     run(at)
     assert sorted(frame_with(at, "预警等级", "停留天数")["项目名称"]) == ["W1", "W2", "W3"]

@@ -36,7 +36,9 @@ def neutralise(value):
 def _cell_value(value):
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, list):  # a badge column (ui.warnings): its labels
+        return neutralise("、".join(str(v) for v in value if v is not None)) or None
+    if isinstance(value, (tuple, dict)):
         return neutralise(str(value))
     return neutralise(value)
 

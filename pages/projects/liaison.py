@@ -6,7 +6,7 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt
+from ui import data, format as fmt, warnings as warning_list
 from ui.filters import sidebar_filters
 from ui.table import table
 from warehouse import bulletins
@@ -42,19 +42,28 @@ def summary_table(frame: pl.DataFrame, key: str, header: str) -> pl.DataFrame:
 
 
 def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """One leader's or unit's projects with Chinese headers, as on screen and in print."""
-    return frame.select(
-        pl.col("level").replace_strict(bulletins.LEVELS, default="").alias("预警"),
-        pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
-        pl.col("library_label").alias("所处阶段"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("stage_since").alias("进入阶段日期"),
-        pl.col("days").alias("停留天数"),
-        pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("status").fill_null("").alias("最新进展"),
+    """One leader's or unit's projects with Chinese headers, as on screen and in print: the
+    level, the project, its days and amount first; red and longest first."""
+    return warning_list.by_priority(
+        frame.select(
+            warning_list.level_badge().alias("预警"),
+            pl.col("project_name").alias("项目名称"),
+            pl.col("days").alias("停留天数"),
+            pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
+            pl.col("unit_name").alias("县（市、区）"),
+            pl.col("library_label").alias("所处阶段"),
+            pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
+            pl.col("stage_since").alias("进入阶段日期"),
+            pl.col("responsible_unit").alias("责任单位"),
+            pl.col("status").fill_null("").alias("最新进展"),
+        ),
+        "预警", "停留天数",
     )
+
+
+PROJECT_COLUMNS = {
+    "进入阶段日期": DATE, "金额（亿元）": AMOUNT, "预警": warning_list.level_column(), "项目名称": warning_list.name_column(),
+}
 
 
 def counts(projects: pl.DataFrame) -> dict:
@@ -120,7 +129,7 @@ def print_view(leader: str) -> None:
         height=HEADER_HEIGHT + PRINT_ROW_HEIGHT * listed.height + 3,
         row_height=PRINT_ROW_HEIGHT,
         column_config={
-            "预警": st.column_config.TextColumn(width=40),
+            "预警": warning_list.level_column(),
             "较上期": st.column_config.TextColumn(width=56),
             "阶段": st.column_config.TextColumn(width=48),
             "项目名称": st.column_config.TextColumn(width=250),
@@ -190,7 +199,7 @@ if tab_leaders.open:
             table(
                 project_rows(mine), f"包联项目_{chosen}_{as_of}",
                 title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
-                column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+                column_config=PROJECT_COLUMNS,
             )
             st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
 
@@ -214,5 +223,5 @@ if tab_units.open:
             table(
                 project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
                 title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
-                column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+                column_config=PROJECT_COLUMNS,
             )

@@ -6,14 +6,14 @@ import polars as pl
 import streamlit as st
 
 from etl.reference import load_reference
-from ui import data, format as fmt
+from ui import charts, data, format as fmt, viewport, warnings as warning_list
 from ui.filters import describe, sidebar_filters
 from ui.table import audited, table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
 
-CHART = {"displaylogo": False}
+CHART = charts.CONFIG
 REVIEW_AUTO_LIMIT = 5000  # projects in the selected units' libraries (the review's scope)
 PERCENT = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
@@ -67,18 +67,22 @@ def search(frame: pl.DataFrame, text: str, columns: tuple[str, ...]) -> pl.DataF
 
 
 def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
-    """The warning list as shown and downloaded."""
-    return warnings.select(
-        pl.col("level").replace_strict(bulletins.LEVELS).alias("预警等级"),
-        pl.col("stage_label").alias("阶段"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("chain").alias("产业链"),
-        pl.col("stage_since").alias("进入阶段日期"),
-        pl.col("days").alias("停留天数"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("liaison_leader").alias("包联领导"),
-        pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
+    """The warning list as shown and downloaded: what a reader acts on first (level, project,
+    days, unit), red and longest first."""
+    return warning_list.by_priority(
+        warnings.select(
+            warning_list.level_badge().alias(warning_list.LEVEL),
+            pl.col("project_name").alias("项目名称"),
+            pl.col("days").alias("停留天数"),
+            pl.col("unit_name").alias("县（市、区）"),
+            pl.col("stage_label").alias("阶段"),
+            pl.col("responsible_unit").alias("责任单位"),
+            pl.col("liaison_leader").alias("包联领导"),
+            pl.col("stage_since").alias("进入阶段日期"),
+            pl.col("chain").alias("产业链"),
+            pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
+        ),
+        warning_list.LEVEL, "停留天数",
     )
 
 
@@ -146,8 +150,9 @@ ENTRIES = (
     ("signed_projects", "new_signed", "新增签约"), ("new_starts", "new_started", None),
     ("new_production", "new_producing", None),
 )
-for row in (ENTRIES[:3], ENTRIES[3:]):
-    for column, (key, field, label) in zip(st.columns(3), row):
+size = viewport.per_row(3)
+for row in (ENTRIES[i:i + size] for i in range(0, len(ENTRIES), size)):
+    for column, (key, field, label) in zip(st.columns(size), row):
         card(column, key, entries[field], entries[f"previous_{field}"], label=label)
 
 libraries = data.query("pipeline_libraries", filters)
@@ -197,7 +202,8 @@ else:
         "按线索批次：所选期间录入的线索，截至数据日期走到了哪一步。签约、开工、投产只计已签约的项目，"
         "每一步都是上一步的子集。"
     )
-    columns = [c for _ in range(2) for c in st.columns(3)]
+    size = viewport.per_row(3)
+    columns = [c for _ in range(0, 6, size) for c in st.columns(size)]
     card(columns[0], "new_leads", flow["leads"], flow["previous_leads"], label="线索数")
     for column, (key, numerator, denominator) in zip(columns[1:], RATES):
         previous = ratio(flow[f"previous_{numerator}"], flow[f"previous_{denominator}"]) if flow["previous_leads"] else None
@@ -301,8 +307,9 @@ with summary_area:
         st.dataframe(
             per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content"
         )
+listed = warning_columns(warnings.rows)
 table(
-    warning_columns(warnings.rows),
+    warning_list.paged(listed, "warning_page"),
     f"四库预警_{as_of}",
     title=f"四库滚动预警（{as_of_text}）",
     key="download-pipeline-warnings",
@@ -310,7 +317,9 @@ table(
     fetch_all=lambda: warning_columns(
         search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH)
     ),
-    column_config={"进入阶段日期": DATE},
+    column_config={
+        "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column(), "项目名称": warning_list.name_column(),
+    },
 )
 
 st.markdown("##### 预警通报")
