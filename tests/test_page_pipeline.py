@@ -135,3 +135,25 @@ def test_sample_2025_calibration_on_the_page(sample, monkeypatch):
     at = page(year="2025", months="1-9")
     assert metric(at, "线索数") == "586 个"
     assert metric(at, "线索签约率") == "19.11%"
+
+
+def test_a_long_warning_list_comes_in_pages_reddest_first(sample, monkeypatch):
+    from ui.warnings import PAGE_ROWS
+
+    monkeypatch.setenv("WAREHOUSE_DB", str(sample))
+    at = page(year="2025", months="1-9")
+    red, yellow = (int(metric(at, label).split()[0]) for label in ("红色预警", "黄色预警"))
+    assert red > PAGE_ROWS and yellow > 0  # the sample's list is long enough to page, and has both
+    picker = at.selectbox(key="warning_page")
+    assert len(picker.options) == -(-(red + yellow) // PAGE_ROWS)
+    first = frame_with(at, "预警等级", "停留天数")
+    assert len(first) == PAGE_ROWS
+    assert all(list(badge) == ["红色"] for badge in first["预警等级"])
+    days = list(first["停留天数"])
+    assert days == sorted(days, reverse=True)
+    # the last page ends the list: its yellow warnings, after every red one
+    picker.set_value(len(picker.options) - 1)
+    run(at)
+    last = frame_with(at, "预警等级", "停留天数")
+    assert len(last) == (red + yellow) - PAGE_ROWS * (len(picker.options) - 1)
+    assert list(last["预警等级"].iloc[-1]) == ["黄色"]

@@ -46,8 +46,13 @@ def _guess() -> int:
 
 
 def width() -> int:
-    """The main column's width in CSS pixels (measured, or guessed before the first measurement)."""
-    return st.session_state.get("viewport_width") or _guess()
+    """The main column's width in CSS pixels (measured, or guessed before the first measurement).
+
+    Read from the component's state, which the browser's report brings in before the run:
+    the page draws with it although measure() comes last.
+    """
+    reported = (st.session_state.get("viewport") or {}).get("width")
+    return int(reported) if reported else _guess()
 
 
 def is_narrow() -> bool:
@@ -63,10 +68,7 @@ def measure() -> None:
     """Once per run, after the page: the width from the browser."""
     assumed = width()
     # a wide page need not be known to the pixel: only a phone's width decides a zoom
-    result = _component(
+    _component(
         key="viewport", data={"width": assumed, "narrow": NARROW, "slack": 12 if assumed <= NARROW else 200},
         on_width_change=lambda: None,
     )
-    measured = result.width if result is not None else None
-    if measured and measured != st.session_state.get("viewport_width"):
-        st.session_state["viewport_width"] = int(measured)

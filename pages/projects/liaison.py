@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import data, format as fmt, warnings as warning_list
 from ui.filters import sidebar_filters
-from ui.table import table
+from ui.table import EMPTY, table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, yi
 from warehouse.queries import Filters
@@ -127,6 +127,7 @@ def print_view(leader: str) -> None:
         hide_index=True,
         width="stretch",
         height=HEADER_HEIGHT + PRINT_ROW_HEIGHT * listed.height + 3,
+        placeholder=EMPTY,
         row_height=PRINT_ROW_HEIGHT,
         column_config={
             "预警": warning_list.level_column(),

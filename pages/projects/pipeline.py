@@ -8,7 +8,7 @@ import streamlit as st
 from etl.reference import load_reference
 from ui import charts, data, format as fmt, viewport, warnings as warning_list
 from ui.filters import describe, sidebar_filters
-from ui.table import audited, table
+from ui.table import EMPTY, audited, table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
@@ -305,7 +305,8 @@ with summary_area:
             .sort(pl.col("stage").replace_strict(list(bulletins.WAITING_FOR), list(range(4)), default=9))
         )
         st.dataframe(
-            per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content"
+            per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content",
+            placeholder=EMPTY,
         )
 listed = warning_columns(warnings.rows)
 table(
