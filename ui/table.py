@@ -20,6 +20,18 @@ SHOWN_ROWS = 5000
 EMPTY = "—"
 
 
+NAME = "项目名称"
+PHONE_NAME_WIDTH = 150  # px: on a 390 px phone the amount, unit or days beside it stay in view
+
+
+def name_column(label: str | None = None) -> dict:
+    """A project list's name column: pinned on the left, so it stays while a row scrolls
+    sideways, and narrow on a phone (long names end in … there; a tap shows them whole)."""
+    from .viewport import is_narrow  # viewport's component registers at import: only on a page
+
+    return st.column_config.TextColumn(label, width=PHONE_NAME_WIDTH if is_narrow() else None, pinned=True)
+
+
 def filters_note() -> str | None:
     """The sidebar's unit and chain choices in words, for the lines above an export's header
     (the period and the data date are in each table's title)."""
@@ -45,6 +57,8 @@ def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key:
     file_stem = re.sub(r'[\\/:*?"<>|]', "-", file_stem)
     # dates without the 00:00:00 a datetime column would show, unless the page says otherwise
     config = {name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name, dtype in frame.schema.items() if dtype == pl.Date}
+    if NAME in frame.columns:
+        config[NAME] = name_column()
     config.update(dataframe_args.pop("column_config", None) or {})
     rows = frame.height if total is None else total
     if rows > SHOWN_ROWS:

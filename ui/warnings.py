@@ -1,5 +1,5 @@
 """How every warning list looks: the level as a coloured badge, the reddest and longest first,
-the columns a reader acts on before the rest, and long lists in pages."""
+and long lists in pages (the name column is every list's: ui.table.name_column)."""
 
 from __future__ import annotations
 
@@ -28,17 +28,6 @@ def level_column(label: str | None = None) -> dict:
         label, options=list(LEVEL_ORDER), color=LEVEL_COLOURS, width=64, pinned=True,
         help="红色：超过红色预警天数；黄色：超过黄色预警天数。",
     )
-
-
-def name_column(label: str | None = None) -> dict:
-    """The project name beside the level, pinned: on a phone it stays while the row scrolls."""
-    return st.column_config.TextColumn(label, width=150 if _narrow() else None, pinned=True)
-
-
-def _narrow() -> bool:
-    from .viewport import is_narrow
-
-    return is_narrow()
 
 
 def by_priority(frame: pl.DataFrame, level: str, days: str) -> pl.DataFrame:

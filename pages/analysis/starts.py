@@ -234,6 +234,5 @@ table(
         "签约时间": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "签约金额（亿元）": AMOUNT,
         warning_list.LEVEL: warning_list.level_column(),
-        "项目名称": warning_list.name_column(),
     },
 )

@@ -62,7 +62,7 @@ def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 PROJECT_COLUMNS = {
-    "进入阶段日期": DATE, "金额（亿元）": AMOUNT, "预警": warning_list.level_column(), "项目名称": warning_list.name_column(),
+    "进入阶段日期": DATE, "金额（亿元）": AMOUNT, "预警": warning_list.level_column(),
 }
 
 

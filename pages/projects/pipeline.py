@@ -319,7 +319,7 @@ table(
         search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH)
     ),
     column_config={
-        "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column(), "项目名称": warning_list.name_column(),
+        "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column(),
     },
 )
 
