@@ -108,6 +108,9 @@ def test_bulletin_section_after_the_first_bulletin(warehouse):
     assert dict(zip(units["县（市、区）"], units["红色预警"])) == {"临猗县": 3, "万荣县": 3}
     assert metric(at, "较第1期新增") == "0 个"
     assert not any("尚未生成预警通报" in i.value for i in at.info)
+    detail = frame_with(at, "较上期", "上期天数")
+    assert [badge[0] for badge in detail["预警等级"]] == ["红色"] * 6 + ["黄色"]  # badges, red first
+    assert set(detail["较上期"]) == {"新增"}
 
 
 def test_identity_review_lists_the_near_miss(warehouse):

@@ -18,18 +18,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 5000
 # Shown in an empty cell (a project not yet started has no 开工日期): never None or NaN.
 EMPTY = "—"
-
-
 NAME = "项目名称"
 PHONE_NAME_WIDTH = 150  # px: on a 390 px phone the amount, unit or days beside it stay in view
 
 
-def name_column(label: str | None = None) -> dict:
+def name_column() -> dict:
     """A project list's name column: pinned on the left, so it stays while a row scrolls
     sideways, and narrow on a phone (long names end in … there; a tap shows them whole)."""
     from .viewport import is_narrow  # viewport's component registers at import: only on a page
 
-    return st.column_config.TextColumn(label, width=PHONE_NAME_WIDTH if is_narrow() else None, pinned=True)
+    return st.column_config.TextColumn(width=PHONE_NAME_WIDTH if is_narrow() else None, pinned=True)
 
 
 def filters_note() -> str | None:

@@ -17,15 +17,15 @@ LEVEL = "预警等级"
 
 
 def level_badge(column: str = "level") -> pl.Expr:
-    """The level as a one-item list, which LEVEL_COLUMN draws as a coloured badge; no warning, no badge."""
+    """The level as a one-item list, which level_column draws as a coloured badge; no warning, no badge."""
     label = pl.col(column).replace_strict(LEVEL_LABELS, default=None, return_dtype=pl.String)
     return pl.when(label.is_null()).then(pl.lit([], dtype=pl.List(pl.String))).otherwise(pl.concat_list(label))
 
 
-def level_column(label: str | None = None) -> dict:
+def level_column() -> dict:
     """The column config of a level_badge column."""
     return st.column_config.MultiselectColumn(
-        label, options=list(LEVEL_ORDER), color=LEVEL_COLOURS, width=64, pinned=True,
+        options=list(LEVEL_ORDER), color=LEVEL_COLOURS, width=64, pinned=True,
         help="红色：超过红色预警天数；黄色：超过黄色预警天数。",
     )
 

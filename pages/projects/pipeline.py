@@ -361,25 +361,30 @@ else:
     changes = data.query("pipeline_bulletin_changes", filters, number=number)
     change_query = st.text_input("搜索本期通报", placeholder="项目名称、县区、责任单位或包联领导", key="bulletin_search")
     table(
-        search(changes, change_query, WARNING_SEARCH).select(
-            pl.col("change").replace_strict(bulletins.CHANGES).alias("较上期"),
-            pl.when(pl.col("level").is_null())
-            .then(pl.lit("原") + pl.col("previous_level").replace_strict(bulletins.LEVELS, default=""))
-            .otherwise(pl.col("level").replace_strict(bulletins.LEVELS, default=""))
-            .alias("预警等级"),
-            pl.col("stage_label").alias("阶段"),
-            pl.col("unit_name").alias("县（市、区）"),
-            pl.col("project_name").alias("项目名称"),
-            pl.col("since").alias("进入阶段日期"),
-            pl.col("days").alias("停留天数"),
-            pl.col("previous_days").alias("上期天数"),
-            pl.col("responsible_unit").alias("责任单位"),
-            pl.col("liaison_leader").alias("包联领导"),
+        warning_list.by_priority(
+            search(changes, change_query, WARNING_SEARCH).select(
+                # a resolved warning has no level now: its badge is gone, 较上期 names the old one
+                warning_list.level_badge().alias(warning_list.LEVEL),
+                pl.col("project_name").alias("项目名称"),
+                pl.col("days").alias("停留天数"),
+                pl.col("unit_name").alias("县（市、区）"),
+                pl.when(pl.col("level").is_null())
+                .then(pl.format("{}（原{}）", pl.col("change").replace_strict(bulletins.CHANGES),
+                                pl.col("previous_level").replace_strict(bulletins.LEVELS, default="")))
+                .otherwise(pl.col("change").replace_strict(bulletins.CHANGES))
+                .alias("较上期"),
+                pl.col("stage_label").alias("阶段"),
+                pl.col("since").alias("进入阶段日期"),
+                pl.col("previous_days").alias("上期天数"),
+                pl.col("responsible_unit").alias("责任单位"),
+                pl.col("liaison_leader").alias("包联领导"),
+            ),
+            warning_list.LEVEL, "停留天数",
         ),
         f"预警通报_第{number}期_明细",
         title=f"四库滚动预警通报 第{number}期 明细（截至 {chosen['as_of']:%Y-%m-%d}）",
         key="download-bulletin-changes",
-        column_config={"进入阶段日期": DATE},
+        column_config={"进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column()},
     )
     unit_choices = per_unit.select("unit_id", "unit_name").rows()
     if unit_choices:
