@@ -11,6 +11,7 @@ from pathlib import Path
 from warehouse.db import archive_dir, publish, staged, write_lock
 from warehouse.repair import RebuildRefused, active_loads, reporting_records, restore_records
 
+from .entry import keep_identity
 from .load import load_ledger
 from .parse import parse_period
 from .read import read_ledger
@@ -84,7 +85,9 @@ def _replay(load: dict, source: Path, staging: Path) -> Replayed:
     ledger = read_ledger(Path(name), options["kind"], data=data, display_name=name, period=options["period"],
                          money_unit=options["money_unit"], confirm_amounts=options["confirm_amounts"],
                          mapping=options["mapping"])
-    result = load_ledger(ledger, data, staging, user=load["loaded_by"], options=options)
+    ledger = keep_identity(ledger, recorded.get("name_key"))
+    options["name_key"] = recorded.get("name_key")
+    result = load_ledger(ledger, data, staging, user=load["loaded_by"], options=options, source=load["source"])
     if result.status != "loaded":
         why = f"发现 {len(ledger.errors)} 处错误" if result.status == "refused" else f"与第 {result.load_id} 次重放的文件相同"
         return Replayed(number, name, None, f"✗ 第 {number} 次导入（{name}）：未能重放，{why}")

@@ -167,13 +167,13 @@ def active_loads(source: Path) -> list[dict]:
     except WarehouseDamaged as damaged:
         raise RebuildRefused(f"{damaged}：无法读出导入记录，不能重建") from damaged
     try:
-        has_options = con.execute(
-            "select count(*) from duckdb_columns() where database_name = 'wh' and table_name = 'loads' "
-            "and column_name = 'read_options'"
-        ).fetchone()[0]
+        columns = {c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'wh' and table_name = 'loads'"
+        ).fetchall()}
         cursor = con.execute(
             "select load_id, file_name, sha256, kind, period_label, loaded_by, loaded_at, archive_path, "
-            + ("read_options" if has_options else "null as read_options")
+            + ("read_options" if "read_options" in columns else "null as read_options") + ", "
+            + ("source" if "source" in columns else "'file' as source")
             + " from loads where status = 'active' order by load_id"
         )
         names = [d[0] for d in cursor.description]
