@@ -22,6 +22,7 @@ PAGES = {
     "项目管理": [
         st.Page("pages/projects/pipeline.py", title="四库", icon=":material/filter_alt:", url_path="pipeline"),
         st.Page("pages/projects/liaison.py", title="包联", icon=":material/group:", url_path="liaison"),
+        st.Page("pages/projects/entry.py", title="项目录入", icon=":material/edit_note:", url_path="entry"),
     ],
     "数据": [
         st.Page("pages/manage/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),

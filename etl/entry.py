@@ -86,6 +86,11 @@ def read_entry(entry: Entry, unit_id: str, allowed_units: set[str] | None, today
     """The entry read as a one-row ledger by the file reader, with every problem it finds."""
     today = today or date.today()
     file_name, data = entry_file(entry, unit_id)
+    if not _cell(entry.values.get("project_name")):
+        # a ledger row without a name is no project row; a form without one is a mistake
+        label = BY_KEY["project_name"].label
+        refused = Ledger.refused(file_name, data, STAGES[entry.stage][0], "请填写项目名称")
+        return replace(refused, problems=[Problem("error", "请填写项目名称", file_name, header=label)]), data
     ledger = read_ledger(
         Path(file_name), STAGES[entry.stage][0], data=data, display_name=file_name,
         period=entry_period(today), allowed_units=allowed_units, today=today,

@@ -1,5 +1,5 @@
--- The projects an entry on /entry may update: those of units $units (an empty list: every
--- unit), the open months' state included, so a lead entered a minute ago can be updated.
+-- The projects of unit $unit_id an entry on /entry may update, the open months' state
+-- included, so a lead entered a minute ago can be updated.
 select
     p.project_key,
     p.project_code,
@@ -25,5 +25,5 @@ select
     p.problems
 from projects_loaded p
 left join ref_units u using (unit_id)
-where len($units::varchar[]) = 0 or list_contains($units::varchar[], p.unit_id)
-order by u.sort_order, p.project_name;
+where p.unit_id = $unit_id
+order by p.project_name;
