@@ -27,7 +27,7 @@ NOTE_FIELDS = ("progress", "problems")
 def defaults(project: dict | None) -> dict[str, object]:
     """The form's starting values: a project's current ones for an update, else blank."""
     if project is None:
-        return {}
+        return {"lead_date": date.today()}  # a lead is entered as it arises
     values: dict[str, object] = {}
     for key in (*TEXT_FIELDS, *NOTE_FIELDS, "project_name"):
         values[key] = project.get(key) or ""
