@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -216,3 +215,18 @@ def test_a_viewer_does_not_reach_the_form(db):
     at.run()
     assert "无权访问" in at.error[0].value
     assert not [b for b in at.button if b.label == "保存"]
+
+
+def test_an_update_on_the_page_starts_from_the_project_and_keeps_it(cohort):
+    accounts.add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
+    at = login("临猗录入员")
+    at.radio(key="entry_mode").set_value("更新已有项目")
+    at = run_page(at)
+    at.selectbox(key="entry_project").set_value("name:140821:l4")
+    at = run_page(at)
+    assert widget(at.date_input, "线索录入时间").value == date(2025, 2, 10)  # the project's own, not today
+    assert at.selectbox(key="stage-name:140821:l4").value == "洽谈"
+    widget(at.text_area, "存在问题").input("环评待批复")
+    at = save(at)
+    assert "已保存" in at.success[0].value, said(at)
+    assert project(cohort, "L4") == [("name:140821:l4", LINYI, "negotiating", None, None, "环评待批复")]

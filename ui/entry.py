@@ -14,9 +14,9 @@ from ui.format import md_text
 from warehouse import accounts, transfers
 from warehouse.db import WarehouseBusy, WriteFailed, db_path
 
-# pipeline stage -> the form's stage (a started project that produces is 投产)
+# a project's stage -> the form's
 STAGE_OF = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "producing": "投产"}
-# the fields a person types, with the stage from which the form asks for them
+# the form's fields by how they are typed: text, dates, amounts in 万元, notes
 TEXT_FIELDS = ("project_code", "chain", "investor", "investor_origin", "lead_source", "negotiation_progress",
                "responsible_unit", "liaison_leader")
 DATE_FIELDS = ("lead_date", "negotiation_date", "signed_date", "start_date", "production_date")
@@ -41,11 +41,7 @@ def defaults(project: dict | None) -> dict[str, object]:
 
 
 def stage_of(project: dict | None) -> str:
-    if project is None:
-        return "线索"
-    if project.get("stage") == "started" and project.get("production_date"):
-        return "投产"
-    return STAGE_OF.get(project.get("stage"), "线索")
+    return STAGE_OF.get(project["stage"], "线索") if project else "线索"
 
 
 def as_entry(values: dict[str, object], stage: str, project: dict | None) -> Entry:

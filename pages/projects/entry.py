@@ -12,7 +12,6 @@ from ui.auth import client_ip, require
 from ui.table import table
 
 STATUS_NAMES = {"offered": "待指派", "assigned": "已流转", "undone": "已撤销（指派的导入已撤销）", "withdrawn": "已撤回"}
-STAGE_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工"}
 
 
 def show(outcome: tuple[str, list[str]]) -> None:
@@ -77,7 +76,7 @@ with entering:
             by_key = {row["project_key"]: row for row in projects.iter_rows(named=True)}
             chosen = st.selectbox(
                 "项目", list(by_key), key="entry_project",
-                format_func=lambda k: f"{by_key[k]['project_name']} · {STAGE_NAMES.get(by_key[k]['stage'], '')}",
+                format_func=lambda k: f"{by_key[k]['project_name']} · {entry.STAGE_OF.get(by_key[k]['stage'], '')}",
             )
             entry_form(unit_id, by_key[chosen])
 
@@ -102,7 +101,7 @@ with passing:
 
     waiting = transfers.filter(pl.col("status") == "offered")
     mine = waiting.filter(pl.col("from_unit").is_in(own))
-    if not mine.is_empty() and not user.can("admin"):
+    if not mine.is_empty():
         by_id = {row["transfer_id"]: row for row in mine.iter_rows(named=True)}
         with st.form("withdraw"):
             chosen = st.selectbox("待指派的流转", list(by_id), format_func=lambda i: by_id[i]["project_name"], key="withdraw_id")
