@@ -230,3 +230,20 @@ def test_an_update_on_the_page_starts_from_the_project_and_keeps_it(cohort):
     at = save(at)
     assert "已保存" in at.success[0].value, said(at)
     assert project(cohort, "L4") == [("name:140821:l4", LINYI, "negotiating", None, None, "环评待批复")]
+
+
+def test_rebuild_replays_entries_as_entries_and_a_pass_on_as_one_project(cohort, tmp_path):
+    from etl.rebuild import rebuild
+
+    submit(Entry({"project_name": "氢能装备制造项目", "lead_date": "2025-04-02"}, "线索"), LINYI, {LINYI}, cohort, "临猗录入员")
+    assign(cohort, transfers.offer(cohort, "name:140821:l6", "本县无合适用地", "临猗录入员"), WANRONG, None, "管理员")
+    out = tmp_path / "rebuilt.duckdb"
+    replayed = rebuild(cohort, out)  # the cohort's own loads were recorded without an original
+    assert [r.ok for r in replayed if r.file_name.startswith("在线录入")] == [True, True]
+    cur = Reader(out).cursor()
+    assert cur.sql("select source, loaded_by from loads where source = 'entry' order by load_id").fetchall() == [
+        ("entry", "临猗录入员"), ("entry", "管理员")
+    ]
+    assert cur.sql(
+        "select project_name, project_key, unit_id from projects where project_name in ('L6', '氢能装备制造项目') order by 1"
+    ).fetchall() == [("L6", "name:140821:l6", WANRONG), ("氢能装备制造项目", "name:140821:氢能装备制造", LINYI)]
