@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse.db import archive_dir, publish, staged, write_lock
-from warehouse.repair import RebuildRefused, active_loads, reporting_records, restore_records
+from warehouse.repair import RebuildRefused, active_loads, reporting_records, restore_records, transfer_records
 
 from .entry import keep_identity
 from .load import load_ledger
@@ -49,7 +49,8 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
             for load in loads:
                 replayed.append(_replay(load, source, staging))
             new_ids = {r.new_load_id: load["loaded_at"] for r, load in zip(replayed, loads) if r.ok}
-            restore_records(staging, new_ids, *reporting_records(source))
+            renumbered = {r.load_id: r.new_load_id for r in replayed if r.ok}
+            restore_records(staging, new_ids, *reporting_records(source), transfer_records(source), renumbered)
             with write_lock(out):
                 if out.exists() or archive_dir(out).exists():
                     raise RebuildRefused(f"目标在重建期间被创建，不覆盖：{out}")

@@ -232,7 +232,7 @@ def test_an_update_on_the_page_starts_from_the_project_and_keeps_it(cohort):
     assert project(cohort, "L4") == [("name:140821:l4", LINYI, "negotiating", None, None, "环评待批复")]
 
 
-def test_rebuild_replays_entries_as_entries_and_a_pass_on_as_one_project(cohort, tmp_path):
+def test_rebuild_replays_entries_as_entries_and_a_pass_on_with_its_record(cohort, tmp_path):
     from etl.rebuild import rebuild
 
     submit(Entry({"project_name": "氢能装备制造项目", "lead_date": "2025-04-02"}, "线索"), LINYI, {LINYI}, cohort, "临猗录入员")
@@ -247,3 +247,6 @@ def test_rebuild_replays_entries_as_entries_and_a_pass_on_as_one_project(cohort,
     assert cur.sql(
         "select project_name, project_key, unit_id from projects where project_name in ('L6', '氢能装备制造项目') order by 1"
     ).fetchall() == [("L6", "name:140821:l6", WANRONG), ("氢能装备制造项目", "name:140821:氢能装备制造", LINYI)]
+    # the record of the pass-on comes along, pointing at the replayed assignment
+    restored = run(cur, "lead_transfers", project_key="").select("from_unit_name", "to_unit_name", "reason", "assigned_load", "status")
+    assert restored.rows() == [("临猗县", "万荣县", "本县无合适用地", replayed[-1].new_load_id, "assigned")]
