@@ -32,6 +32,7 @@ PAGES = {
     "项目管理": [
         (ANALYST, "pages/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
         (ANALYST, "pages/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
+        (UPLOADER, "pages/projects/entry.py", {"title": "项目录入", "icon": ":material/edit_note:", "url_path": "entry"}),
     ],
     "数据": [
         (UPLOADER, "pages/manage/upload.py", {"title": "数据上传", "icon": ":material/upload_file:", "url_path": "upload"}),
