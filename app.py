@@ -16,7 +16,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth
+from ui import auth, viewport
 from ui.auth import ADMIN, ANALYST, UPLOADER, WALL
 
 # section → (who may open it, page script, st.Page options)
@@ -32,6 +32,7 @@ PAGES = {
     "项目管理": [
         (ANALYST, "pages/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
         (ANALYST, "pages/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
+        (UPLOADER, "pages/projects/entry.py", {"title": "项目录入", "icon": ":material/edit_note:", "url_path": "entry"}),
     ],
     "数据": [
         (UPLOADER, "pages/manage/upload.py", {"title": "数据上传", "icon": ":material/upload_file:", "url_path": "upload"}),
@@ -66,6 +67,7 @@ def route() -> None:
             needs[page.url_path] = need
             sections.setdefault(section, []).append(page)
     page = st.navigation(sections, position="hidden" if on_wall else "sidebar")
+    st.html(viewport.CSS_FILE)
     try:
         if auth.admit(needs[page.url_path]):
             page.run()
@@ -78,6 +80,9 @@ def route() -> None:
             st.error(damaged_message(), icon=":material/broken_image:")
         else:
             st.error("页面暂时无法显示，请稍后刷新。如持续出现，请联系管理员查看服务日志。")
+    finally:
+        # last: the width it reports reruns the page, which must not cut a run short
+        viewport.measure()
 
 
 if __name__ == "__main__":
