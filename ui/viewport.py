@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from base.reference import ROOT
+from base.config import ROOT
 
 CSS_FILE = ROOT / "static" / "app.css"
 NARROW = 640  # px: a phone, portrait or landscape (static/app.css uses the same bound)
