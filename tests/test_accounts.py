@@ -63,8 +63,8 @@ def test_created_on_first_use_with_wal_and_private_permissions(tmp_path, clock):
 
 def test_default_store_hashes_with_argon2id_salted(tmp_path, monkeypatch):
     monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "a.sqlite"))
-    accounts.add_user("张三", "viewer", PASSWORD)
-    accounts.add_user("李四", "viewer", PASSWORD)
+    accounts.store().add_user("张三", "viewer", PASSWORD)
+    accounts.store().add_user("李四", "viewer", PASSWORD)
     store = accounts.store()
     a, b = stored_hash(store, "张三"), stored_hash(store, "李四")
     assert a.startswith("$argon2id$") and b.startswith("$argon2id$")
@@ -323,13 +323,13 @@ def test_audit_of_account_changes_and_logins(store, clock):
     assert [e.action for e in store.audit_log(10, user="管理员")] == ["user_disable"]
 
 
-def test_module_functions_follow_the_environment(tmp_path, monkeypatch):
+def test_the_store_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "env.sqlite"))
-    assert not accounts.any_accounts()
-    accounts.add_user("管理员", "admin", PASSWORD, actor="test")
-    assert accounts.any_accounts() and (tmp_path / "env.sqlite").exists()
-    assert accounts.authenticate("管理员", PASSWORD, "127.0.0.1").can("admin")
-    accounts.disable_user("管理员")
-    assert [u.disabled for u in accounts.list_users()] == [True]
-    accounts.audit("upload", "管理员", None, "2024年3月签约项目台账.xlsx")
-    assert accounts.audit_log(1)[0].detail == "2024年3月签约项目台账.xlsx"
+    assert not accounts.store().any_accounts()
+    accounts.store().add_user("管理员", "admin", PASSWORD, actor="test")
+    assert accounts.store().any_accounts() and (tmp_path / "env.sqlite").exists()
+    assert accounts.store().authenticate("管理员", PASSWORD, "127.0.0.1").can("admin")
+    accounts.store().disable_user("管理员")
+    assert [u.disabled for u in accounts.store().list_users()] == [True]
+    accounts.store().audit("upload", "管理员", None, "2024年3月签约项目台账.xlsx")
+    assert accounts.store().audit_log(1)[0].detail == "2024年3月签约项目台账.xlsx"

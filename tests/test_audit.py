@@ -31,9 +31,9 @@ pytestmark = pytest.mark.usefixtures("staff_env")
 
 @pytest.fixture
 def people():
-    accounts.add_user("管理员", "admin", PASSWORD)
-    accounts.add_user("张三", "uploader", PASSWORD, ["临猗县"])
-    return {"admin": accounts.get_user("管理员"), "uploader": accounts.get_user("张三")}
+    accounts.store().add_user("管理员", "admin", PASSWORD)
+    accounts.store().add_user("张三", "uploader", PASSWORD, ["临猗县"])
+    return {"admin": accounts.store().get_user("管理员"), "uploader": accounts.store().get_user("张三")}
 
 
 def login(path: str, name: str) -> AppTest:
@@ -72,9 +72,9 @@ def test_a_table_download_is_audited_with_user_rows_and_filters(people, tmp_path
     at = login(AUDIT_PAGE, "管理员")
     assert not at.exception and not at.error
     [name] = [n for n in captured if n.startswith("操作审计")]
-    rows = len(accounts.audit_log(None))
+    rows = len(accounts.store().audit_log(None))
     captured[name]()  # the click, outside any page run
-    entry = accounts.audit_log(1)[0]
+    entry = accounts.store().audit_log(1)[0]
     detail = json.loads(entry.detail)
     assert (entry.action, entry.user, detail["file"], detail["rows"]) == ("export", "管理员", name, rows)
     assert detail["title"].startswith("操作审计（")
@@ -88,7 +88,7 @@ def test_a_commit_that_fails_with_an_exception_is_audited(people, tmp_path, monk
     parsed, data = ledger(tmp_path)
     with pytest.raises(OSError):
         upload_logic.commit(parsed, data, people["uploader"], "10.0.0.5")
-    entry = accounts.audit_log(1)[0]
+    entry = accounts.store().audit_log(1)[0]
     detail = json.loads(entry.detail)
     assert (entry.action, entry.user, entry.ip, detail["status"]) == ("upload_failed", "张三", "10.0.0.5", "failed")
     assert "No space left on device" in detail["error"] and detail["file"] == "2024年1-6月签约项目台账.xlsx"
@@ -99,7 +99,7 @@ def test_a_refused_commit_is_audited(people, tmp_path):
     assert parsed.errors
     result = upload_logic.commit(parsed, b"", people["uploader"], "10.0.0.5")
     assert result.status == "refused"
-    entry = accounts.audit_log(1)[0]
+    entry = accounts.store().audit_log(1)[0]
     assert (entry.action, json.loads(entry.detail)["errors"]) == ("upload_failed", 1)
 
 
@@ -109,7 +109,7 @@ def test_every_rollback_attempt_is_audited(people, tmp_path, db):
     upload_logic.rollback(result.load_id, parsed.file_name, people["admin"], "10.0.0.1", "报错了")
     with pytest.raises(RollbackRefused):
         upload_logic.rollback(result.load_id, parsed.file_name, people["admin"], "10.0.0.1")
-    failed, done = accounts.audit_log(2)
+    failed, done = accounts.store().audit_log(2)
     assert (done.action, json.loads(done.detail)["note"]) == ("rollback", "报错了")
     assert (failed.action, json.loads(failed.detail)["error"]) == ("rollback_failed", f"第 {result.load_id} 次导入已经撤销过")
 
@@ -122,8 +122,8 @@ def shown(at: AppTest):
 
 
 def test_administrators_filter_the_log_by_action_user_and_date(people):
-    accounts.audit(accounts.EXPORT, "张三", "10.0.0.5", {"file": "签约项目.xlsx", "rows": 3})
-    accounts.audit(accounts.UPLOAD_FAILED, "张三", "10.0.0.5", {"file": "台账.xlsx", "status": "refused"})
+    accounts.store().audit(accounts.EXPORT, "张三", "10.0.0.5", {"file": "签约项目.xlsx", "rows": 3})
+    accounts.store().audit(accounts.UPLOAD_FAILED, "张三", "10.0.0.5", {"file": "台账.xlsx", "status": "refused"})
     at = login(AUDIT_PAGE, "管理员")
     assert not at.exception and not at.error
     everything = shown(at)
@@ -141,7 +141,7 @@ def test_administrators_filter_the_log_by_action_user_and_date(people):
 
 
 def test_the_log_downloads_as_xlsx(people, monkeypatch):
-    accounts.audit(accounts.EXPORT, "张三", "10.0.0.5", {"file": "=HYPERLINK(\"x\")"})
+    accounts.store().audit(accounts.EXPORT, "张三", "10.0.0.5", {"file": "=HYPERLINK(\"x\")"})
     captured = downloads(monkeypatch)
     login(AUDIT_PAGE, "管理员")
     [name] = [n for n in captured if n.startswith("操作审计")]

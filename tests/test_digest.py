@@ -183,7 +183,7 @@ class Receiver:
 
 
 def audit_actions() -> list[tuple[str, dict]]:
-    return [(e.action, json.loads(e.detail)) for e in accounts.audit_log(limit=None)
+    return [(e.action, json.loads(e.detail)) for e in accounts.store().audit_log(limit=None)
             if e.action.startswith("digest_push")]
 
 
@@ -273,8 +273,8 @@ PAGE = "pages/manage/digest.py"
 
 @pytest.fixture
 def people(staff_env):
-    accounts.add_user("管理员", "admin", "s3cret password")
-    accounts.add_user("张三", "uploader", "s3cret password", ["临猗县"])
+    accounts.store().add_user("管理员", "admin", "s3cret password")
+    accounts.store().add_user("张三", "uploader", "s3cret password", ["临猗县"])
 
 
 def login(name: str):

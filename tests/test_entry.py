@@ -77,7 +77,7 @@ def load_count(db) -> int:
 
 def test_an_entered_lead_counts_on_the_pipeline_and_a_rollback_removes_it(cohort):
     assert leads_on_pipeline() == ("10 个", {"线索": 3, "洽谈": 1, "签约": 3, "开工": 1, "投产": 1, "已终止": 2})
-    accounts.add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
     at = login("临猗录入员")
     assert at.selectbox(key="entry_unit").options == ["临猗县"]  # only the uploader's own units
     widget(at.text_input, "项目名称").input("氢能装备制造项目")
@@ -121,7 +121,7 @@ def test_a_bad_entry_is_refused_naming_the_field_and_changes_nothing(cohort, sta
 
 
 def test_a_bad_entry_on_the_page_shows_the_field_in_chinese(cohort):
-    accounts.add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
     at = login("临猗录入员")
     widget(at.text_input, "项目名称").input("新材料项目")
     at.selectbox(key="stage-new-140821").set_value("签约")
@@ -194,7 +194,7 @@ def test_a_passed_on_lead_counts_once_under_the_unit_holding_it(cohort):
 
 
 def test_the_centre_assigns_on_the_page_and_the_record_shows_both_units(cohort):
-    accounts.add_user("管理员", "admin", PASSWORD)
+    accounts.store().add_user("管理员", "admin", PASSWORD)
     transfers.offer(cohort, "name:140821:l6", "本县无合适用地", "临猗录入员")
     at = login("管理员")
     at.selectbox(key="assign_to").set_value(WANRONG)
@@ -207,7 +207,7 @@ def test_the_centre_assigns_on_the_page_and_the_record_shows_both_units(cohort):
 
 
 def test_a_viewer_does_not_reach_the_form(db):
-    accounts.add_user("查看者", "viewer", PASSWORD)
+    accounts.store().add_user("查看者", "viewer", PASSWORD)
     at = routed(ENTRY)
     at.text_input[0].input("查看者")
     at.text_input[1].input(PASSWORD)
@@ -218,7 +218,7 @@ def test_a_viewer_does_not_reach_the_form(db):
 
 
 def test_an_update_on_the_page_starts_from_the_project_and_keeps_it(cohort):
-    accounts.add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗录入员", "uploader", PASSWORD, ["临猗县"])
     at = login("临猗录入员")
     at.radio(key="entry_mode").set_value("更新已有项目")
     at = run_page(at)

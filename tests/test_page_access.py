@@ -35,9 +35,9 @@ def may_open(need: str, role: str | None, login_required: bool) -> bool:
 
 @pytest.fixture
 def people(staff_env):
-    accounts.add_user(NAMES["admin"], "admin", "s3cret password")
-    accounts.add_user(NAMES["uploader"], "uploader", "s3cret password", ["临猗县"])
-    accounts.add_user(NAMES["viewer"], "viewer", "s3cret password")
+    accounts.store().add_user(NAMES["admin"], "admin", "s3cret password")
+    accounts.store().add_user(NAMES["uploader"], "uploader", "s3cret password", ["临猗县"])
+    accounts.store().add_user(NAMES["viewer"], "viewer", "s3cret password")
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_a_disabled_account_is_anonymous_at_its_next_page(people, ran, monkeypat
     monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())
     at = visit("pages/manage/upload.py", "uploader")
     assert ran["ran"] == ["upload"]
-    accounts.disable_user(NAMES["uploader"])
+    accounts.store().disable_user(NAMES["uploader"])
     at.run()
     assert refused(at) and ran["ran"] == ["upload"], "not run again"
     assert "已停用" in " ".join(w.value for w in at.warning)

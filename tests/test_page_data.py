@@ -120,7 +120,7 @@ def test_the_archived_original_is_offered_and_its_download_audited(db, two_loads
     button = next(b for b in at.download_button if b.label == "下载导入的原始文件")
     button.click()
     at.run()
-    (entry,) = accounts.audit_log(action=accounts.EXPORT)
+    (entry,) = accounts.store().audit_log(action=accounts.EXPORT)
     assert entry.user == "本机" and "2024年1-6月签约项目台账.xlsx" in entry.detail and '"load_id": 2' in entry.detail
 
 
@@ -155,13 +155,13 @@ def test_rollback_through_the_page_restores_exactly_the_previous_projects(db, tm
     assert at.warning[0].value.startswith("这次导入已撤销（") and "本机" in at.warning[0].value
     shown = frame(at, "编号")
     assert shown["状态"].tolist()[0].startswith("已撤销（") and shown["状态"].tolist()[1] == "有效"
-    (entry,) = accounts.audit_log(action=accounts.ROLLBACK)
+    (entry,) = accounts.store().audit_log(action=accounts.ROLLBACK)
     assert '"load_id": 2' in entry.detail
     assert not [b for b in at.button if b.key == "rollback-2"], "a rolled-back load offers no second rollback"
 
 
 def test_uploaders_see_the_history_but_cannot_roll_back(db, two_loads):
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
     at = login(page(), "临猗上传员")
     assert frame(at, "编号").shape[0] == 2
     assert not [b for b in at.button if (b.key or "").startswith("rollback")]
@@ -171,7 +171,7 @@ def test_uploaders_see_the_history_but_cannot_roll_back(db, two_loads):
 
 
 def test_viewers_do_not_reach_data_management(db, two_loads):
-    accounts.add_user("查看者", "viewer", PASSWORD)
+    accounts.store().add_user("查看者", "viewer", PASSWORD)
     at = login(page(), "查看者")
     assert "无权访问" in at.error[0].value and not at.dataframe
 
@@ -242,7 +242,7 @@ def test_findings_per_unit_and_the_list_to_send_back(findings_warehouse):
 
 
 def test_an_uploader_sees_the_findings_of_their_own_units_only(findings_warehouse):
-    accounts.add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
+    accounts.store().add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
     at = open_tab(login(page(), "盐湖上传员"), "数据质量")
     assert set(frame(at, "合计")["县（市、区）/开发区"]) == {"盐湖区"}
 
@@ -271,7 +271,7 @@ def test_the_findings_are_found_only_when_their_tab_is_opened(findings_warehouse
 
 
 def test_an_uploaders_findings_are_found_for_their_units_only(findings_warehouse, ran):
-    accounts.add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
+    accounts.store().add_user("盐湖上传员", "uploader", PASSWORD, ["盐湖区"])
     open_tab(login(page(), "盐湖上传员"), "数据质量")
     assert [params for name, params in ran if name == "data_findings"] == [{"units": ["140802"], "include_open": True}]
 

@@ -107,7 +107,7 @@ NOTE = ":red[x] $x$ ![](https://198.51.100.7/x.png) **粗体**"
 
 
 def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
-    accounts.add_user(ACCOUNT, "admin", PASSWORD)
+    accounts.store().add_user(ACCOUNT, "admin", PASSWORD)
     path = wb.xlsx(tmp_path / "台账.xlsx", {SHEET: [wb.SIGNED_HEADER, *wb.signed_rows(
         ("风电项目", "万荣县", 100, date(2024, 5, 2), "新能源"),
     )]})
@@ -129,7 +129,7 @@ def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
 
 
 def test_the_sidebar_shows_the_account_name_as_text(db):
-    accounts.add_user(ACCOUNT, "admin", PASSWORD)
+    accounts.store().add_user(ACCOUNT, "admin", PASSWORD)
     at = login(routed("pages/manage/data.py"), ACCOUNT)
     assert_shown_as_text(at.sidebar, ACCOUNT)
 
@@ -174,8 +174,8 @@ def test_a_damaged_warehouse_file_is_named_as_the_cause_for_an_administrator(dam
 
 
 def test_others_are_told_to_ask_an_administrator(damaged):
-    accounts.add_user("管理员", "admin", PASSWORD)
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("管理员", "admin", PASSWORD)
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
     at = login(app("pages/manage/upload.py"), "临猗上传员")
     at.switch_page("pages/manage/data.py")
     at.run()

@@ -146,7 +146,7 @@ def test_no_shell_command_for_a_non_admin(warehouse, tmp_path, monkeypatch):
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=cheap))
     monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())
-    accounts.add_user("管理员", "admin", "a-long-password-1")
+    accounts.store().add_user("管理员", "admin", "a-long-password-1")
     at = page(year="2025", months="1-9")  # an anonymous visitor: the analyst pages are open
     said = [e.value for e in (*at.info, *at.caption, *at.markdown, *at.warning)]
     notice = next(v for v in said if "尚未生成预警通报" in v)

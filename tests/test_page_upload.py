@@ -115,7 +115,7 @@ def test_good_file_is_shown_before_anything_is_written_then_committed(db, tmp_pa
         ("年产10万吨铝型材项目", "140821", 12000.0, date(2024, 3, 15)),
     ]
     assert Reader(db).cursor().sql("select loaded_by, period_label from loads").fetchall() == [("本机", "2024年1-6月")]
-    (entry,) = accounts.audit_log(action=accounts.UPLOAD)
+    (entry,) = accounts.store().audit_log(action=accounts.UPLOAD)
     assert entry.user == "本机" and '"status": "loaded"' in entry.detail and '"load_id": 1' in entry.detail
     assert commit_button(at).disabled, "a loaded file cannot be committed twice from the same page"
 
@@ -214,7 +214,7 @@ def test_a_busy_warehouse_is_reported_and_nothing_is_lost(db, tmp_path, monkeypa
 
 
 def test_an_uploader_cannot_load_rows_of_another_unit(db, tmp_path):
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
     at = login(page(), "临猗上传员")
     assert "临猗县" in at.caption[0].value
     at = upload(at, signed(
@@ -230,14 +230,14 @@ def test_an_uploader_cannot_load_rows_of_another_unit(db, tmp_path):
 
 
 def test_viewers_do_not_reach_the_upload(tmp_path):
-    accounts.add_user("查看者", "viewer", PASSWORD)
+    accounts.store().add_user("查看者", "viewer", PASSWORD)
     at = login(page(), "查看者")
     assert "无权访问" in at.error[0].value
     assert len(at.file_uploader) == 0
 
 
 def test_login_is_required_once_accounts_exist(tmp_path):
-    accounts.add_user("管理员", "admin", PASSWORD)
+    accounts.store().add_user("管理员", "admin", PASSWORD)
     at = page()
     assert len(at.file_uploader) == 0 and at.text_input[0].label == "用户名"
 
@@ -379,7 +379,7 @@ def test_a_code_held_by_another_unit_is_an_error_in_the_preview(db, tmp_path):
     from test_ownership import WANRONG_CODE, hijack, ledger
 
     load_module.load_file(ledger(tmp_path / "wanrong", ("万荣风电项目", WANRONG_CODE, "万荣县", 50000, date(2024, 3, 1))), db=db)
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
     at = upload(login(page(), "临猗上传员"), hijack(tmp_path))
     problems = frame(at, "级别")
     errors = [(where, value) for level, where, value in zip(problems["级别"], problems["位置"], problems["值"]) if level == "错误"]
@@ -391,21 +391,21 @@ def test_an_administrator_is_warned_of_a_transfer_before_committing(db, tmp_path
     from test_ownership import WANRONG_CODE, hijack, ledger
 
     load_module.load_file(ledger(tmp_path / "wanrong", ("万荣风电项目", WANRONG_CODE, "万荣县", 50000, date(2024, 3, 1))), db=db)
-    accounts.add_user("管理员", "admin", PASSWORD)
+    accounts.store().add_user("管理员", "admin", PASSWORD)
     at = upload(login(page(), "管理员"), hijack(tmp_path))
     problems = frame(at, "级别")
     assert [level for level, value in zip(problems["级别"], problems["值"]) if value == WANRONG_CODE] == ["警告"]
     assert any("此行将把项目「万荣风电项目」从万荣县划转到临猗县" in text for text in problems["问题"])
     commit_button(at).click()
     at.run()
-    [entry] = accounts.audit_log(action=accounts.UPLOAD)
+    [entry] = accounts.store().audit_log(action=accounts.UPLOAD)
     assert WANRONG_CODE in entry.detail and "transfers" in entry.detail
 
 
 def test_an_amount_above_the_ceiling_loads_only_once_the_uploader_confirms_it(db, tmp_path):
     # 35000 亿元 (万元 under a 亿元 header) loaded silently; now it is an error the uploader can
     # lift only by confirming the amount, which the audit log records cell by cell
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
     path = signed(tmp_path, ("储能电站项目", "临猗县", 35000 * 10_000, date(2024, 5, 20), "新能源"))  # 万元
     at = upload(login(page(), "临猗上传员"), path)
     assert metrics(at)["错误 / 警告"] == "1 / 0" and commit_button(at).disabled
@@ -416,7 +416,7 @@ def test_an_amount_above_the_ceiling_loads_only_once_the_uploader_confirms_it(db
     commit_button(at).click().run()
     assert not at.exception
     assert projects(db) == [("储能电站项目", "140821", 350_000_000.0, date(2024, 5, 20))]
-    [entry] = accounts.audit_log(action=accounts.UPLOAD)
+    [entry] = accounts.store().audit_log(action=accounts.UPLOAD)
     assert json.loads(entry.detail)["confirmed_amounts"] == ["Sheet1!D2"]
 
 
@@ -499,7 +499,7 @@ def test_an_administrators_transfer_is_predicted_as_recorded(db, tmp_path):
     from test_ownership import WANRONG_CODE, hijack, ledger
 
     load_module.load_file(ledger(tmp_path / "wanrong", ("万荣风电项目", WANRONG_CODE, "万荣县", 50000, date(2024, 3, 1))), db=db)
-    accounts.add_user("管理员", "admin", PASSWORD)
+    accounts.store().add_user("管理员", "admin", PASSWORD)
     at = upload(login(page(), "管理员"), hijack(tmp_path))
     shown = frame(at, "变化")
     assert ("划转", "县（市、区）/开发区", "万荣县", "临猗县") in [
@@ -531,8 +531,8 @@ def confidences(at: AppTest) -> dict[str, tuple[str, str]]:
 
 
 def test_a_mapping_set_in_the_preview_loads_the_file_and_is_remembered_for_the_unit(db, tmp_path):
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
-    accounts.add_user("永济上传员", "uploader", PASSWORD, ["永济市"])
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("永济上传员", "uploader", PASSWORD, ["永济市"])
     first = worded(tmp_path, "临猗县", ("铝材项目", 10000, date(2024, 2, 1)), name="2024年1-2月签约项目台账.xlsx")
     at = upload(login(page(), "临猗上传员"), first)
     assert commit_button(at).disabled
@@ -577,7 +577,7 @@ def test_a_mapping_set_in_the_preview_loads_the_file_and_is_remembered_for_the_u
 
 
 def test_a_mapping_given_in_the_upload_wins_over_a_remembered_one(db, tmp_path):
-    accounts.add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
+    accounts.store().add_user("临猗上传员", "uploader", PASSWORD, ["临猗县"])
     first = worded(tmp_path, "临猗县", ("铝材项目", 10000, date(2024, 2, 1)), name="2024年1-2月签约项目台账.xlsx")
     at = upload(login(page(), "临猗上传员"), first)
     field_box(at, "约定日期").set_value("signed_date")

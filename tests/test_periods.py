@@ -89,7 +89,7 @@ def test_an_admin_closes_the_month_naming_who_is_missing_and_can_reopen_it(city,
     assert figures(city) == before
     from warehouse import accounts
 
-    assert [e.action for e in accounts.audit_log()][:2] == [accounts.PERIOD_REOPEN, accounts.PERIOD_CLOSE]
+    assert [e.action for e in accounts.store().audit_log()][:2] == [accounts.PERIOD_REOPEN, accounts.PERIOD_CLOSE]
 
 
 def test_nil_reports_complete_a_month(city, tmp_path):
@@ -166,8 +166,8 @@ def staff_on_city(city, staff_env, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_DB", str(city))
     from warehouse import accounts
 
-    accounts.add_user("admin", "admin", "s3cret password")
-    accounts.add_user("临猗上传员", "uploader", "s3cret password", ["临猗县"])
+    accounts.store().add_user("admin", "admin", "s3cret password")
+    accounts.store().add_user("临猗上传员", "uploader", "s3cret password", ["临猗县"])
     return city
 
 

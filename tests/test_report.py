@@ -139,13 +139,13 @@ def test_decisions_entered_after_the_meeting_are_followed_up_in_the_next_pack(ma
     # the dossier reads a project's decisions by its key
     history = run(Reader(march).cursor(), "project_decisions", project_key=keys["旧项目甲"])
     assert history.select("month", "decision").rows() == [(date(2025, 3, 1), "督促 4 月底前开工")]
-    assert [e.action for e in report.accounts.audit_log(limit=None)] == ["review_decisions"]
+    assert [e.action for e in report.accounts.store().audit_log(limit=None)] == ["review_decisions"]
 
 
 def test_an_administrator_enters_a_decision_on_the_page(march, staff_env):
     from warehouse.db import Reader
 
-    report.accounts.add_user("管理员", "admin", "s3cret password")
+    report.accounts.store().add_user("管理员", "admin", "s3cret password")
     at = routed("pages/manage/digest.py")
     at.text_input[0].input("管理员")
     at.text_input[1].input("s3cret password")

@@ -282,14 +282,14 @@ def visible(need: str, user: User | None) -> bool:
         return True
     if user is not None:
         return user.can(need)
-    return accounts.any_accounts() or is_local_request()
+    return accounts.store().any_accounts() or is_local_request()
 
 
 def page_user() -> User | None:
     """The user a page acts for, once the router has admitted the visitor: the logged-in
     user, the local no-account administrator, or None (an open page, nobody logged in)."""
     user = current_user()
-    if user is None and not accounts.any_accounts() and is_local_request():
+    if user is None and not accounts.store().any_accounts() and is_local_request():
         return LOCAL_USER
     return user
 
@@ -323,7 +323,7 @@ def _require(role: str) -> User | None:
     user, or LOCAL_USER while no account exists and the request is local. Otherwise None,
     with the login form, the refusal or 无权访问 drawn."""
     role = accounts.check_role(role)
-    if not accounts.any_accounts():
+    if not accounts.store().any_accounts():
         if is_local_request():
             st.info(
                 "尚未创建任何账号：本页目前只对服务器本机开放。"
@@ -369,7 +369,7 @@ def _login_form() -> None:
         st.error("请输入用户名和密码")
         return
     try:
-        user = accounts.authenticate(name, password, client_ip())
+        user = accounts.store().authenticate(name, password, client_ip())
     except RateLimited as exc:
         st.error(str(exc))
         return
@@ -385,14 +385,14 @@ def _login_form() -> None:
 
 def _safe_audit(action: str, user, detail) -> None:
     try:
-        accounts.audit(action, user, client_ip(), detail)
+        accounts.store().audit(action, user, client_ip(), detail)
     except Exception:
         log.exception("audit entry %s for %s not written", action, user)
 
 
 def _export_user() -> str | None:
     user = st.session_state.get(_SESSION_KEY, {}).get("name")
-    if user is None and not accounts.any_accounts() and is_local_request():
+    if user is None and not accounts.store().any_accounts() and is_local_request():
         user = LOCAL_USER.name
     return user
 
@@ -419,7 +419,7 @@ def export_recorder(name: str, title: str | None = None) -> Callable[[int], None
     def record(rows: int) -> None:
         detail = {"file": name, "title": title, "rows": rows, "filters": filters or None}
         try:
-            accounts.audit(accounts.EXPORT, user, ip, {k: v for k, v in detail.items() if v is not None})
+            accounts.store().audit(accounts.EXPORT, user, ip, {k: v for k, v in detail.items() if v is not None})
         except Exception:
             log.exception("audit entry export of %s for %s not written", name, user)
 

@@ -91,7 +91,7 @@ def viewer_is_admin() -> bool:
 
     try:
         return (
-            auth.is_local_request() if not accounts.any_accounts()
+            auth.is_local_request() if not accounts.store().any_accounts()
             else (user := auth.current_user()) is not None and user.can("admin")
         )
     except Exception:  # an unreadable account store too: show no server detail

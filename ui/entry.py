@@ -63,9 +63,9 @@ def submit(entry: Entry, unit_id: str, user: accounts.User, ip: str | None = Non
     try:
         result = entries.submit(entry, unit_id, allowed, db_path(), user.name)
     except (WarehouseBusy, WriteFailed) as failed:
-        accounts.audit(accounts.UPLOAD_FAILED, user, ip, {**detail, "entry": True, "error": str(failed)})
+        accounts.store().audit(accounts.UPLOAD_FAILED, user, ip, {**detail, "entry": True, "error": str(failed)})
         return "error", [str(failed)]
-    accounts.audit(accounts.ENTRY if result.ok else accounts.UPLOAD_FAILED, user, ip,
+    accounts.store().audit(accounts.ENTRY if result.ok else accounts.UPLOAD_FAILED, user, ip,
                    {**detail, "entry": True, "status": result.status, "load_id": result.load_id})
     return outcome(result)
 
@@ -109,7 +109,7 @@ def assign(transfer: dict, to_unit: str, note: str, user: accounts.User, ip: str
         result = entries.assign(db_path(), transfer["transfer_id"], to_unit, note, user.name)
     except (transfers.TransferRefused, WarehouseBusy, WriteFailed) as refused:
         return "error", [md_text(str(refused))]
-    accounts.audit(accounts.LEAD_ASSIGN, user, ip, {
+    accounts.store().audit(accounts.LEAD_ASSIGN, user, ip, {
         "project": transfer["project_name"], "from": transfer["from_unit"], "to": to_unit,
         "status": result.status, "load_id": result.load_id,
     })

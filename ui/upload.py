@@ -353,14 +353,14 @@ def commit(ledger: Ledger, data: bytes, user: accounts.User, ip: str | None = No
         result = load_ledger(ledger, data, user=user.name, allowed_units=None if user.can("admin") else set(user.units),
                              options=options)
     except Exception as exc:
-        accounts.audit(accounts.UPLOAD_FAILED, user, ip, {**detail, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        accounts.store().audit(accounts.UPLOAD_FAILED, user, ip, {**detail, "status": "failed", "error": f"{type(exc).__name__}: {exc}"})
         raise
     checked = result.ledger
     transfers = [
         {"cell": p.cell, "code": p.value, "message": p.message}
         for p in checked.warnings if isinstance(p, CodeProblem)
     ]
-    accounts.audit(
+    accounts.store().audit(
         accounts.UPLOAD if result.ok else accounts.UPLOAD_FAILED,
         user,
         ip,
@@ -386,9 +386,9 @@ def rollback(load_id: int, file_name: str, user: accounts.User, ip: str | None =
         history.rollback(db_path(), load_id, user.name, note)
     except Exception as exc:
         reason = str(exc) if isinstance(exc, history.RollbackRefused) else f"{type(exc).__name__}: {exc}"
-        accounts.audit(accounts.ROLLBACK_FAILED, user, ip, {**detail, "error": reason})
+        accounts.store().audit(accounts.ROLLBACK_FAILED, user, ip, {**detail, "error": reason})
         raise
-    accounts.audit(accounts.ROLLBACK, user, ip, detail)
+    accounts.store().audit(accounts.ROLLBACK, user, ip, detail)
 
 
 def result_message(result: LoadResult) -> tuple[str, str]:

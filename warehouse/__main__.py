@@ -161,7 +161,7 @@ def _rollback(args) -> int:
         print(f"未撤销：{refused}", file=sys.stderr)
         return 1
     try:
-        accounts.audit(accounts.ROLLBACK, user, None, {"load_id": args.load_id, "file": file_name, "note": args.note, "via": "命令行"})
+        accounts.store().audit(accounts.ROLLBACK, user, None, {"load_id": args.load_id, "file": file_name, "note": args.note, "via": "命令行"})
     except Exception as exc:  # the rollback stands; only its audit entry is missing
         print(f"注意：已撤销，但未能写入审计日志（{accounts.accounts_path()}）：{exc}", file=sys.stderr)
     print(f"已撤销第 {args.load_id} 次导入（{file_name}），各项指标已重新计算。撤销人：{user}")
@@ -262,11 +262,11 @@ def _users(args) -> int:
             accounts.clean_name(args.name)
             role = accounts.check_role(args.role)
             accounts.resolve_units(args.unit)
-            user = accounts.add_user(args.name, role, _read_password(), args.unit, actor=_actor())
+            user = accounts.store().add_user(args.name, role, _read_password(), args.unit, actor=_actor())
             units = "、".join(accounts.unit_names(user.units))
             print(f"已创建账号「{user.name}」（{user.role_label}{'，' + units if units else ''}）")
         elif args.users_command == "list":
-            users = accounts.list_users()
+            users = accounts.store().list_users()
             if args.json:
                 print(json.dumps(
                     [{"name": u.name, "role": u.role, "units": list(u.units), "disabled": u.disabled} for u in users],
@@ -277,15 +277,15 @@ def _users(args) -> int:
             else:
                 print(_users_table(users))
         elif args.users_command == "disable":
-            accounts.disable_user(args.name, actor=_actor())
+            accounts.store().disable_user(args.name, actor=_actor())
             print(f"已停用账号「{args.name.strip()}」")
         elif args.users_command == "enable":
-            accounts.enable_user(args.name, actor=_actor())
+            accounts.store().enable_user(args.name, actor=_actor())
             print(f"已启用账号「{args.name.strip()}」")
         elif args.users_command == "passwd":
-            if accounts.get_user(args.name) is None:
+            if accounts.store().get_user(args.name) is None:
                 raise accounts.AccountError(f"用户「{args.name.strip()}」不存在")
-            accounts.set_password(args.name, _read_password(), actor=_actor())
+            accounts.store().set_password(args.name, _read_password(), actor=_actor())
             print(f"已更新「{args.name.strip()}」的密码")
         return 0
     except (accounts.AccountError, _CliError) as exc:

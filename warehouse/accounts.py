@@ -735,61 +735,10 @@ def _user(row) -> User:
     return User(name, role, tuple(json.loads(units or "[]")), bool(disabled), created, updated)
 
 
-# ---------------------------------------------------------------- module-level API
-# The default store follows $ACCOUNTS_DB at each call, so tests and the CLI can point it
-# elsewhere with the environment.
+# ---------------------------------------------------------------- the store
+# One way in: accounts.store().add_user(…). The store follows $ACCOUNTS_DB at each call, so
+# tests and the CLI point it elsewhere with the environment (tests also replace store()).
 
 
 def store() -> AccountStore:
     return AccountStore()
-
-
-def any_accounts() -> bool:
-    return store().any_accounts()
-
-
-def get_user(name: str) -> User | None:
-    return store().get_user(name)
-
-
-def list_users() -> list[User]:
-    return store().list_users()
-
-
-def add_user(name: str, role: str, password: str, units: Iterable[str] = (), *, actor: str | None = None, ip: str | None = None) -> User:
-    return store().add_user(name, role, password, units, actor=actor, ip=ip)
-
-
-def set_password(name: str, password: str, *, actor: str | None = None, ip: str | None = None) -> None:
-    store().set_password(name, password, actor=actor, ip=ip)
-
-
-def disable_user(name: str, *, actor: str | None = None, ip: str | None = None) -> None:
-    store().disable_user(name, actor=actor, ip=ip)
-
-
-def enable_user(name: str, *, actor: str | None = None, ip: str | None = None) -> None:
-    store().enable_user(name, actor=actor, ip=ip)
-
-
-def authenticate(name: str, password: str, ip: str | None = None) -> User | None:
-    return store().authenticate(name, password, ip)
-
-
-def audit(action: str, user: "str | User | None", ip: str | None = None, detail=None) -> None:
-    store().audit(action, user, ip, detail)
-
-
-def audit_log(
-    limit: int | None = 100,
-    *,
-    action: str | Iterable[str] | None = None,
-    user: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-) -> list[AuditEntry]:
-    return store().audit_log(limit, action=action, user=user, since=since, until=until)
-
-
-def audit_users() -> list[str]:
-    return store().audit_users()

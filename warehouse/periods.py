@@ -97,7 +97,7 @@ def file_nil_report(db: str | Path | None, unit_id: str, month: date, user: str,
             [unit_id, month, datetime.now(), user],
         )
         build.refresh(con, [])
-    accounts.audit(accounts.NIL_REPORT, user, ip, {"unit": _unit_name(unit_id), "month": f"{month:%Y-%m}"})
+    accounts.store().audit(accounts.NIL_REPORT, user, ip, {"unit": _unit_name(unit_id), "month": f"{month:%Y-%m}"})
 
 
 def close_month(db: str | Path | None, month: date, user: str, ip: str | None = None) -> list[str]:
@@ -114,7 +114,7 @@ def close_month(db: str | Path | None, month: date, user: str, ip: str | None = 
             "insert into period_actions values (?, 'close', ?, ?, ?)", [month, datetime.now(), user, missing]
         )
         build.refresh(con, [])
-    accounts.audit(accounts.PERIOD_CLOSE, user, ip, {"month": f"{month:%Y-%m}", "missing": missing})
+    accounts.store().audit(accounts.PERIOD_CLOSE, user, ip, {"month": f"{month:%Y-%m}", "missing": missing})
     return list(missing)
 
 
@@ -127,7 +127,7 @@ def reopen_month(db: str | Path | None, month: date, user: str, ip: str | None =
             raise PeriodRefused(f"{month:%Y年%-m月}没有被管理员发布过，无需撤回")
         con.execute("insert into period_actions values (?, 'reopen', ?, ?, null)", [month, datetime.now(), user])
         build.refresh(con, [])
-    accounts.audit(accounts.PERIOD_REOPEN, user, ip, {"month": f"{month:%Y-%m}"})
+    accounts.store().audit(accounts.PERIOD_REOPEN, user, ip, {"month": f"{month:%Y-%m}"})
 
 
 def _one(cur: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> tuple | None:

@@ -187,7 +187,7 @@ def record_decisions(db, month: date, items: pl.DataFrame, entries: dict[str, di
                 [month, key, item["project_name"], key, item["reason"], v["decision"],
                  v["responsible"] or None, v["due"] or None, now, user],
             )
-    accounts.audit(accounts.REVIEW_DECISIONS, user, ip, {
+    accounts.store().audit(accounts.REVIEW_DECISIONS, user, ip, {
         "month": f"{month:%Y-%m}", "projects": [known[k]["project_name"] for k, _ in changed],
     })
     return len(changed)

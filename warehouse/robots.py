@@ -130,7 +130,7 @@ def push(digest: Digest, settings: DigestConfig, *, user: str, sleep: Callable[[
             log.error("digest %s not pushed to %s: %s", digest.day, robot, result.error)
             action, detail = accounts.DIGEST_PUSH_FAILED, {**detail, "error": result.error}
         try:
-            accounts.audit(action, user, None, detail)
+            accounts.store().audit(action, user, None, detail)
         except Exception:  # the push stands or failed all the same; the log keeps it
             log.exception("digest push to %s not audited", robot)
     return results

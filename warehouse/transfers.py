@@ -46,7 +46,7 @@ def offer(db: str | Path | None, project_key: str, reason: str, user: str, ip: s
             "values (?, ?, ?, ?, ?, ?) returning transfer_id",
             [project_key, name, unit_id, reason, user, datetime.now()],
         ).fetchall()[0][0]
-    accounts.audit(accounts.LEAD_OFFER, user, ip, {"project": name, "unit": unit_id, "reason": reason})
+    accounts.store().audit(accounts.LEAD_OFFER, user, ip, {"project": name, "unit": unit_id, "reason": reason})
     return transfer_id
 
 
@@ -61,7 +61,7 @@ def withdraw(db: str | Path | None, transfer_id: int, user: str, ip: str | None 
             raise TransferRefused("该流转已指派或已撤回，无法撤回；请刷新页面")
         con.execute("update lead_transfers set withdrawn_by = ?, withdrawn_at = ? where transfer_id = ?",
                     [user, datetime.now(), transfer_id])
-    accounts.audit(accounts.LEAD_WITHDRAW, user, ip, {"project": rows[0][0]})
+    accounts.store().audit(accounts.LEAD_WITHDRAW, user, ip, {"project": rows[0][0]})
 
 
 def pending(con: duckdb.DuckDBPyConnection, transfer_id: int) -> dict:

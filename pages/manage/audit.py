@@ -18,13 +18,13 @@ with st.container(horizontal=True, gap="medium"):
     actions = st.multiselect(
         "操作", list(audit.ACTION_LABELS), format_func=audit.ACTION_LABELS.get, key="audit_actions", placeholder="全部操作"
     )
-    user = st.selectbox("用户", [None, *accounts.audit_users()], format_func=lambda u: "全部用户" if u is None else u, key="audit_user")
+    user = st.selectbox("用户", [None, *accounts.store().audit_users()], format_func=lambda u: "全部用户" if u is None else u, key="audit_user")
     today = date.today()
     days = st.date_input("日期", (today - timedelta(days=30), today), max_value=today, key="audit_days")
 
 # a range being picked has one date until the second click
 since, until = (days[0], days[-1]) if days else (None, None)
-entries = accounts.audit_log(None, action=actions, user=user, since=since, until=until)
+entries = accounts.store().audit_log(None, action=actions, user=user, since=since, until=until)
 if not entries:
     st.info("所选条件下没有操作记录。")
 else:
