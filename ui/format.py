@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 from decimal import Decimal
 
 from base.config import rise_colour  # the pages and the wall ask ui.format
 
-log = logging.getLogger(__name__)
 # st.metric's delta_color for each colour of a rise: the colour says which way a figure
 # moved, not whether that is good, on every page and the wall alike
 DELTA_COLOURS = {"red": "inverse", "green": "normal"}
