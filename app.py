@@ -21,6 +21,8 @@ PAGES = {
     "项目管理": [
         st.Page("pages/projects/pipeline.py", title="四库", icon=":material/filter_alt:", url_path="pipeline"),
         st.Page("pages/projects/liaison.py", title="包联", icon=":material/group:", url_path="liaison"),
+        st.Page("pages/projects/projects.py", title="项目清单", icon=":material/list:", url_path="projects"),
+        st.Page("pages/projects/project.py", title="项目档案", icon=":material/folder_open:", url_path="project", visibility="hidden"),
     ],
     "数据": [
         st.Page("pages/manage/upload.py", title="数据上传", icon=":material/upload_file:", url_path="upload"),

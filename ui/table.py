@@ -35,11 +35,13 @@ def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key:
         st.caption(f"共 {rows:,} 行，页面上显示前 {SHOWN_ROWS:,} 行；下载 Excel 可得全部。")
     st.dataframe(frame.head(SHOWN_ROWS), hide_index=True, width="stretch", column_config=config, **dataframe_args)
     whole = fetch_all if fetch_all is not None and rows > frame.height else (lambda: frame)
+    # a link (to a dossier, a print view) is an address of this app: nothing to read in Excel
+    links = [name for name, c in config.items() if isinstance(c, dict) and (c.get("type_config") or {}).get("type") == "link"]
     record = export_recorder(f"{file_stem}.xlsx", title)
 
     def download() -> bytes:
         """The file, built only when clicked; every download is audited."""
-        everything = whole()
+        everything = whole().drop(links, strict=False)
         record(everything.height)
         return to_xlsx(everything, title=title)
 
