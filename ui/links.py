@@ -67,12 +67,16 @@ def open_list(filters: Filters, **extra) -> NoReturn:
     st.switch_page(LIST_PAGE, query_params=list_params(filters, **extra))
 
 
-def narrowed(filters: Filters, *, units: tuple[str, ...] | None = None, chains: tuple[str, ...] | None = None) -> Filters:
-    """The filters of one figure: a unit or chain of a chart within what the sidebar selects."""
+def narrowed(filters: Filters, *, units: tuple[str, ...] | None = None,
+             chains: tuple[str, ...] | None = None) -> Filters | None:
+    """The filters of one figure: units or a chain of a chart within what the sidebar selects;
+    None when the sidebar leaves none of them (the figure has no project)."""
     if units is not None:
         units = tuple(u for u in units if not filters.units or u in filters.units)
     if chains is not None:
         chains = tuple(c for c in chains if not filters.chains or c in filters.chains)
+    if units == () or chains == ():
+        return None
     return replace(filters, units=units if units is not None else filters.units,
                    chains=chains if chains is not None else filters.chains)
 

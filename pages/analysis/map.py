@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, geo
+from ui import data, format as fmt, geo, links
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS
@@ -125,9 +125,15 @@ on_map = current.with_columns(
     ],
     pl.format("第 {} 名", "rank").fill_null("—").alias("t_rank"),
     pl.format("第 {} 名", "previous_rank").fill_null("无").alias("t_previous_rank"),
-).select("kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
+).select("unit_id", "kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
 if geo.has_boundaries():
-    st.pydeck_chart(geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous)), height=520)
+    clicked = st.pydeck_chart(
+        geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous)), height=520,
+        on_select="rerun", selection_mode="single-object", key="map_click",
+    )
+    picked = geo.units_behind(clicked, current)
+    if picked and (behind := links.narrowed(filters, units=picked)):
+        links.open_list(behind)
 else:
     st.info("未找到县区边界文件（data/reference/city.toml 的 geo_file），地图暂不显示；排名表不受影响。生成方法见 data/geo/README.md。")
 
@@ -141,7 +147,7 @@ if span:
     )
 st.caption(
     "县（市、区）按属地着色：开发区的项目计入所在县（市、区）；圆点为开发区，画在所在县内。"
-    "鼠标悬停（手机上点按）查看各项数字。",
+    "鼠标悬停（手机上点按）查看各项数字；点击县区或开发区打开其签约项目清单。",
     help=metric.definition,
 )
 
