@@ -49,6 +49,24 @@ def dossier_column(key: str = "project_key") -> pl.Expr:
     return pl.col(key).map_elements(dossier_url, return_dtype=pl.String).alias(DOSSIER)
 
 
+def clicked(event) -> tuple[int, int] | None:
+    """(trace, point index) of the bar or cell clicked on a chart drawn with on_select="rerun"."""
+    points = (event.selection.points if event else None) or []
+    if not points:
+        return None
+    point = points[0]
+    index = point.get("point_index", point.get("point_number"))
+    return (point.get("curve_number", 0), index) if index is not None else None
+
+
+def clicked_cell(event) -> tuple[str, str] | None:
+    """(x, y) labels of the heat-map cell clicked on a chart drawn with on_select="rerun"."""
+    points = (event.selection.points if event else None) or []
+    if not points or points[0].get("x") is None or points[0].get("y") is None:
+        return None
+    return str(points[0]["x"]), str(points[0]["y"])
+
+
 def list_params(filters: Filters, **extra) -> dict[str, str]:
     """The list page's URL parameters for these filters and a figure's own conditions."""
     params = {"year": str(filters.year), "months": f"{filters.month_from}-{filters.month_to}"}

@@ -12,9 +12,10 @@ select
     signed_amount_wan,
     size_band,
     stage,
-    start_date
+    start_date,
+    project_key
 from signed_in($year, $month_from, $month_to, $units, $chains)
 where $search = ''
    or contains(lower(project_name), lower($search))
    or contains(lower(coalesce(investor, '')), lower($search))
-order by signed_amount_wan desc nulls last, signed_date, project_name;
+order by signed_amount_wan desc nulls last, signed_date, project_name, project_key;
