@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import NoReturn
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import polars as pl
 import streamlit as st
@@ -78,6 +78,11 @@ def list_params(filters: Filters, **extra) -> dict[str, str]:
         params["open"] = "1"
     params.update({k: str(v) for k, v in extra.items() if v not in (None, "", False)})
     return params
+
+
+def list_url(filters: Filters, **extra) -> str:
+    """The list page's address, relative to any page of the app."""
+    return "projects?" + urlencode(list_params(filters, **extra))
 
 
 def open_list(filters: Filters, **extra) -> NoReturn:

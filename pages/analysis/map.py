@@ -160,6 +160,15 @@ st.caption(
     "开发区另行单独排名，同一项目不在一张表里计两次。未选的单位和没有签约项目的单位不参加排名。"
 )
 
+def projects_url(row: dict) -> str | None:
+    """The list of a ranked territory's signed projects (a county with its zones, as ranked)."""
+    units = (row["unit_id"],) if row["kind"] == "zone" else tuple(
+        current.filter(pl.col("host_adcode") == row["host_adcode"]).get_column("unit_id").to_list()
+    )
+    behind = links.narrowed(filters, units=units)
+    return links.list_url(behind) if behind is not None else None
+
+
 county_names = dict(current.filter(pl.col("kind") == "county").select("host_adcode", "name").iter_rows())
 value_header = f"{metric_name}（{metric.unit}）"
 last_year_header = f"{filters.year - 1}年同期（{metric.unit}）"
@@ -171,6 +180,7 @@ rows = (
     .select(
         pl.col("rank").alias("排名"),
         pl.col("name").alias(SCOPES[scope]),
+        pl.struct("unit_id", "kind", "host_adcode").map_elements(projects_url, return_dtype=pl.String).alias("签约项目"),
         *([pl.col("host_adcode").replace_strict(county_names).alias("所在县（市、区）")] if scope == "zone" else []),
         as_shown("value", rate).alias(value_header),
         *(
@@ -199,5 +209,6 @@ table(
             help="本期与上年同期之差（百分点）。" if rate else "（本期 − 上年同期）÷ 上年同期；上年同期为零时不计算。",
         ),
         "排名变化": st.column_config.TextColumn(help="与上年同期排名相比：↑ 上升、↓ 下降、— 不变。"),
+        "签约项目": st.column_config.LinkColumn(display_text="清单", width="small", help="打开该县区（含所辖开发区）或开发区的签约项目清单"),
     },
 )

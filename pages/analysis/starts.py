@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from etl.reference import load_reference
-from ui import data, format as fmt
+from ui import data, format as fmt, links
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, yi
@@ -68,6 +68,7 @@ def rate_bars(frame: pl.DataFrame, label: str, overall) -> go.Figure:
 def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
     """The warning list as shown and downloaded."""
     return warnings.select(
+        links.dossier_column(),
         pl.col("level").alias("预警等级"),
         pl.col("unit_name").alias("县（市、区）"),
         pl.col("project_name").alias("项目名称"),
@@ -227,6 +228,7 @@ table(
     total=warnings.total,
     fetch_all=lambda: warning_columns(data.everything("starts_warnings", filters, **warning_params)),
     column_config={
+        **links.DOSSIER_CONFIG,
         "签约时间": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "签约金额（亿元）": AMOUNT,
     },

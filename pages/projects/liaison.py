@@ -6,7 +6,7 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt
+from ui import data, format as fmt, links
 from ui.filters import sidebar_filters
 from ui.table import table
 from warehouse import bulletins
@@ -44,6 +44,7 @@ def summary_table(frame: pl.DataFrame, key: str, header: str) -> pl.DataFrame:
 def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """One leader's or unit's projects with Chinese headers, as on screen and in print."""
     return frame.select(
+        links.dossier_column(),
         pl.col("level").replace_strict(bulletins.LEVELS, default="").alias("预警"),
         pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
         pl.col("library_label").alias("所处阶段"),
@@ -190,7 +191,7 @@ if tab_leaders.open:
             table(
                 project_rows(mine), f"包联项目_{chosen}_{as_of}",
                 title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
-                column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+                column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, "金额（亿元）": AMOUNT},
             )
             st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
 
@@ -214,5 +215,5 @@ if tab_units.open:
             table(
                 project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
                 title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
-                column_config={"进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+                column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, "金额（亿元）": AMOUNT},
             )

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from etl.reference import load_reference
-from ui import data, format as fmt
+from ui import data, format as fmt, links
 from ui.filters import describe, sidebar_filters
 from ui.table import audited, table
 from warehouse import bulletins
@@ -69,6 +69,7 @@ def search(frame: pl.DataFrame, text: str, columns: tuple[str, ...]) -> pl.DataF
 def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
     """The warning list as shown and downloaded."""
     return warnings.select(
+        links.dossier_column(),
         pl.col("level").replace_strict(bulletins.LEVELS).alias("预警等级"),
         pl.col("stage_label").alias("阶段"),
         pl.col("unit_name").alias("县（市、区）"),
@@ -170,7 +171,10 @@ with left:
         height=260, margin=dict(l=0, r=30, t=10, b=0),
         xaxis=dict(title="在库项目数（个）"), yaxis=dict(autorange="reversed"),
     )
-    st.plotly_chart(fig, config=CHART)
+    bar = links.clicked(st.plotly_chart(fig, config=CHART, on_select="rerun", selection_mode="points", key="library_bars"))
+    if bar:
+        links.open_list(filters, library=libraries.get_column("library")[bar[1]])
+    st.caption("点击柱子查看该库的项目。")
 with right:
     table(
         libraries.select(
@@ -310,7 +314,7 @@ table(
     fetch_all=lambda: warning_columns(
         search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH)
     ),
-    column_config={"进入阶段日期": DATE},
+    column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE},
 )
 
 st.markdown("##### 预警通报")
@@ -352,6 +356,7 @@ else:
     change_query = st.text_input("搜索本期通报", placeholder="项目名称、县区、责任单位或包联领导", key="bulletin_search")
     table(
         search(changes, change_query, WARNING_SEARCH).select(
+            links.dossier_column(),
             pl.col("change").replace_strict(bulletins.CHANGES).alias("较上期"),
             pl.when(pl.col("level").is_null())
             .then(pl.lit("原") + pl.col("previous_level").replace_strict(bulletins.LEVELS, default=""))
@@ -369,7 +374,7 @@ else:
         f"预警通报_第{number}期_明细",
         title=f"四库滚动预警通报 第{number}期 明细（截至 {chosen['as_of']:%Y-%m-%d}）",
         key="download-bulletin-changes",
-        column_config={"进入阶段日期": DATE},
+        column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE},
     )
     unit_choices = per_unit.select("unit_id", "unit_name").rows()
     if unit_choices:
@@ -415,9 +420,11 @@ review_query = st.text_input("搜索核对清单", placeholder="项目名称或�
 table(
     search(pairs, review_query, ("name_a", "name_b", "unit_name")).select(
         pl.col("unit_name").alias("县（市、区）"),
+        links.dossier_column("key_a").alias("甲档案"),
         pl.col("name_a").alias("项目名称甲"),
         pl.col("library_a").alias("甲所在库"),
         pl.col("first_seen_a").alias("甲首次日期"),
+        links.dossier_column("key_b").alias("乙档案"),
         pl.col("name_b").alias("项目名称乙"),
         pl.col("library_b").alias("乙所在库"),
         pl.col("first_seen_b").alias("乙首次日期"),
@@ -427,5 +434,8 @@ table(
     f"项目识别核对_{as_of}",
     title=f"项目识别核对清单（名称相似度 ≥ {threshold:.2f}；{as_of_text}）",
     key="download-identity-review",
-    column_config={"甲首次日期": DATE, "乙首次日期": DATE, "名称相似度（%）": PERCENT},
+    column_config={
+        "甲首次日期": DATE, "乙首次日期": DATE, "名称相似度（%）": PERCENT,
+        **{f"{side}档案": st.column_config.LinkColumn(display_text="查看", width="small") for side in "甲乙"},
+    },
 )
