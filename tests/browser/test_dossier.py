@@ -3,6 +3,7 @@
 from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlparse
 
+import polars as pl
 from playwright.sync_api import expect
 
 from warehouse import queries
@@ -78,3 +79,30 @@ def test_a_county_clicked_on_the_map_lists_its_projects_and_a_row_opens_a_matchi
     expect(dossier.locator("h2").first).to_contain_text(first["project_name"])
     assert metrics(dossier)["签约金额"] == f"{yi(first['signed_amount_wan']):,.2f} 亿元"
     assert yi(first["signed_amount_wan"]) > Decimal(0)
+
+
+def test_a_bar_clicked_on_the_signing_page_lists_the_projects_it_counts(page, sample_db):
+    page.goto(f"{page.app_url}/signing?year=2024&months=1-12")
+    wait_until_done(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').nth(1)  # 按县（市、区）, the open tab
+    chart.scroll_into_view_if_needed()
+    chart.locator(".bars .point path").first.wait_for(state="visible")
+    # the widest bar; plotly's drag layer lies over the bars, so click its place, not the element
+    box = max((path.bounding_box() for path in chart.locator(".bars .point path").all()), key=lambda b: b["width"])
+    for _ in range(3):
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            page.wait_for_url("**/projects?**", timeout=8_000)
+            break
+        except Exception:
+            continue
+    wait_until_done(page)
+    assert_no_exception(page)
+    query = parse_qs(urlparse(page.url).query)
+    year, unit = int(query["year"][0]), query["units"][0]
+    figures = queries.run(Reader(sample_db).cursor(), "signing_by_unit", Filters(year)).filter(
+        pl.col("unit_id") == unit
+    ).row(0, named=True)
+    shown = metrics(page)
+    assert shown["项目数"] == f"{figures['projects']} 个"
+    assert shown["签约金额"] == f"{yi(figures['amount_wan']):,.2f} 亿元"
