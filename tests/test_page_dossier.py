@@ -67,7 +67,7 @@ def test_a_dossier_opened_from_the_signing_list_shows_that_row_and_every_source_
     at = dossier(id=key)
     assert at.header[0].value == row["项目名称"]
     assert cards(at)["签约金额"] == f"{row['签约金额（亿元）']:,.2f} 亿元"
-    facts = dict(zip(frame_with(at, "内容")["项目"], frame_with(at, "内容")["内容"]))
+    facts = {k: v for d in at.dataframe if "内容" in d.value.columns for k, v in zip(d.value["项目"], d.value["内容"])}
     assert facts["县（市、区）/开发区"] == row["县（市、区）/开发区"]
     assert facts["产业链"] == row["产业链"]
     assert facts["签约日期"] == f"{row['签约日期']:%Y-%m-%d}"

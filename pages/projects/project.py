@@ -32,7 +32,7 @@ def text(value) -> str:
 
 
 def facts(p: dict) -> pl.DataFrame:
-    """The project's who and what as two columns, every value as text."""
+    """The project's who and what, and its dates, every value as text."""
     signed = day(p["signed_date"])
     if p["signed_date"] is None and p["signed_period_end"] is not None:
         signed = f"月份不详（台账期间截至 {p['signed_period_end']:%Y年%-m月}）"
@@ -47,6 +47,13 @@ def facts(p: dict) -> pl.DataFrame:
         ("开工日期", day(p["start_date"]) if p["start_date"] else ("已开工，未填日期" if p["is_started"] else "未开工")),
         ("投产日期", day(p["production_date"]) if p["production_date"] else ("已投产，未填日期" if p["is_produced"] else "未投产")),
         ("计划开工日期", day(p["planned_start_date"])),
+    ]
+    return pl.DataFrame(rows, schema=["项目", "内容"], orient="row")
+
+
+def duties(p: dict) -> pl.DataFrame:
+    """Who answers for the project and where it stands, every value as text."""
+    rows = [
         ("包联领导", text(p["liaison_leader"])),
         ("责任单位", text(p["responsible_unit"])),
         ("线索来源", text(p["lead_source"])),
@@ -104,7 +111,9 @@ cards[1].metric("意向投资额", amount(p["intended_amount_wan"]), border=True
 cards[2].metric("计划总投资", amount(p["planned_investment_wan"]), border=True)
 cards[3].metric("资金到位额", amount(p["funds_in_place_wan"]), border=True, help="最近一次填报的累计到位资金。")
 
-st.dataframe(facts(p), hide_index=True, width="stretch", key="dossier_facts")
+left, right = st.columns(2)
+left.dataframe(facts(p), hide_index=True, width="stretch", height="content", key="dossier_facts")
+right.dataframe(duties(p), hide_index=True, width="stretch", height="content", key="dossier_duties")
 
 # ---------------------------------------------------------------- timeline
 
