@@ -236,3 +236,13 @@ def test_the_list_search_narrows_the_rows_but_not_the_figure(cursor):
     assert all("储能" in f"{n}{i}{u}{r}{l}" for n, i, u, r, l in
                zip(listed["项目名称"], listed["投资方"], listed["县（市、区）/开发区"], listed["责任单位"], listed["包联领导"]))
     assert cards(at)["项目数"] == "539 个"
+
+
+def test_both_pages_run_through_the_router(on_sample):
+    at = conftest.run_page(AppTest.from_file(str(conftest.ROOT / "app.py"), default_timeout=60))
+    at.switch_page("pages/projects/project.py")
+    conftest.run_page(at)
+    assert at.title[0].value == "项目档案"
+    at.switch_page("pages/projects/projects.py")
+    conftest.run_page(at)
+    assert at.title[0].value == "项目清单"
