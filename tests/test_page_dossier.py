@@ -200,6 +200,11 @@ def test_every_bar_and_heat_map_cell_opens_a_list_totalling_it(cursor):
         behind = links.narrowed(scope, units=(cell["unit_id"],), chains=(cell["chain"],))
         total = queries.run(cursor, "drill_signed_total", behind, **SIGNED).row(0)
         assert total[:2] == (cell["projects"], cell["amount_wan"]), (cell["unit_name"], cell["chain"])
+    for name, column in (("starts_by_unit", "unit_id"), ("starts_by_chain", "chain")):
+        for row in queries.run(cursor, name, scope).iter_rows(named=True):
+            behind = links.narrowed(scope, **{"units" if column == "unit_id" else "chains": (row[column],)})
+            total = queries.run(cursor, "drill_signed_total", behind, **SIGNED).row(0, named=True)
+            assert (total["projects"], total["started_projects"]) == (row["signed_projects"], row["started_projects"]), row
     libraries = queries.run(cursor, "pipeline_libraries", scope)
     as_of = queries.run(cursor, "as_of").item()
     for library in libraries.iter_rows(named=True):

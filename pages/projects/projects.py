@@ -120,6 +120,7 @@ table(
     f"项目清单_{heading}_{describe(scope.filters)}",
     title=f"{heading}（{words}）",
     key="download-projects",
+    placeholder="—",
     total=listing.total,
     fetch_all=lambda: shape(searched(data.everything(name, scope.filters, **scope.params(), **extra), columns, search)),
     column_config={
