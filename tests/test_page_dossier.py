@@ -251,3 +251,24 @@ def test_both_pages_run_through_the_router(on_sample):
     at.switch_page("pages/projects/projects.py")
     conftest.run_page(at)
     assert at.title[0].value == "项目清单"
+
+
+def test_a_project_only_an_unpublished_month_holds_opens_in_the_open_state(db, monkeypatch):
+    march, april = date(2024, 3, 31), date(2024, 4, 30)
+    add_load(db, rows([
+        {"project_name": "临猗项目", "unit_id": "140821", "signed_date": date(2024, 3, 1), "signed_amount_wan": Decimal(5000)},
+        {"project_name": "万荣项目", "unit_id": "140822", "signed_date": date(2024, 3, 2), "signed_amount_wan": Decimal(6000)},
+    ], period_end=march), "signed")
+    # 临猗 reports April, 万荣 has not yet: April is open
+    add_load(db, rows([{"project_name": "四月项目", "unit_id": "140821", "signed_date": date(2024, 4, 3),
+                        "signed_amount_wan": Decimal(7000)}], period_end=april), "signed", name="april.xlsx")
+    cursor = Reader(db).cursor()
+    assert queries.run(cursor, "dossier_resolve", id="name:140821:四月").row(0) == ("name:140821:四月", False)
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = dossier(id="name:140821:四月")
+    assert "尚未发布" in at.info[0].value
+    assert cards(at)["签约金额"] == "0.70 亿元"
+    sources = frame_with(at, "行号")
+    assert list(sources["月份"]) == ["未完结"]

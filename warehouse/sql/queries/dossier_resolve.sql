@@ -6,7 +6,8 @@ with wanted as (
     union all
     select distinct project_key, 1 as preference
     from row_keys
-    where 'name:' || name_key = $id
+    -- a plain comparison of the stored column: DuckDB prunes row groups by it
+    where starts_with($id, 'name:') and name_key = substr($id, 6)
 )
 
 select
