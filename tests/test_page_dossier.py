@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, unquote
 
 import polars as pl

@@ -39,14 +39,15 @@ LIBRARIES = {
 }
 
 
-def dossier_url(project_key: str) -> str:
-    """The dossier's address, relative to any page of the app."""
-    return "project?id=" + quote(project_key, safe="")
+def dossier_url(project_key: str, include_open: bool = False) -> str:
+    """The dossier's address, relative to any page of the app; include_open: as a list that
+    counts the months not yet published shows the project."""
+    return "project?id=" + quote(project_key, safe="") + ("&open=1" if include_open else "")
 
 
-def dossier_column(key: str = "project_key") -> pl.Expr:
+def dossier_column(key: str = "project_key", include_open: bool = False) -> pl.Expr:
     """A table's link column to each row's dossier (DOSSIER_CONFIG draws it; downloads leave it out)."""
-    return pl.col(key).map_elements(dossier_url, return_dtype=pl.String).alias(DOSSIER)
+    return pl.col(key).map_elements(lambda k: dossier_url(k, include_open), return_dtype=pl.String).alias(DOSSIER)
 
 
 def clicked(event) -> tuple[int, int] | None:

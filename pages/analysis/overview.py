@@ -115,7 +115,7 @@ st.caption(f"{filters.year}年与{filters.year - 1}年同期（相同月份、�
 st.subheader("签约金额前十的项目")
 top = data.query("overview_top_projects", filters)
 ranked = top.with_row_index("rank", offset=1).select(
-    links.dossier_column(),
+    links.dossier_column(include_open=filters.include_open),
     pl.col("rank").alias("排名"),
     pl.col("project_name").alias("项目名称"),
     yi_column("signed_amount_wan").alias("签约金额（亿元）"),

@@ -244,19 +244,19 @@ def project_list(filters: Filters, total: int, heading: str) -> None:
     projects = data.listing("signing_projects", filters, search=search)
     st.caption(f"共 {projects.total:,} 个项目" + (f"（搜索结果，所选范围共 {total:,} 个）" if search else ""))
     table(
-        project_columns(projects.rows),
+        project_columns(projects.rows, filters.include_open),
         f"签约项目清单_{describe(filters)}",
         title=heading + (f"，名称或投资方含：{search}" if search else ""),
         total=projects.total,
-        fetch_all=lambda: project_columns(data.everything("signing_projects", filters, search=search)),
+        fetch_all=lambda: project_columns(data.everything("signing_projects", filters, search=search), filters.include_open),
         column_config={**links.DOSSIER_CONFIG, "签约日期": DATE, "签约金额（亿元）": AMOUNT, "开工日期": DATE},
     )
 
 
-def project_columns(projects: pl.DataFrame) -> pl.DataFrame:
+def project_columns(projects: pl.DataFrame, include_open: bool) -> pl.DataFrame:
     """The project list as shown and downloaded."""
     return projects.select(
-        links.dossier_column(),
+        links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
         yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("unit_name").alias("县（市、区）/开发区"),

@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from etl.read import KIND_NAMES
-from ui import data, format as fmt, links, upload
+from ui import data, format as fmt, upload
 from ui.auth import LOCAL_USER, audit_export, is_local_request, require_analyst
 from ui.table import table
 from warehouse import accounts, bulletins

@@ -19,9 +19,9 @@ def yi_column(name: str) -> pl.Expr:
     return pl.col(name).map_elements(yi, return_dtype=pl.Decimal(18, 2), skip_nulls=True)
 
 
-def signed_columns(frame: pl.DataFrame) -> pl.DataFrame:
+def signed_columns(frame: pl.DataFrame, include_open: bool) -> pl.DataFrame:
     return frame.select(
-        links.dossier_column(),
+        links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
         yi_column("signed_amount_wan").alias("签约金额（亿元）"),
@@ -37,9 +37,9 @@ def signed_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def library_columns(frame: pl.DataFrame) -> pl.DataFrame:
+def library_columns(frame: pl.DataFrame, include_open: bool) -> pl.DataFrame:
     return frame.select(
-        links.dossier_column(),
+        links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
         yi_column("library_amount_wan").alias("金额（亿元）"),
@@ -116,13 +116,15 @@ listing = data.listing(name, scope.filters, contains=(columns, search), **scope.
 if search:
     st.caption(f"搜索结果 {listing.total:,} 个（清单共 {fmt.count(totals['projects'])} 个）")
 table(
-    shape(listing.rows),
+    shape(listing.rows, scope.filters.include_open),
     f"项目清单_{heading}_{describe(scope.filters)}",
     title=f"{heading}（{words}）",
     key="download-projects",
     placeholder="—",
     total=listing.total,
-    fetch_all=lambda: shape(searched(data.everything(name, scope.filters, **scope.params(), **extra), columns, search)),
+    fetch_all=lambda: shape(
+        searched(data.everything(name, scope.filters, **scope.params(), **extra), columns, search), scope.filters.include_open
+    ),
     column_config={
         **links.DOSSIER_CONFIG,
         "签约金额（亿元）": AMOUNT, "资金到位额（亿元）": AMOUNT, "金额（亿元）": AMOUNT,
