@@ -106,3 +106,31 @@ def test_a_bar_clicked_on_the_signing_page_lists_the_projects_it_counts(page, sa
     shown = metrics(page)
     assert shown["项目数"] == f"{figures['projects']} 个"
     assert shown["签约金额"] == f"{yi(figures['amount_wan']):,.2f} 亿元"
+
+
+def test_a_heat_map_cell_clicked_on_the_chains_page_lists_its_projects(page, sample_db):
+    page.goto(f"{page.app_url}/chains?year=2024&months=1-12")
+    wait_until_done(page)
+    heat = page.locator('[data-testid="stPlotlyChart"]').nth(1)  # 签约金额, the open tab
+    heat.scroll_into_view_if_needed()
+    area = heat.locator(".nsewdrag").first
+    area.wait_for(state="visible")
+    box = area.bounding_box()
+    for _ in range(3):
+        # the middle of the grid, a filled cell in the sample (an empty cell opens nothing)
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            page.wait_for_url("**/projects?**", timeout=8_000)
+            break
+        except Exception:
+            continue
+    wait_until_done(page)
+    assert_no_exception(page)
+    query = parse_qs(urlparse(page.url).query)
+    unit, chain = query["units"][0], query["chains"][0]
+    cell = queries.run(Reader(sample_db).cursor(), "chains_matrix", Filters(2024)).filter(
+        (pl.col("unit_id") == unit) & (pl.col("chain") == chain)
+    ).row(0, named=True)
+    shown = metrics(page)
+    assert shown["项目数"] == f"{cell['projects']} 个"
+    assert shown["签约金额"] == f"{yi(cell['amount_wan']):,.2f} 亿元"
