@@ -157,16 +157,12 @@ def sec(seconds: float | None, places: int = 2) -> str:
 
 def app_pages() -> list[dict]:
     """The pages app.py routes to: url path ('' for the default page), file and title."""
-    import re
+    from app import PAGES
 
-    text = (ROOT / "app.py").read_text(encoding="utf-8")
     pages = []
-    for call in re.findall(r"st\.Page\((.*?)\)\s*,?\s*\n", text):
-        file = re.search(r'"([^"]+\.py)"', call)
-        url = re.search(r'url_path="([^"]*)"', call)
-        title = re.search(r'title="([^"]*)"', call)
-        path = url.group(1) if url else Path(file.group(1)).stem if file else ""
-        default = "default=True" in call
-        pages.append({"path": "" if default else path, "url_path": path, "file": file.group(1) if file else None,
-                      "title": title.group(1) if title else path})
+    for entries in PAGES.values():
+        for _, file, options in entries:
+            path = options.get("url_path") or Path(file).stem
+            pages.append({"path": "" if options.get("default") else path, "url_path": path, "file": file,
+                          "title": options.get("title", path)})
     return pages

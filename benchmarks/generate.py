@@ -10,15 +10,15 @@ What it makes (same seed, same data):
   zones, with aliases), the chains and header synonyms of data/reference, targets, and a
   synthetic county GeoJSON; plus a copy whose geo_file does not exist (map page check);
 * warehouses of 10,000 and 1,000,000 signed projects over 2016–2025 (heavy-tailed amounts,
-  ~80 % started, funds), written straight through etl.load.record_load + build.refresh
+  ~80 % started, funds), written straight through warehouse.ingest.record_load + build.refresh
   (no Excel), with the time each step took (`<size>.json` beside the file);
 * signed ledgers of 10,000 and 200,000 rows in the real layout (title row, unit line,
   two-row header with merged groups, a 合计 row, ~2 % amounts as text, ~3 % dates as
   text), written with openpyxl's write-only mode.
 
 The cache is keyed by content hashes: reference and ledgers by this file, warehouses also
-by what shapes the file's content (warehouse/sql migrations, derive and views, build.py and
-the ROW_SCHEMA of etl/read.py), so a change to any of them regenerates what depends on it
+by what shapes the file's content (warehouse/sql migrations, derive and views, build.py,
+the field catalog etl/fields.py and the ROW_SCHEMA of etl/read.py), so a change to any of them regenerates what depends on it
 (and stale folders are removed).
 """
 
@@ -88,6 +88,7 @@ def warehouse_key() -> str:
             ROOT / "warehouse" / "sql" / "views",
             ROOT / "warehouse" / "sql" / "stored",
             ROOT / "warehouse" / "build.py",
+            ROOT / "etl" / "fields.py",
         ],
         extra=generator_key() + (schema.group(0) if schema else read_py),
     )
@@ -438,15 +439,15 @@ def leaders(pair) -> str:
 
 
 def build_warehouse(size: str, out: Path) -> dict:
-    """Runs in a subprocess with REFERENCE_DIR set (etl.reference reads it at import)."""
+    """Runs in a subprocess with REFERENCE_DIR set (base.reference reads it at import)."""
     import polars as pl
 
-    from etl.load import record_load
+    from base.reference import load_reference
     from etl.parse import Period, normalize_name
     from etl.read import ROW_SCHEMA
-    from etl.reference import load_reference
     from warehouse import build, history
     from warehouse.db import writer
+    from warehouse.ingest import record_load
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

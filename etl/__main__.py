@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _mapping(text: str) -> tuple[str, str]:
     """One --map "表头=字段": the header as written in the file, the field by its label or name."""
-    from .read import FIELD_NAMES, field_named
+    from .fields import LABELS
+    from .read import field_named
 
     header, sep, name = text.partition("=")
     if not sep or not header.strip() or not name.strip():
@@ -57,7 +58,7 @@ def _mapping(text: str) -> tuple[str, str]:
     fld = field_named(name.strip())
     if fld is None:
         raise argparse.ArgumentTypeError(
-            f"不认识字段“{name.strip()}”；可用：{'、'.join(FIELD_NAMES.values())}，或英文字段名如 signed_date"
+            f"不认识字段“{name.strip()}”；可用：{'、'.join(LABELS.values())}，或英文字段名如 signed_date"
         )
     return header.strip(), fld
 

@@ -13,6 +13,8 @@ from typing import Callable
 
 import polars as pl
 
+from base.text import clean_text
+
 from . import parse
 
 # Text made only of these characters is left alone by clean_text apart from stripping:
@@ -66,10 +68,10 @@ def _fill(fast: pl.Series, plain: pl.Series, slow: pl.Series) -> pl.Series:
 
 
 def clean(series: pl.Series) -> pl.Series:
-    """parse.clean_text for a whole column."""
+    """clean_text for a whole column."""
     frame = series.to_frame("v").with_columns(plain=_plain(pl.col("v")))
     plain = frame.get_column("plain").fill_null(True)  # a blank stays blank
-    cleaned, _ = map_unique(series.filter(~plain), parse.clean_text, pl.String)
+    cleaned, _ = map_unique(series.filter(~plain), clean_text, pl.String)
     return _fill(series.str.strip_chars(), plain, cleaned).alias(series.name).replace("", None)
 
 

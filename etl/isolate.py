@@ -329,8 +329,8 @@ def _serve(spool: str) -> None:
     (the caller removes it too, unless it was killed)."""
     import resource
 
+    from base.reference import load_reference
     from etl.read import read_ledger  # noqa: F401 — imported once here, not per request
-    from etl.reference import load_reference
 
     load_reference()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

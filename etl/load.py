@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-import json
-import os
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-import polars as pl
-
-from warehouse import build, history
-from warehouse.db import archive_dir, db_path, writer
+from base.actor import current_user
+from warehouse import ingest
+from warehouse.db import db_path, writer
 
 from . import mappings
 from .isolate import read_isolated
@@ -43,13 +38,6 @@ class LoadResult:
             f"✓ {self.file_name}：已导入（第 {self.load_id} 次导入），{ledger.rows.height} 行，"
             f"工作表 {'、'.join(used)}，警告 {len(ledger.warnings)} 条"
         )
-
-
-def current_user() -> str:
-    try:
-        return os.environ.get("ETL_USER") or getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return "unknown"
 
 
 def load_file(
@@ -85,104 +73,37 @@ def load_ledger(
         return LoadResult(ledger.file_name, "refused", ledger)
     live = db_path(db)
     user = user or current_user()
+    options = options or {}
     created: list[Path] = []  # archive entries this load adds; gone again if it fails
     with writer(live, extra_bytes=len(data), what="导入", created=created) as con:
-        previous = con.execute(
-            "select load_id from loads where sha256 = ? and status = 'active'", [ledger.sha256]
-        ).fetchone()
-        if previous:
-            return LoadResult(ledger.file_name, "duplicate", ledger, previous[0])
+        previous = ingest.active_load(con, ledger.sha256)
+        if previous is not None:
+            return LoadResult(ledger.file_name, "duplicate", ledger, previous)
         # under the write lock: no other load can hand a code to another unit meanwhile
         ledger = check_codes(con, ledger, allowed_units)
-        ledger = check_history(con, ledger, bool((options or {}).get("confirm_amounts")))
+        ledger = check_history(con, ledger, bool(options.get("confirm_amounts")))
         if not ledger.ok:
             return LoadResult(ledger.file_name, "refused", ledger)
-        archived = _archive(live, ledger, data, created)
-        load_id = record_load(
+        load_id = ingest.commit(
             con,
+            live,
             ledger.rows,
+            data,
+            created=created,
             file_name=ledger.file_name,
             sha256=ledger.sha256,
             kind=ledger.kind,
             period=ledger.period,
             problems=ledger.problems,
             user=user,
-            archive_path=archived.relative_to(archive_dir(live)).as_posix(),
             file_size=ledger.size,
             sheets_used=[s.name for s in ledger.sheets if s.used],
             sheets_skipped=[f"{s.name}: {s.reason}" for s in ledger.sheets if not s.used],
-            read_options=recorded_options(options or {}),
+            read_options=recorded_options(options),
+            # the mapping the uploader confirmed, for the unit's next upload
+            mapping=mappings.confirmed(ledger, options.get("mapping")),
         )
-        # the mapping the uploader confirmed, for the unit's next upload
-        mappings.record(con, load_id, ledger, (options or {}).get("mapping"), user)
-        build.refresh(con, [load_id])
-        history.record_changes(con, load_id, "load", user)
     return LoadResult(ledger.file_name, "loaded", ledger, load_id)
-
-
-def record_load(
-    con,
-    rows: pl.DataFrame,
-    *,
-    file_name: str,
-    sha256: str,
-    kind: str,
-    period=None,
-    problems=(),
-    user: str,
-    archive_path: str | None = None,
-    file_size: int | None = None,
-    sheets_used=(),
-    sheets_skipped=(),
-    read_options: dict | None = None,
-) -> int:
-    """Insert one load and its rows (through Arrow); the caller refreshes derived tables."""
-    load_id = con.execute(
-        """
-        insert into loads (file_name, sha256, kind, period_label, period_start, period_end,
-            sheets_used, sheets_skipped, rows_loaded, warning_count, loaded_at, loaded_by,
-            archive_path, file_size, read_options)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        returning load_id
-        """,
-        [
-            file_name, sha256, kind,
-            period.label if period else None,
-            period.start if period else None,
-            period.end if period else _latest_date(rows),
-            list(sheets_used), list(sheets_skipped),
-            rows.height, sum(p.level == "warning" for p in problems), datetime.now(), user,
-            archive_path, file_size,
-            json.dumps(read_options, ensure_ascii=False) if read_options is not None else None,
-        ],
-    ).fetchone()[0]
-    con.register("incoming_rows", rows.with_columns(pl.lit(load_id, pl.Int32).alias("load_id")))
-    con.execute("insert into ledger_rows by name select * from incoming_rows")
-    con.unregister("incoming_rows")
-    messages = pl.DataFrame(
-        [
-            {
-                "load_id": load_id, "level": p.level, "sheet": p.sheet, "cell": p.cell,
-                "excel_row": p.row, "column_name": p.header, "value": p.value, "message": p.message,
-            }
-            for p in problems
-        ],
-        schema={
-            "load_id": pl.Int32, "level": pl.String, "sheet": pl.String, "cell": pl.String,
-            "excel_row": pl.Int32, "column_name": pl.String, "value": pl.String, "message": pl.String,
-        },
-    )
-    con.register("incoming_messages", messages)
-    con.execute("insert into load_messages by name select * from incoming_messages")
-    con.unregister("incoming_messages")
-    return load_id
-
-
-def _latest_date(rows: pl.DataFrame):
-    columns = ("signed_date", "start_date", "lead_date", "negotiation_date", "production_date")
-    dates = [rows.get_column(c).max() for c in columns if rows.height]
-    dates = [d for d in dates if d is not None]
-    return max(dates) if dates else None
 
 
 def recorded_options(options: dict) -> dict:
@@ -197,26 +118,3 @@ def recorded_options(options: dict) -> dict:
     if options.get("mapping"):  # only when given: loads without one keep their record as before
         recorded["mapping"] = dict(options["mapping"])
     return recorded
-
-
-def _archive(live: Path, ledger: Ledger, data: bytes, created: list[Path]) -> Path:
-    """Keep the original bytes by content hash, so every load can be downloaded again.
-
-    Appends to `created` what did not exist before (folders, the file), for the writer
-    to remove if the load fails; an original an earlier load archived is never touched.
-    """
-    folder = archive_dir(live) / ledger.sha256[:2]
-    for directory in (archive_dir(live), folder):
-        if not directory.exists():
-            directory.mkdir()
-            created.append(directory)
-    target = folder / f"{ledger.sha256}{Path(ledger.file_name).suffix.lower()}"
-    if not target.exists():
-        tmp = target.with_name(target.name + ".part")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        created.append(target)
-    return target

@@ -1,5 +1,5 @@
-"""Header mappings confirmed per reporting unit: written with a load, offered to the
-unit's next upload (issue 12 §4). SQL lives here, so the upload page stays free of it."""
+"""Header mappings confirmed per reporting unit: which a load confirms (stored with it by
+warehouse.ingest), and which are offered to the unit's next upload (issue 12 §4)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-import polars as pl
 
 from .read import Ledger, header_key
 
@@ -26,26 +25,6 @@ def confirmed(ledger: Ledger, mapping: dict[str, str] | None) -> dict[str, str]:
     only matched by its vocabulary rules (medium), which the uploader saw and accepted."""
     found = {c.header: c.field for s in ledger.sheets if s.used for c in s.columns if c.confidence == "medium"}
     return {**found, **dict(mapping or {})}  # mapping: a dict or the page's (header, field) pairs
-
-
-def record(con, load_id: int, ledger: Ledger, mapping: dict[str, str] | None, user: str) -> int:
-    """Store the confirmed mappings for every unit of the ledger's rows; inside the load's
-    transaction, so a failed load remembers nothing. Returns the rows written."""
-    pairs = confirmed(ledger, mapping)
-    units = sorted(u for u in ledger.rows.get_column("unit_id").unique().to_list() if u) if ledger.rows.height else []
-    if not pairs or not units:
-        return 0
-    now = datetime.now()
-    frame = pl.DataFrame(
-        [{"unit_id": u, "header": h, "field": f, "confirmed_by": user, "confirmed_at": now, "load_id": load_id}
-         for u in units for h, f in pairs.items()],
-        schema={"unit_id": pl.String, "header": pl.String, "field": pl.String, "confirmed_by": pl.String,
-                "confirmed_at": pl.Datetime("us"), "load_id": pl.Int32},
-    )
-    con.register("incoming_mappings", frame)
-    con.execute("insert into header_mappings by name select * from incoming_mappings")
-    con.unregister("incoming_mappings")
-    return frame.height
 
 
 def remembered(cur, units) -> dict[str, Remembered]:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from base.reference import load_reference
 from warehouse.queries import code_holders
 
 from .problems import Problem
 from .read import Ledger
-from .reference import load_reference
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,17 @@ and raises ParseError with a Chinese message that tells the uploader how to fix 
 from __future__ import annotations
 
 import calendar
-import difflib
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .reference import REFERENCE_DIR, Reference, Unit, _rows, _split
+from base.reference import REFERENCE_DIR, Reference, _rows, _split
+from base.text import SPACES, ZERO_WIDTH, clean_text, compact
 
 
 class ParseError(ValueError):
@@ -37,46 +37,6 @@ PLACEHOLDERS: frozenset[str] = frozenset({
 
 # ---------------------------------------------------------------- text
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-# Full-width punctuation Chinese writers type on purpose; everything else full-width
-# (digits, letters, ．，／ etc.) is folded to ASCII by NFKC.
-_KEEP_FULL_WIDTH = "（）：；，！？"
-_FOLDABLE = re.compile(f"[^{_KEEP_FULL_WIDTH}]+")
-_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, CJK and kept punctuation
-_SPACES = re.compile(r"\s+")
-
-
-def clean_text(value) -> str | None:
-    """Any cell value -> display text, or None when blank."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        # repr keeps 12.34 as typed; 2024.0 read from Excel is the integer 2024
-        text = str(int(value)) if value.is_integer() else repr(value)
-    elif isinstance(value, datetime) and value.time() == time():
-        text = value.date().isoformat()
-    else:
-        text = str(value)
-    text = text.translate(_ZERO_WIDTH)
-    text = _FOLDABLE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    return _SPACES.sub(_join_words, text).strip() or None
-
-
-def _join_words(space: re.Match) -> str:
-    # Line breaks inside Chinese text are wrapping artefacts; between Latin words a space.
-    text, start, end = space.string, space.start(), space.end()
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    return "" if _CJK.match(before) or _CJK.match(after) else " "
-
-
-def _compact(value) -> str:
-    """clean_text without any whitespace, '' when blank: the form used for matching."""
-    return _SPACES.sub("", clean_text(value) or "")
-
-
 _OPENING = "[【〔"
 _CLOSING = "]】〕"
 _BRACKETS = str.maketrans(_OPENING + _CLOSING, "(" * len(_OPENING) + ")" * len(_CLOSING))
@@ -85,8 +45,8 @@ _TRAILING_PUNCT = ".,;:!?、。·…-—~\"'“”‘’"
 
 def normalize_name(name: str) -> str:
     """Identity form of a project name for matching across files and months."""
-    text = unicodedata.normalize("NFKC", name).translate(_ZERO_WIDTH)
-    text = _SPACES.sub("", text).translate(_BRACKETS).lower().rstrip(_TRAILING_PUNCT)
+    text = unicodedata.normalize("NFKC", name).translate(ZERO_WIDTH)
+    text = SPACES.sub("", text).translate(_BRACKETS).lower().rstrip(_TRAILING_PUNCT)
     if text.endswith("项目") and len(text) > 2:
         text = text[:-2].rstrip(_TRAILING_PUNCT)
     return text
@@ -97,13 +57,13 @@ _PROJECT_CODE = re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}-\d{6}")
 
 def is_project_code(text: str | None) -> bool:
     """National project code YYYY-AAAAAA-NN-NN-NNNNNN."""
-    return bool(_PROJECT_CODE.fullmatch(_compact(text)))
+    return bool(_PROJECT_CODE.fullmatch(compact(text)))
 
 
 def project_key(code: str | None, name: str, unit_id: str) -> str:
     """Stable identity of a project: its national code, else unit + normalised name."""
     if is_project_code(code):
-        return f"code:{_compact(code)}"
+        return f"code:{compact(code)}"
     return f"name:{unit_id}:{normalize_name(name)}"
 
 
@@ -200,7 +160,7 @@ _UNIT_IN_BRACKETS = re.compile(
 
 def detect_money_unit(text: str | None) -> str | None:
     """Money unit named in a header, title or unit line ('万元', '亿元', '元', '万美元', ...)."""
-    text = _compact(text)
+    text = compact(text)
     if text in WAN_PER_UNIT:
         return text
     # Anchored on 单位 or a bracket so that 万美元 is never read as 万元 and 元 never
@@ -299,7 +259,7 @@ def _yes_no(value, words: dict[str, bool], message: str) -> bool | None:
     text = clean_text(value)
     if text is None or text in PLACEHOLDERS:
         return None
-    answer = words.get(_compact(text).lower())
+    answer = words.get(compact(text).lower())
     if answer is None:
         raise ParseError(message)
     return answer
@@ -325,59 +285,6 @@ def parse_produced(value) -> bool | None:
 
 # ---------------------------------------------------------------- reporting units
 
-_COUNTY_SUFFIXES = "县区市"
-
-
-def _without_suffix(name: str) -> str | None:
-    # Two-character names such as 绛县 or 夏县 keep their suffix: 绛 alone means nothing.
-    return name[:-1] if len(name) > 2 and name[-1] in _COUNTY_SUFFIXES else None
-
-
-@lru_cache(maxsize=8)
-def _unit_index(units: tuple[Unit, ...]) -> dict[str, Unit]:
-    index: dict[str, Unit] = {}
-    for unit in units:
-        for key in map(_compact, (unit.name, *unit.aliases)):
-            index.setdefault(key, unit)
-            if unit.kind == "county" and (short := _without_suffix(key)):
-                index.setdefault(short, unit)
-    return index
-
-
-def _unit_candidates(text: str | None, reference: Reference) -> list[str]:
-    key = _compact(text)
-    candidates = [key]
-    for prefix in (reference.city_name, reference.city_short_name):
-        if key.startswith(prefix) and len(key) > len(prefix):
-            candidates.append(key[len(prefix):])
-    return candidates
-
-
-def resolve_unit(text: str, reference: Reference) -> Unit | None:
-    """Reporting-unit cell -> Unit, by name or alias; None when nothing matches."""
-    index = _unit_index(reference.units)
-    candidates = _unit_candidates(text, reference)
-    for candidate in candidates:
-        for key in (candidate, _without_suffix(candidate)):
-            if key in index:
-                return index[key]
-    # '永济市商务局', '盐湖区解州镇': the longest unit name the cell starts with.
-    for candidate in candidates:
-        prefixes = [key for key in index if len(key) >= 2 and candidate.startswith(key)]
-        if prefixes:
-            return index[max(prefixes, key=len)]
-    return None
-
-
-def suggest_unit(text: str, reference: Reference) -> str | None:
-    """Closest unit name, for a '是否为"临猗县"？' hint."""
-    index = _unit_index(reference.units)
-    for candidate in reversed(_unit_candidates(text, reference)):
-        if close := difflib.get_close_matches(candidate, index, n=1, cutoff=0.5):
-            return index[close[0]].name
-    return None
-
-
 # ---------------------------------------------------------------- chains and origins
 
 OTHER_CHAIN = "其他"
@@ -385,12 +292,12 @@ OTHER_CHAIN = "其他"
 
 @lru_cache(maxsize=8)
 def _chain_index(aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {_compact(alias).lower(): chain for alias, chain in aliases}
+    return {compact(alias).lower(): chain for alias, chain in aliases}
 
 
 def resolve_chain(text: str | None, reference: Reference) -> tuple[str, bool]:
     """Chain cell -> (chain, recognised); unknown or blank -> ('其他', False)."""
-    key = _compact(text).lower()
+    key = compact(text).lower()
     if not key:
         return OTHER_CHAIN, False
     index = _chain_index(tuple(reference.chain_aliases.items()))
@@ -415,7 +322,7 @@ def _origin_aliases(directory: Path) -> tuple[tuple[str, str], ...]:
 
 def origin_province(text: str | None) -> str | None:
     """Investor origin -> province short name ('浙江', '香港', '境外'); None if unknown."""
-    key = _compact(text).removeprefix("中国")
+    key = compact(text).removeprefix("中国")
     if not key:
         return None
     return next((province for alias, province in _origin_aliases(REFERENCE_DIR)
@@ -447,7 +354,7 @@ _QUARTER_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "1": 1, "2
 
 def parse_period(text: str | None, default_year: int | None = None) -> Period | None:
     """Reporting period named in a title, sheet name or file name; None if there is none."""
-    text = _compact(text)
+    text = compact(text)
     year_match = _YEAR.search(text)
     year = int(year_match[1]) if year_match else default_year
     span = _month_span(text) or ((1, 12) if year_match else None)
@@ -503,7 +410,7 @@ _FOOTER = re.compile(
 def is_total_row(first_cells: list[str | None]) -> bool:
     """A 合计/总计/小计 row; '综合计量中心' or '总计划投资' are not."""
     for cell in first_cells:
-        text = _TRAILING_NOTE.sub("", _compact(cell)).rstrip(":：")
+        text = _TRAILING_NOTE.sub("", compact(cell)).rstrip(":：")
         if _TOTAL.search(text):
             return True
     return False
@@ -511,12 +418,12 @@ def is_total_row(first_cells: list[str | None]) -> bool:
 
 def is_group_row(text: str | None) -> bool:
     """A group heading such as '一、盐湖区' or '（二）新能源产业'."""
-    return bool(_GROUP.match(_compact(text)))
+    return bool(_GROUP.match(compact(text)))
 
 
 def is_footer_row(text: str | None) -> bool:
     """A signature line under the table: 填报人、审核人、联系电话、注：…"""
-    return bool(_FOOTER.match(_compact(text)))
+    return bool(_FOOTER.match(compact(text)))
 
 
 # A template's line under the header (「此行需保留，勿删」) that keeps the formulas and
@@ -526,4 +433,4 @@ _KEEP_ROW = re.compile(r"勿删|请?勿删除|不要删除|不得删除|此行.{
 
 def is_keep_row(text: str | None) -> bool:
     """A 「此行需保留，勿删」 row of a template."""
-    return bool(_KEEP_ROW.search(_compact(text)))
+    return bool(_KEEP_ROW.search(compact(text)))

@@ -13,11 +13,11 @@ from decimal import Decimal
 
 import polars as pl
 
+from base.reference import load_reference
 from warehouse.queries import run
 
 from .problems import AmountProblem
 from .read import Ledger
-from .reference import load_reference
 
 CHECKED = (("signed_amount", "签约金额"), ("planned_investment", "计划总投资"))
 

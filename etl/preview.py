@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from warehouse.ingest import latest_date
 from warehouse.queries import run
 
 from .read import Ledger
@@ -66,18 +67,11 @@ def predict(con, ledger: Ledger) -> Prediction:
             con, "preview_changes",
             kind=ledger.kind,
             period_start=period.start if period else None,
-            period_end=period.end if period else _latest_date(ledger.rows),
+            period_end=period.end if period else latest_date(ledger.rows),
         )
     finally:
         con.unregister("incoming")
     return Prediction(None, changes)
-
-
-def _latest_date(rows: pl.DataFrame):
-    # the period end a load without a period records (etl.load.record_load)
-    from .load import _latest_date as latest
-
-    return latest(rows)
 
 
 def _empty() -> pl.DataFrame:

@@ -17,11 +17,14 @@ from pathlib import Path
 
 import polars as pl
 
+from base.reference import Reference, Unit, load_reference, resolve_unit, suggest_unit
+from base.text import clean_text
+
 from . import columns as columns_mod
 from . import parse
+from .fields import FIELDS, LABELS, of_type, required
 from .files import FileRefused, Grid, check_file, read_grids
 from .problems import AmountProblem, Problem
-from .reference import Reference, Unit, load_reference
 from .vocabulary import ALL_PARENS, UNIT_PARENS, guess_score, header_key, vocabulary_index, vocabulary_keys
 
 log = logging.getLogger(__name__)
@@ -29,30 +32,9 @@ log = logging.getLogger(__name__)
 KINDS = ("lead", "negotiating", "signed", "started")
 KIND_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工"}
 KIND_WORDS = (("开工", "started"), ("签约", "signed"), ("洽谈", "negotiating"), ("线索", "lead"))
-REQUIRED = {
-    "signed": ("project_name", "unit", "signed_date", "signed_amount"),
-    "started": ("project_name", "unit", "start_date"),
-    "negotiating": ("project_name", "unit"),
-    "lead": ("project_name", "unit"),
-}
-FIELD_NAMES = {
-    "project_name": "项目名称",
-    "project_code": "项目代码",
-    "unit": "所属县（市、区）",
-    "chain": "所属产业链",
-    "signed_amount": "签约金额",
-    "signed_date": "签约时间",
-    "start_date": "开工时间",
-    "planned_investment": "计划总投资",
-    "funds_in_place": "累计到位资金",
-}
-AMOUNT_FIELDS = ("signed_amount", "planned_investment", "funds_in_place", "funds_in_place_period", "intended_amount")
-DATE_FIELDS = ("signed_date", "start_date", "planned_start_date", "lead_date", "negotiation_date", "production_date")
-FLAG_FIELDS = ("started", "produced")
-TEXT_FIELDS = (
-    "investor", "investor_origin", "responsible_unit", "liaison_leader", "progress",
-    "problems", "remarks", "lead_source", "negotiation_progress",
-)
+AMOUNT_FIELDS = of_type("amount")
+DATE_FIELDS = of_type("date")
+TEXT_FIELDS = of_type("text")
 FUTURE_WORDS = {"signed_date": "签约时间", "start_date": "开工时间", "production_date": "投产时间"}
 HEADER_SCAN_ROWS = 20
 # Real names run to 60 characters or so; far beyond, the cell holds a pasted paragraph
@@ -67,42 +49,19 @@ NOT_IMPORTED = "not_imported"
 VOCABULARY_RANK = 1000
 CONFIDENCE_NAMES = {"manual": "指定", "high": "高", "medium": "中"}
 
+# A parsed row: where it came from, a column per field of the catalog, and what the reader
+# derives (the name's identity form, the unit and chain as written, the investor's province).
 ROW_SCHEMA = {
     "sheet": pl.String,
     "sheet_index": pl.Int32,
     "excel_row": pl.Int32,
     "kind": pl.String,
     "period_end": pl.Date,
-    "project_code": pl.String,
-    "project_name": pl.String,
+    **{f.column: f.dtype for f in FIELDS},
     "name_key": pl.String,
-    "unit_id": pl.String,
     "unit_raw": pl.String,
-    "chain": pl.String,
     "chain_raw": pl.String,
-    "investor": pl.String,
-    "investor_origin": pl.String,
     "origin_province": pl.String,
-    "signed_amount_wan": pl.Decimal(18, 4),
-    "signed_date": pl.Date,
-    "is_started": pl.Boolean,
-    "start_date": pl.Date,
-    "planned_start_date": pl.Date,
-    "planned_investment_wan": pl.Decimal(18, 4),
-    "funds_in_place_wan": pl.Decimal(18, 4),
-    "funds_in_place_period_wan": pl.Decimal(18, 4),
-    "intended_amount_wan": pl.Decimal(18, 4),
-    "lead_source": pl.String,
-    "lead_date": pl.Date,
-    "negotiation_date": pl.Date,
-    "negotiation_progress": pl.String,
-    "is_produced": pl.Boolean,
-    "production_date": pl.Date,
-    "responsible_unit": pl.String,
-    "liaison_leader": pl.String,
-    "progress": pl.String,
-    "problems": pl.String,
-    "remarks": pl.String,
 }
 
 
@@ -270,29 +229,26 @@ def match_header(text: str | None, index: dict[str, tuple[str, int]]) -> tuple[s
 
 
 def field_named(name: str, reference: Reference | None = None) -> str | None:
-    """The field a person names: its English name, its label (FIELD_NAMES) or a listed header."""
+    """The field a person names: its English name, its label (etl.fields) or a listed header."""
     reference = reference or load_reference()
     name = header_key(name)
     if name in (NOT_IMPORTED, "不导入"):
         return NOT_IMPORTED
-    fields = set(reference.header_synonyms) | set(FIELD_NAMES)
+    fields = set(reference.header_synonyms) | set(LABELS)
     if name in fields:
         return name
-    labels = {header_key(label): fld for fld, label in FIELD_NAMES.items()}
+    labels = {header_key(label): fld for fld, label in LABELS.items()}
     if name in labels:
         return labels[name]
     matched = match_header(name, synonym_index(reference))
     return matched[0] if matched else None
 
 
-def field_label(fld: str, reference: Reference | None = None) -> str:
+def field_label(fld: str) -> str:
     """The Chinese name of a field, as --map and the messages write it."""
     if fld == NOT_IMPORTED:
         return "不导入"
-    if fld in FIELD_NAMES:
-        return FIELD_NAMES[fld]
-    synonyms = (reference or load_reference()).header_synonyms.get(fld, ())
-    return synonyms[0] if synonyms else fld
+    return LABELS.get(fld, fld)
 
 
 def _cell(value) -> str | None:
@@ -393,7 +349,7 @@ class _Reader:
         used = {self.mapping[k][1] for k in self.mapping_used}
         for text, fld in self.mapping_given.items():
             if text not in used:
-                self.problem("warning", f"指定的对应“{text}={field_label(fld, self.reference)}”在文件的表头中未找到，未使用")
+                self.problem("warning", f"指定的对应“{text}={field_label(fld)}”在文件的表头中未找到，未使用")
         self._flush_warnings()
         rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=ROW_SCHEMA)
         used_periods = [s.period for s in sheets if s.used and s.period]
@@ -437,7 +393,7 @@ class _Reader:
 
         # Without a unit column the unit may come from the title/file name or group rows.
         missing = [
-            f for f in REQUIRED[kind]
+            f for f in required(kind)
             if f not in fields
             and not (f == "unit" and (self._context_unit(title, grid.name) or self._has_group_units(frame, last + 1, fields)))
         ]
@@ -445,7 +401,7 @@ class _Reader:
         if missing:
             guesses = self.guess_columns(head, first, last, fields, missing, letters)
             for fld, (letter, header) in guesses.items():
-                label = field_label(fld, self.reference)
+                label = field_label(fld)
                 self.problems.append(ColumnGuess(
                     "error", f"未找到“{label}”列；“{header}”（{letter}列）可能是{label}，如确认请把该列表头改为“{label}”",
                     self.file, grid.name, last + 1, letter, header, proposal=(header, label),
@@ -461,7 +417,7 @@ class _Reader:
         unguessed = [f for f in missing if f not in guesses]
         if unguessed:
             needed = "、".join(
-                f"“{FIELD_NAMES.get(f, f)}”（可用表头：{'、'.join(self.reference.header_synonyms.get(f, ())[:4])}）"
+                f"“{LABELS.get(f, f)}”（可用表头：{'、'.join(self.reference.header_synonyms.get(f, ())[:4])}）"
                 for f in unguessed
             )
             self.problem(
@@ -553,7 +509,7 @@ class _Reader:
             letter = letters[j]
             if rank == MANUAL_RANK:
                 self.mapping_used.update(k for k in _header_variants(text) if k in self.mapping)
-            label = field_label(fld, self.reference)
+            label = field_label(fld)
             if letter not in by_letter and fld in by_field:
                 winner = by_field[fld]
                 winner_header = re.sub(r"\s+", "", winner.header)
@@ -567,9 +523,9 @@ class _Reader:
                 # columns() may have moved the field (总投资 on a started ledger): say what was read
                 read_as = by_letter[letter].field
                 others = [o for o in (fld, *others) if o != read_as]
-                alternatives = "或".join(f"“{field_label(o, self.reference)}”" for o in others)
+                alternatives = "或".join(f"“{field_label(o)}”" for o in others)
                 self.problem(
-                    "note", f"本列按“{field_label(read_as, self.reference)}”读取，也可能是{alternatives}；如不对请修改表头",
+                    "note", f"本列按“{field_label(read_as)}”读取，也可能是{alternatives}；如不对请修改表头",
                     sheet, last + 1, letter, text,
                 )
 
@@ -665,7 +621,7 @@ class _Reader:
 
     def _group_unit(self, text: str) -> Unit | None:
         """The unit a group row such as "一、盐湖区" names, if any."""
-        return parse.resolve_unit(re.sub(r"^[（(]?[一二三四五六七八九十]+[）)、.．]", "", text), self.reference)
+        return resolve_unit(re.sub(r"^[（(]?[一二三四五六七八九十]+[）)、.．]", "", text), self.reference)
 
     def _has_group_units(self, frame, data_start, fields) -> bool:
         letters = list(dict.fromkeys([*frame.columns[:3], frame.columns[fields["project_name"][0]]]))
@@ -818,8 +774,8 @@ class _Reader:
         footer_from = None
         for row in look.iter_rows(named=True):
             pos = row["pos"]
-            name = parse.clean_text(row["project_name"])
-            lead = [parse.clean_text(row[c]) for c in lead_cols]
+            name = clean_text(row["project_name"])
+            lead = [clean_text(row[c]) for c in lead_cols]
             cells = [row[f] for f in mapped if row[f] is not None and str(row[f]).strip()]
             if not cells and not any(lead):
                 kinds[pos] = "blank"
@@ -868,7 +824,7 @@ class _Reader:
         if cells is None:
             cells = pl.repeat(None, n, eager=True, dtype=pl.String)
         resolved, _ = columns_mod.map_unique(
-            cells, lambda v: (u.unit_id if (u := parse.resolve_unit(v, self.reference)) else None), pl.String
+            cells, lambda v: (u.unit_id if (u := resolve_unit(v, self.reference)) else None), pl.String
         )
         unknown = cells.is_not_null() & resolved.is_null()
         # one fuzzy match per distinct text: a column of wrong names is one text repeated
@@ -876,7 +832,7 @@ class _Reader:
         hints: dict[str, str | None] = {}
         for row, value in self.rows.select("excel_row").with_columns(v=cells).filter(unknown).iter_rows():
             if value not in hints:
-                hints[value] = parse.suggest_unit(value, self.reference)
+                hints[value] = suggest_unit(value, self.reference)
             hint = hints[value]
             self.problem(
                 "error",
@@ -891,7 +847,7 @@ class _Reader:
         for (row,) in self.rows.select("excel_row").filter(cells.is_null() & unit_id.is_null()).iter_rows():
             self.problem(
                 "error", "县（市、区）为空，请填写项目所属县（市、区）或开发区", self.sheet, row,
-                c.letter if c else None, c.header if c else "所属县（市、区）",
+                c.letter if c else None, c.header if c else LABELS["unit"],
             )
         if self.allowed_units is not None:
             names = {u.unit_id: u.name for u in self.reference.units}

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from etl.reference import REFERENCE_DIR, load_reference  # noqa: E402
+from base.reference import REFERENCE_DIR, load_reference  # noqa: E402
 
 DEFAULT_TOLERANCE = 0.001  # degrees (~100 m); the whole file stays well under 150 KB
 DECIMALS = 5  # ~1 m; also the snapping grid, so geometries stay valid after rounding

@@ -14,7 +14,7 @@ variants, unit short forms, amounts in 亿元 or as text, dates as text) with th
 rules, and asserted, so a change here cannot silently break them.
 
 Everything city-specific (units, aliases, adcodes, chains, the city's name) comes from
-data/reference/ through etl.reference.load_reference(). The tables below (unit weights, chain
+data/reference/ through base.reference.load_reference(). The tables below (unit weights, chain
 affinities, name templates) only shape plausible sample data; keys missing from the reference
 are ignored, units or chains missing from the tables get neutral weights.
 
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from etl.reference import Reference, Unit, load_reference  # noqa: E402
+from base.reference import Reference, Unit, load_reference  # noqa: E402
 
 SEED = 20250930
 AS_OF = dt.date(2025, 9, 30)  # data date of the whole sample
@@ -57,7 +57,7 @@ YEARS = {
     2024: dict(bands=(311, 164, 55, 9), amount=31_269_500, last_month=12),
     2025: dict(bands=(236, 122, 38, 6), amount=19_036_800, last_month=9),
 }
-# The 2024 headline figures (DOMAIN.md), as of AS_OF.
+# The 2024 headline figures (docs/domain.md), as of AS_OF.
 TARGET_2024 = dict(signed=539, amount=31_269_500, started=443, planned=5_469_800, funds=1_571_900)
 TARGET_2023 = dict(signed=519, amount=21_665_000)
 BAND_BOUNDS = ((300, 9_999), (10_000, 99_999), (100_000, 499_999), (500_000, 1_200_000))
@@ -1288,7 +1288,7 @@ def check(model: Model, ledgers: list[Ledger]) -> dict:
     c24 = model.signed_in(2024)
     assert len(c24) == 539 and sum(p.amount for p in c24) == TARGET_2024["amount"]
     assert sum(1 for p in c24 if p.start) == TARGET_2024["started"]
-    # size bands of 2024 (DOMAIN: 57.8 / 30.4 / 10.3 / 1.6 %)
+    # size bands of 2024 (docs/domain.md: 57.8 / 30.4 / 10.3 / 1.6 %)
     bands = [sum(1 for p in c24 if BAND_BOUNDS[b][0] <= p.amount <= BAND_BOUNDS[b][1]) for b in range(4)]
     assert bands == list(YEARS[2024]["bands"]), bands
     # every unit and chain is used; zones around 15 %
@@ -1899,7 +1899,7 @@ README_HEAD = """# Sample ledgers (generated)
 
 Written by `scripts/make_sample.py` (deterministic, seed {seed}; do not edit by hand: change the
 generator and re-run `.venv/bin/python scripts/make_sample.py`). Data as of {as_of}.
-Every ledger is one layout habit of DOMAIN.md ("Layout habits of real ledgers").
+Every ledger is one layout habit of docs/domain.md ("Layout habits of real ledgers").
 
 Loaded together, they must give for the projects signed in 2024: **539** signed projects,
 **3126.95 亿元** signed, **443** started (82.19 %), **546.98 亿元** planned investment of the

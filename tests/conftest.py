@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date
 from pathlib import Path
 
@@ -12,14 +13,17 @@ import streamlit as st
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from etl.load import record_load
 from etl.parse import normalize_name
 from etl.read import ROW_SCHEMA
 from etl.sample import build_sample
 from warehouse import build
 from warehouse.db import writer
+from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
+# the app's bulletin scheduler writes to whichever warehouse a test points it at: off, but
+# in the tests of the scheduler itself (tests/test_bulletins.py)
+os.environ["BULLETIN_SCHEDULE"] = "off"
 
 
 def rows(records: list[dict], kind: str = "signed", sheet: str = "Sheet1", period_end: date | None = None) -> pl.DataFrame:
@@ -67,7 +71,7 @@ def province(db, monkeypatch) -> Path:
     unit i signed 40 projects in March 2024 of i × 10 万元 each and started i of them."""
     import dataclasses
 
-    from etl.reference import Unit, load_reference
+    from base.reference import Unit, load_reference
 
     city = load_reference()
     extra = tuple(Unit(f"99{i:04d}", f"测试{i}县", "county", f"99{i:04d}", f"99{i:04d}", None, (), None, None) for i in range(40))
@@ -93,6 +97,14 @@ def run_page(at: AppTest) -> AppTest:
     assert not at.exception, at.exception
     assert not at.error, at.error
     return at
+
+
+def routed(page: str) -> AppTest:
+    """A page (path under the repo) opened through the router, app.py, which admits the
+    visitor as the page's declaration says, and run once."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(page)
+    return at.run()
 
 
 def open_page(page: str, **params: str) -> AppTest:

@@ -19,6 +19,7 @@ from etl.read import read_ledger
 from ui import upload as upload_logic
 from warehouse import accounts
 from warehouse.history import RollbackRefused
+from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT_PAGE = str(ROOT / "pages" / "manage" / "audit.py")
@@ -36,7 +37,7 @@ def people():
 
 
 def login(path: str, name: str) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=60).run()
+    at = routed(path)
     at.text_input[0].input(name)
     at.text_input[1].input(PASSWORD)
     at.button[0].click()

@@ -154,10 +154,15 @@ def test_right_password_shows_the_content_and_logout_ends_it(staff):
     assert f"{CONTENT}：张三" in texts(at)
     assert "已登录：张三（上传员）" in at.sidebar.caption[0].value
     assert staff.audit_log(1)[0].action == "login"
+    # the browser is sent once through the route that sets the session cookie
+    (redirect,) = [h.value for h in at.html]
+    assert "/account/session?h=" in redirect
+    assert not at.run().html
 
     logout = next(b for b in at.sidebar.button if b.label == "退出登录")
     at = logout.click().run()
     assert CONTENT not in texts(at) and "已退出登录" in texts(at)
+    assert "/account/logout?" in at.html[0].value, "and then through the one that deletes it"
     assert staff.audit_log(1)[0].action == "logout" and staff.audit_log(1)[0].user == "张三"
 
 
@@ -221,11 +226,15 @@ def test_analyst_pages_open_unless_configured(staff, monkeypatch):
 
 
 def test_access_settings_from_city_toml(tmp_path):
-    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480)  # no file: defaults
-    (tmp_path / "city.toml").write_text('name = "x"\n[access]\nanalyst_login_required = true\nsession_minutes = 30\n', encoding="utf-8")
-    assert auth.access_settings(tmp_path) == auth.AccessSettings(True, 30)
-    (tmp_path / "city.toml").write_text('[access]\nanalyst_login_required = "yes"\nsession_minutes = -1\n', encoding="utf-8")
-    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480)
+    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480, 24)  # no file: defaults
+    (tmp_path / "city.toml").write_text(
+        'name = "x"\n[access]\nanalyst_login_required = true\nsession_minutes = 30\nsession_hours = 8\n', encoding="utf-8"
+    )
+    assert auth.access_settings(tmp_path) == auth.AccessSettings(True, 30, 8)
+    (tmp_path / "city.toml").write_text(
+        '[access]\nanalyst_login_required = "yes"\nsession_minutes = -1\nsession_hours = 1.5\n', encoding="utf-8"
+    )
+    assert auth.access_settings(tmp_path) == auth.AccessSettings(False, 480, 24)
 
 
 def test_audit_export_records_user_and_file(staff):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import subprocess
+import sys
+import time
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -11,12 +15,13 @@ import openpyxl
 import pytest
 
 from test_pipeline import lead, load, negotiation, signing
-from warehouse import bulletins
+from warehouse import bulletins, scheduler
 from warehouse.__main__ import main
 from warehouse.bulletins import Bulletin, BulletinError, Limits, create_bulletin
 from warehouse.db import Reader
 from warehouse.queries import run
 
+ROOT = Path(__file__).resolve().parent.parent
 FIRST, SECOND = date(2025, 6, 30), date(2025, 7, 31)
 RULES = Limits()
 
@@ -139,6 +144,13 @@ def test_notice_workbook_per_unit(first):
     cell = next(c for c in ws["E"] if c.value and str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"
     assert "项目D" in {r[4] for r in wb["万荣县"].iter_rows(min_row=7, values_only=True)}
+    # the first bulletin compares with nothing: no "new" in it
+    first_one = run(Reader(first).cursor(), "pipeline_bulletin_changes", number=1, units=[], chains=[])
+    ws = openpyxl.load_workbook(BytesIO(bulletins.notice_xlsx(
+        first_one, number=1, as_of=FIRST, units=[("140821", "临猗县")], rules=RULES, city="运城市"
+    )))["临猗县"]
+    assert "本期为第1期，没有上期通报可比较" in ws["A3"].value
+    assert {r[1] for r in ws.iter_rows(min_row=7, values_only=True)} == {"首期"}
 
 
 def test_command_line(first, tmp_path, capsys):
@@ -151,3 +163,93 @@ def test_command_line(first, tmp_path, capsys):
     assert main(["bulletin", "--db", str(first), "--as-of", "2025-07-05", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["number"], result["as_of"], result["new"]) == (2, "2025-07-05", 0)
+
+
+RACER = """
+import sys, time
+from pathlib import Path
+from warehouse import bulletins
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+issued = bulletins.issue_due(sys.argv[1])
+print(issued.number if issued else "none")
+"""
+
+
+def test_two_processes_racing_issue_a_due_bulletin_once(first, tmp_path):
+    assert bulletins.due(first, RULES) == FIRST
+    go = tmp_path / "go"
+    racers = [
+        subprocess.Popen([sys.executable, "-c", RACER, str(first), str(go)], cwd=ROOT, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    go.touch()
+    results = [r.communicate(timeout=120) for r in racers]
+    assert all(r.returncode == 0 for r in racers), [err for _, err in results]
+    assert sorted(out.strip() for out, _ in results) == ["1", "none"]
+    listed = run(Reader(first).cursor(), "pipeline_bulletins")
+    assert listed.select("number", "as_of", "created_by").rows() == [(1, FIRST, "系统（定时）")]
+    assert bulletins.due(first, RULES) is None
+
+
+def test_the_next_bulletin_is_due_when_the_data_date_has_moved_on(first):
+    assert bulletins.due(first, RULES) == FIRST
+    assert bulletins.issue_due(first).number == 1
+    assert bulletins.issue_due(first) is None  # the same data date: nothing due
+    second_month(first)
+    assert bulletins.due(first, RULES) == SECOND
+    two = bulletins.issue_due(first)
+    assert (two.number, two.as_of, two.new, two.resolved) == (2, SECOND, 1, 1)
+
+
+def test_nothing_is_due_before_there_is_data(db, tmp_path):
+    running = scheduler.Scheduler(db)
+    assert running.check() is None  # no warehouse file yet: no error either
+    load(db, [signing("项目X", "140821", date(2025, 6, 1))], "signed", as_of=date(2025, 6, 1))
+    assert running.check().number == 1
+
+
+def test_the_running_scheduler_issues_after_a_load_lands(first, caplog):
+    caplog.set_level(logging.INFO, logger="warehouse.bulletins")
+    running = scheduler.Scheduler(first, every=3600, poll=0.05).start()
+    try:
+        wait_for(lambda: bulletin_numbers(first) == [1])
+        second_month(first)  # a load: the file changes, the bulletin of 31 July is due
+        wait_for(lambda: bulletin_numbers(first) == [2, 1])
+    finally:
+        running.stop()
+    issued = [r.getMessage() for r in caplog.records if r.getMessage().startswith("issued bulletin")]
+    assert issued == [
+        "issued bulletin 1 as of 2025-06-30: red 1, yellow 2, new 3, persisting 0, resolved 0",
+        "issued bulletin 2 as of 2025-07-31: red 2, yellow 1, new 1, persisting 2, resolved 1",
+    ]
+
+
+def bulletin_numbers(db: Path) -> list[int]:
+    return run(Reader(db).cursor(), "pipeline_bulletins").get_column("number").to_list()
+
+
+def wait_for(condition, limit: float = 60) -> None:
+    """Until the condition holds; a generous limit only so that a broken scheduler fails the test."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "the scheduler did not issue the bulletin"
+        time.sleep(0.05)
+
+
+def test_the_app_starts_one_scheduler_per_process_unless_switched_off(db, monkeypatch):
+    from ui import scheduler
+
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    scheduler._scheduler.clear()
+    assert scheduler.start() is None  # tests/conftest.py switches it off
+    monkeypatch.setenv("BULLETIN_SCHEDULE", "on")
+    scheduler._scheduler.clear()
+    running = scheduler.start()
+    try:
+        assert running is scheduler.start() and running.path == db
+    finally:
+        running.stop()
+        scheduler._scheduler.clear()

@@ -6,6 +6,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from base.text import clean_text
 from etl import columns, parse
 
 TEXTS = [
@@ -29,7 +30,7 @@ def scalar(fn, v):
 
 
 def test_clean_matches_clean_text():
-    assert columns.clean(pl.Series("v", TEXTS, dtype=pl.String)).to_list() == [parse.clean_text(v) for v in TEXTS]
+    assert columns.clean(pl.Series("v", TEXTS, dtype=pl.String)).to_list() == [clean_text(v) for v in TEXTS]
 
 
 def test_name_keys_match_normalize_name():

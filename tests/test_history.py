@@ -4,10 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 from conftest import rows
-from etl.load import record_load
 from etl.parse import Period
 from warehouse import build, history
 from warehouse.db import Reader, writer
+from warehouse.ingest import record_load
 
 
 def load(db, frame, kind, name, period=None):

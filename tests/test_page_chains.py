@@ -224,7 +224,7 @@ def test_treemap_of_a_province_stops_at_units(db):
     from decimal import Decimal
 
     from conftest import add_load, rows
-    from etl.reference import load_reference
+    from base.reference import load_reference
     from warehouse.db import Reader
     from warehouse.queries import Filters, run
 

@@ -12,12 +12,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import workbooks as wb
-from conftest import rows
-from etl.load import load_ledger, record_load
+from conftest import routed, rows
+from etl.load import load_ledger
 from etl.problems import Problem
 from etl.read import read_ledger
 from warehouse import accounts, build, history, queries
 from warehouse.db import Reader, writer
+from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "manage" / "data.py")
@@ -51,7 +52,7 @@ def two_loads(db, tmp_path) -> tuple[int, int]:
 
 
 def page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=60).run()
+    return routed("pages/manage/data.py")
 
 
 def login(at: AppTest, name: str) -> AppTest:

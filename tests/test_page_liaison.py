@@ -71,7 +71,7 @@ def test_leaders_and_their_projects(warehouse):
     assert leaders.loc["张三", "打印视图"] == "liaison?leader=%E5%BC%A0%E4%B8%89"
     at.selectbox(key="leader").set_value("张三")
     run(at)
-    mine = frame_with(at, "较上期通报", "项目名称")
+    mine = frame_with(at, "预警", "项目名称")
     assert list(mine["项目名称"]) == ["P1", "P2"]  # the warned one first
     assert list(mine["预警"]) == ["红", ""]
     assert metric(at, "红色预警") == "1 个"
@@ -95,7 +95,7 @@ def test_responsible_units(warehouse):
     assert units.loc[WANRONG, ["在库项目", "已投产", "黄色预警"]].tolist() == [1, 1, 1]
     at.selectbox(key="responsible").set_value(WANRONG)
     run(at)
-    theirs = next(d.value for d in reversed(at.dataframe) if "较上期通报" in d.value.columns)
+    theirs = next(d.value for d in reversed(at.dataframe) if "最新进展" in d.value.columns)
     assert list(theirs["项目名称"]) == ["P3"]  # P4 produces: not a project to chase
 
 
@@ -112,7 +112,7 @@ def test_changes_since_the_last_bulletin(warehouse):
     mine = frame_with(at, "较上期通报", "项目名称")
     assert dict(zip(mine["项目名称"], mine["较上期通报"])) == {"P2": "新增预警", "P1": "已解除"}
     assert metric(at, "新增预警") == "1 个"
-    assert "对照第1期预警通报" in at.caption[0].value
+    assert "对照第1期预警通报（截至 2025-09-30）" in at.caption[0].value
 
 
 def test_print_view_for_one_leader(warehouse):
@@ -134,3 +134,21 @@ def test_page_renders_through_the_router(warehouse):
     at.switch_page("pages/projects/liaison.py")
     run(at)
     assert at.title[0].value.startswith("包联")
+
+
+def test_without_a_previous_bulletin_nothing_is_counted_as_new(warehouse):
+    for issued in (False, True):  # no bulletin yet; then one of the data date itself
+        if issued:
+            create_bulletin(warehouse, rules=Limits(), by="test")
+        at = page()
+        assert "尚无上期预警通报，不显示较上期新增、解除" in at.caption[0].value
+        leaders = frame_with(at, "包联领导", "在库项目").set_index("包联领导")
+        assert "较上期新增" not in leaders.columns and "较上期解除" not in leaders.columns
+        assert leaders.loc["张三", "红色预警"] == 1
+        at.selectbox(key="leader").set_value("张三")
+        run(at)
+        assert "较上期通报" not in frame_with(at, "项目名称", "停留天数").columns
+        assert not any(m.label in ("新增预警", "已解除预警") for m in at.metric)
+        printed = page(leader="张三")
+        assert "尚无上期预警通报" in printed.caption[0].value
+        assert "较上期" not in frame_with(printed, "项目名称").columns

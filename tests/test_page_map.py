@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, add_load, rows
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import geo
 from warehouse.db import Reader, writer
 from warehouse.metrics import yi
@@ -146,7 +146,7 @@ def test_target_completion_where_units_have_targets(warehouse):
 
 
 def test_sample_rankings_add_up_to_the_city_figures(sample_db, monkeypatch):
-    """DOMAIN.md: 539 projects signed in 2024, 3126.95 亿元; every one counted once, in one county."""
+    """docs/domain.md: 539 projects signed in 2024, 3126.95 亿元; every one counted once, in one county."""
     monkeypatch.setenv("WAREHOUSE_DB", str(sample_db))
     at = page(metric="signed_projects")
     assert not at.error

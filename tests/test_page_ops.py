@@ -16,6 +16,7 @@ from ui.format import WORD_JOINER, md_text
 from warehouse import accounts
 from warehouse import db as warehouse_db
 from warehouse.db import archive_dir
+from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "s3cret password"
@@ -110,12 +111,12 @@ def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
     path = wb.xlsx(tmp_path / "台账.xlsx", {SHEET: [wb.SIGNED_HEADER, *wb.signed_rows(
         ("风电项目", "万荣县", 100, date(2024, 5, 2), "新能源"),
     )]})
-    at = login(AppTest.from_file(str(ROOT / "pages/manage/upload.py"), default_timeout=60).run(), ACCOUNT)
+    at = login(routed("pages/manage/upload.py"), ACCOUNT)
     at = commit(upload(at, path, FILE_NAME))
     assert not at.exception and at.success, at.exception
     assert_shown_as_text(at.main, SHEET)  # the upload's success message names the sheets
 
-    at = login(AppTest.from_file(str(ROOT / "pages/manage/data.py"), default_timeout=60).run(), ACCOUNT)
+    at = login(routed("pages/manage/data.py"), ACCOUNT)
     assert_shown_as_text(at.main, SHEET, ACCOUNT)  # the load's caption: sheets and who loaded it
     at.text_input(key="rollback-note-1").input(NOTE)
     at.checkbox(key="rollback-confirm-1").check()
@@ -129,7 +130,7 @@ def test_file_sheet_and_account_names_and_notes_are_shown_as_text(db, tmp_path):
 
 def test_the_sidebar_shows_the_account_name_as_text(db):
     accounts.add_user(ACCOUNT, "admin", PASSWORD)
-    at = login(AppTest.from_file(str(ROOT / "pages/manage/data.py"), default_timeout=60).run(), ACCOUNT)
+    at = login(routed("pages/manage/data.py"), ACCOUNT)
     assert_shown_as_text(at.sidebar, ACCOUNT)
 
 
@@ -137,7 +138,7 @@ def test_a_full_disk_on_the_upload_page_names_the_cause_and_keeps_nothing(db, tm
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(warehouse_db.shutil, "disk_usage", lambda path: usage._replace(free=2 * 2**20))
     path = wb.signed_ledger(tmp_path / "in", [("风电项目", "万荣县", 100, date(2024, 5, 2), None)])
-    at = commit(upload(AppTest.from_file(str(ROOT / "pages/manage/upload.py"), default_timeout=60).run(), path))
+    at = commit(upload(routed("pages/manage/upload.py"), path))
     assert not at.exception
     assert [e.value for e in at.error] == [
         "磁盘空间不足，导入未完成，仓库未改动；请清理服务器磁盘（至少需要 9 MB，当前可用 2 MB）后重试"

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 import conftest
 from conftest import run_page as run
 
-from etl.reference import load_targets
+from base.reference import load_targets
 from ui import format as fmt
 from warehouse.db import Reader
 from warehouse.metrics import METRICS, yi

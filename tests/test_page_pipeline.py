@@ -99,12 +99,58 @@ def test_bulletin_section_after_the_first_bulletin(warehouse):
     create_bulletin(warehouse, rules=Limits(), by="test")
     at = page(year="2025", months="1-9")
     assert at.selectbox(key="bulletin_number").value == 1
-    assert metric(at, "新增预警") == "7 个"
-    assert metric(at, "已解除预警") == "0 个"
-    units = frame_with(at, "县（市、区）", "红色预警", "已解除")
+    # the first bulletin has nothing before it: no new, persisting or resolved counts
+    assert not any(m.label in ("新增预警", "持续预警", "已解除预警") for m in at.metric)
+    assert any("第1期为首期，没有上期通报可比较" in c.value for c in at.caption)
+    units = frame_with(at, "县（市、区）", "红色预警")
     assert dict(zip(units["县（市、区）"], units["红色预警"])) == {"临猗县": 3, "万荣县": 3}
-    assert metric(at, "较第1期新增") == "0 个"
+    assert "新增" not in units.columns
+    # the bulletin is of the data date: the live list is that bulletin, and nothing precedes it
+    assert metric(at, "较上期新增") == "无上期通报"
+    assert "较上期通报" not in frame_with(at, "预警等级", "停留天数").columns
     assert not any("尚未生成预警通报" in i.value for i in at.info)
+
+
+def test_live_warnings_compare_with_the_bulletin_before_the_data_date(warehouse):
+    create_bulletin(warehouse, rules=Limits(), by="test")
+    # a month on, W-projects have waited longer; the next bulletin (of the new data date) is
+    # the live list itself, so 较上期 is against the first
+    load(warehouse, [lead("新线索", "140821", date(2025, 8, 1))], "lead", as_of=date(2025, 10, 31), name="oct.xlsx")
+    create_bulletin(warehouse, rules=Limits(), by="test")
+    at = page(year="2025", months="1-9")
+    assert metric(at, "较第1期新增") == "1 个"
+    warned = frame_with(at, "预警等级", "较上期通报")
+    assert dict(zip(warned["项目名称"], warned["较上期通报"]))["新线索"] == "新增"
+    assert metric(at, "新增预警") == "1 个"  # bulletin 2 against bulletin 1
+
+
+SHELL = ("python -m", "make run", "make ", "`")
+
+
+def test_no_shell_command_for_a_non_admin(warehouse, tmp_path, monkeypatch):
+    from argon2 import PasswordHasher
+
+    from ui import auth
+    from warehouse import accounts
+    from warehouse.accounts import AccountStore
+
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=cheap))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings())
+    accounts.add_user("管理员", "admin", "a-long-password-1")
+    at = page(year="2025", months="1-9")  # an anonymous visitor: the analyst pages are open
+    said = [e.value for e in (*at.info, *at.caption, *at.markdown, *at.warning)]
+    notice = next(v for v in said if "尚未生成预警通报" in v)
+    assert "自动生成第1期" in notice
+    assert not [v for v in said if any(s in v for s in SHELL)]
+
+
+def test_an_administrator_may_read_the_command(warehouse):
+    # no account yet and the local machine: the one who set the server up
+    at = page(year="2025", months="1-9")
+    notice = next(i.value for i in at.info if "尚未生成预警通报" in i.value)
+    assert "python -m warehouse bulletin" in notice
 
 
 def test_identity_review_lists_the_near_miss(warehouse):

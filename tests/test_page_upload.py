@@ -23,8 +23,9 @@ from etl.load import load_ledger
 from etl.read import read_ledger
 from ui import upload as upload_logic
 from ui.format import md_text
-from warehouse import accounts
+from warehouse import accounts, ingest
 from warehouse.db import Reader, WarehouseBusy
+from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "manage" / "upload.py")
@@ -46,7 +47,7 @@ GOOD = (
 
 
 def page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=60).run()
+    return routed("pages/manage/upload.py")
 
 
 def upload(at: AppTest, *paths: Path) -> AppTest:
@@ -338,7 +339,7 @@ def test_blank_templates_are_offered(tmp_path):
 def test_two_uploads_at_the_same_moment_both_land(db, tmp_path, monkeypatch):
     """The writer lock serialises them: neither load overwrites the other's copy."""
     inside: list[tuple[float, float]] = []
-    original = load_module.record_load
+    original = ingest.record_load
 
     def slow_record_load(con, *args, **kwargs):
         start = time.monotonic()
@@ -347,7 +348,7 @@ def test_two_uploads_at_the_same_moment_both_land(db, tmp_path, monkeypatch):
         inside.append((start, time.monotonic()))
         return load_id
 
-    monkeypatch.setattr(load_module, "record_load", slow_record_load)
+    monkeypatch.setattr(ingest, "record_load", slow_record_load)
     ledgers = [
         read_ledger(signed(tmp_path, GOOD[0], name="2024年1-3月临猗签约台账.xlsx")),
         read_ledger(signed(tmp_path, GOOD[1], name="2024年4-6月临猗签约台账.xlsx")),

@@ -74,6 +74,8 @@ def isolated(monkeypatch, tmp_path):
     st.cache_data.clear()
     monkeypatch.delenv("WALL_TOKEN", raising=False)
     monkeypatch.delenv("WALL_REFRESH_SECONDS", raising=False)
+    # the overview unless a test turns the wall: rotation is on in city.toml
+    monkeypatch.setenv("WALL_ROTATE_SECONDS", "0")
     monkeypatch.setattr(wall, "TOKEN_FILE", tmp_path / "wall_token")
     clock = {"now": datetime(2026, 11, 25, 9, 30, tzinfo=TZ)}
     monkeypatch.setattr(wall, "now", lambda timezone=None: clock["now"])
@@ -88,6 +90,15 @@ def sample(sample_db, monkeypatch) -> Path:
 
 def open_wall(**params: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return rerun(at)
+
+
+def open_routed_wall(**params: str) -> AppTest:
+    """The wall through the router, whose guard (app.py) checks its token."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/display/wall.py")
     for key, value in params.items():
         at.query_params[key] = value
     return rerun(at)
@@ -277,23 +288,23 @@ def test_spreadsheet_text_is_shown_as_text(db, monkeypatch):
 def test_a_configured_token_is_required(sample, monkeypatch):
     monkeypatch.setenv("WALL_TOKEN", "s3cret-wall")
     for params in ({}, {"token": "wrong"}, {"token": "s3cret-wal"}):
-        at = open_wall(**params)
+        at = open_routed_wall(**params)
         assert shown(at)["wall-notice"] == [NOTICE], params
         assert "wall-kpis" not in shown(at) and not at.get("deck_gl_json_chart")
-    at = open_wall(token="s3cret-wall")
+    at = open_routed_wall(token="s3cret-wall")
     assert card_values(at)["signed_projects"].startswith("签约项目数402个")
 
 
 def test_the_token_file_is_read_when_the_environment_has_none(sample):
     wall.TOKEN_FILE.write_text("from-file\n", encoding="utf-8")
-    assert shown(open_wall(token="wrong"))["wall-notice"] == [NOTICE]
-    assert "wall-kpis" in shown(open_wall(token="from-file"))
+    assert shown(open_routed_wall(token="wrong"))["wall-notice"] == [NOTICE]
+    assert "wall-kpis" in shown(open_routed_wall(token="from-file"))
 
 
 def test_without_a_token_the_wall_is_open_unless_analyst_pages_need_a_login(sample, monkeypatch):
-    assert "wall-kpis" in shown(open_wall())
+    assert "wall-kpis" in shown(open_routed_wall())
     monkeypatch.setattr(auth, "access_settings", lambda: auth.AccessSettings(analyst_login_required=True))
-    assert shown(open_wall())["wall-notice"] == [NOTICE]
+    assert shown(open_routed_wall())["wall-notice"] == [NOTICE]
 
 
 def test_the_router_serves_the_wall_at_its_url(sample):
@@ -307,6 +318,7 @@ def test_the_router_serves_the_wall_at_its_url(sample):
 
 
 def test_settings_from_city_toml_with_defaults_and_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("WALL_ROTATE_SECONDS")
     (tmp_path / "city.toml").write_text(
         'name = "x"\n[wall]\nrefresh_seconds = 30\nrotate_seconds = 20\npanels = ["units", "nonsense", "overview"]\n'
         "latest_signings = 0\nchains = 5\n",
@@ -321,9 +333,12 @@ def test_settings_from_city_toml_with_defaults_and_the_environment(tmp_path, mon
     ]
     monkeypatch.setenv("WALL_REFRESH_SECONDS", "2")
     assert wall.settings(tmp_path).refresh_seconds == 2
+    monkeypatch.setenv("WALL_ROTATE_SECONDS", "7")
+    assert wall.settings(tmp_path).rotate_seconds == 7
+    monkeypatch.delenv("WALL_ROTATE_SECONDS")
     (tmp_path / "city.toml").write_text('name = "x"\n', encoding="utf-8")
     assert wall.settings(tmp_path) == wall.WallSettings(refresh_seconds=2)
-    assert wall.panel_at(wall.WallSettings(rotate_seconds=5), start) == "overview"
+    assert wall.panel_at(wall.WallSettings(rotate_seconds=0), start) == "overview"
 
 
 def test_this_year_is_the_latest_year_with_data_up_to_today():
@@ -331,3 +346,86 @@ def test_this_year_is_the_latest_year_with_data_up_to_today():
     assert wall.period(years, date(2025, 9, 30), date(2026, 11, 25)) == Filters(2025, 1, 9)
     assert wall.period(years, date(2026, 1, 31), date(2026, 2, 1)) == Filters(2025, 1, 12)
     assert wall.period(years.filter(pl.col("year") > 2030), date(2026, 1, 31), date(2026, 2, 1)) is None
+
+
+def test_the_wall_rotates_by_default_through_the_ranking_and_the_red_warnings(monkeypatch):
+    monkeypatch.delenv("WALL_ROTATE_SECONDS")
+    shipped = wall.settings()
+    assert shipped.rotate_seconds > 0 and shipped.panels == ("overview", "units", "warnings")
+    assert wall.WallSettings().rotate_seconds > 0  # also where city.toml says nothing
+    assert wall.run_every(shipped) <= shipped.rotate_seconds
+
+
+def moment_showing(config: wall.WallSettings, panel: str) -> datetime:
+    start = datetime(2026, 11, 25, 9, 30, tzinfo=TZ)
+    return next(
+        m for m in (start + timedelta(seconds=s) for s in range(0, 3600, config.rotate_seconds))
+        if wall.panel_at(config, m) == panel
+    )
+
+
+def test_one_session_turns_through_every_panel(sample, isolated, monkeypatch):
+    monkeypatch.setenv("WALL_ROTATE_SECONDS", "30")
+    config = wall.settings()
+    isolated["now"] = moment_showing(config, "overview")
+    at = open_wall()
+    assert at.get("deck_gl_json_chart") and "wall-units-panel" not in shown(at)
+    isolated["now"] = moment_showing(config, "units")
+    rerun(at)
+    assert "wall-units-panel" in shown(at) and "wall-red-list" not in shown(at)
+    isolated["now"] = moment_showing(config, "warnings")
+    rerun(at)
+    assert "wall-red-list" in shown(at) and "wall-units-panel" not in shown(at)
+    assert "wall-kpis" in shown(at)  # the figures stay on every panel
+
+
+def test_the_red_warnings_panel_names_the_responsible_unit_and_leader(sample, isolated, monkeypatch):
+    monkeypatch.setenv("WALL_ROTATE_SECONDS", "30")
+    isolated["now"] = moment_showing(wall.settings(), "warnings")
+    at = open_wall()
+    cur = Reader(sample).cursor()
+    from warehouse import bulletins
+
+    warned = run(cur, "pipeline_warnings", as_of=date(2025, 9, 30), units=[], chains=[], **bulletins.limits().params())
+    red = warned.filter(pl.col("level") == "red")
+    found = shown(at)
+    assert f"四库红色预警 {red.height} 个 · 责任到人" in html(at)
+    rows = [r for r in found["wall-red-row"] if not r.startswith("项目名称")]
+    assert len(rows) == 10
+    for i, (row, r) in enumerate(zip(rows, red.head(10).iter_rows(named=True)), 1):
+        assert row == f"{i}{r['project_name']}{r['unit_name']}{r['stage_label']}{r['days']}{r['responsible_unit']}{r['liaison_leader']}"
+    # the longest wait first
+    assert red.head(10).get_column("days").is_sorted(descending=True)
+
+
+def test_data_past_the_reporting_deadline_are_marked(sample, isolated):
+    # the sample's data date is 30 September 2025: October is due by 5 November
+    isolated["now"] = datetime(2025, 11, 5, 18, 0, tzinfo=TZ)
+    at = open_wall()
+    assert "wall-overdue" not in shown(at)
+    isolated["now"] = datetime(2025, 11, 6, 8, 0, tzinfo=TZ)
+    rerun(at)
+    assert shown(at)["wall-overdue"] == ["⚠ 数据未按期更新：2025年10月数据应于 2025年11月5日前报送"]
+    # beside the data date, not instead of it
+    assert shown(at)["wall-period"][0] == "2025年1-9月数据截至 2025年09月30日"
+
+
+def test_the_rise_colour_of_city_toml_colours_the_year_on_year(sample, tmp_path, monkeypatch):
+    from base import reference
+
+    at = open_wall()
+    assert "--wall-up: #ff6b6b; --wall-down: #35d07f" in html(at)  # 红涨绿跌, as shipped
+    (tmp_path / "city.toml").write_text('[display]\nrise_colour = "green"\n', encoding="utf-8")
+    monkeypatch.setattr(reference, "REFERENCE_DIR", tmp_path)
+    rerun(at)
+    assert "--wall-up: #35d07f; --wall-down: #ff6b6b" in html(at)
+
+
+def test_the_reporting_deadline_across_the_turn_of_the_year():
+    from warehouse import periods
+
+    # November's data: December is due by 5 January
+    assert periods.report_deadline(date(2025, 12, 1), 5) == date(2026, 1, 5)
+    assert periods.overdue_month(date(2025, 11, 30), date(2026, 1, 5), 5) is None
+    assert periods.overdue_month(date(2025, 11, 30), date(2026, 1, 6), 5) == date(2025, 12, 1)
+    assert periods.overdue_month(date(2025, 12, 15), date(2026, 2, 6), 10) is None

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 
+from base.reference import REFERENCE_DIR, _rows, _split, load_reference, resolve_unit, suggest_unit
+from base.text import clean_text
 from etl.parse import (
-    parse_produced,
     PLACEHOLDERS,
     USD_CNY,
     ParseError,
     Period,
-    clean_text,
     date_precision,
     detect_money_unit,
     is_footer_row,
@@ -27,13 +27,11 @@ from etl.parse import (
     parse_amount,
     parse_date,
     parse_period,
+    parse_produced,
     parse_started,
     project_key,
     resolve_chain,
-    resolve_unit,
-    suggest_unit,
 )
-from etl.reference import REFERENCE_DIR, _rows, _split, load_reference
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -15,6 +15,7 @@ from etl.load import load_file
 from warehouse import periods
 from warehouse.db import Reader, archive_dir
 from warehouse.queries import Filters, headline
+from conftest import routed
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_2025 = {"signed_projects": 402, "as_of": date(2025, 9, 30)}
@@ -94,7 +95,7 @@ def test_an_admin_closes_the_month_naming_who_is_missing_and_can_reopen_it(city,
 def test_nil_reports_complete_a_month(city, tmp_path):
     # 本月无新增 is a report; silence is not
     load_file(early_october(tmp_path), db=city, user="临猗县上传员")
-    from etl.reference import load_reference
+    from base.reference import load_reference
 
     others = [u.unit_id for u in load_reference().units if u.name != "临猗县"]
     for unit_id in others[:-1]:
@@ -171,9 +172,7 @@ def staff_on_city(city, staff_env, monkeypatch):
 
 
 def logged_in(page: str, name: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    at = routed(page)
     at.text_input[0].input(name)
     at.text_input[1].input("s3cret password")
     at.button[0].click()
@@ -227,7 +226,7 @@ def test_the_overview_stands_at_the_published_period_and_labels_the_open_month(c
 
 
 def test_a_rebuild_from_the_archive_keeps_closed_months_and_nil_reports(city, tmp_path):
-    from warehouse.repair import rebuild
+    from etl.rebuild import rebuild
 
     load_file(early_october(tmp_path), db=city, user="临猗县上传员")
     periods.file_nil_report(city, "140802", date(2025, 10, 1), "盐湖区上传员")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import rows
-from etl.load import record_load
 from etl.parse import Period
 from etl.read import read_ledger
 from warehouse import build
 from warehouse.bulletins import Limits
 from warehouse.db import Reader, writer
+from warehouse.ingest import record_load
 from warehouse.queries import Filters, run
 from workbooks import xlsx
 

@@ -1,4 +1,4 @@
-"""read_ledger on fixture workbooks: one test per layout habit of DOMAIN.md, then bad cells."""
+"""read_ledger on fixture workbooks: one test per layout habit of docs/domain.md, then bad cells."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -135,7 +135,7 @@ def test_rows_before_any_group_row_need_a_unit(tmp_path):
         ["光伏项目", 100, date(2024, 1, 1)],
     ]})
     assert [(p.row, p.column, p.header, p.message) for p in read_ledger(path).errors] == [
-        (2, None, "所属县（市、区）", "县（市、区）为空，请填写项目所属县（市、区）或开发区"),
+        (2, None, "县（市、区）/开发区", "县（市、区）为空，请填写项目所属县（市、区）或开发区"),
     ]
 
 
@@ -772,7 +772,7 @@ def test_of_two_columns_for_one_field_the_listed_header_wins_and_the_other_is_no
     assert table(ledger, ("unit_id",)) == [("140821",)]
     assert problems(ledger) == [
         ("note", "Sheet1", "Sheet1!B1", "所在县区", None,
-         "本列也可能是“所属县（市、区）”，已按把握更大的C列「所属县（市、区）」读取，本列未读取；如应读取本列，请修改表头"),
+         "本列也可能是“县（市、区）/开发区”，已按把握更大的C列「所属县（市、区）」读取，本列未读取；如应读取本列，请修改表头"),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Tiny ledger files built in a test's tmp_path, one builder per layout habit of DOMAIN.md.
+"""Tiny ledger files built in a test's tmp_path, one builder per layout habit of docs/domain.md.
 
 A sheet is a list of rows; a row is a list of cell values (None = empty cell). Builders
 return the path they wrote, so a test reads:

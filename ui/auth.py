@@ -1,14 +1,12 @@
 """Login, roles and sessions for the pages (accounts themselves: warehouse/accounts.py).
 
-Pages call one guard at the top:
-
-    user = require("uploader")   # upload page; require("admin") for rollback, accounts
-    user = require_analyst()     # analyst pages: login only if [access] says so
-
-`require` renders the login form, the refusal or "无权访问" and stops the page when access
-is not granted, so nothing below it runs. While no account exists, upload and data
-management are open to the server's own machine only (the page says how to create the
-first administrator) and refused to anyone else.
+Who may open a page is declared once, beside the page in app.py (one of NEEDS: public,
+analyst, wall, viewer, uploader, admin); the router calls `admit(need)` before running the
+page, which draws the login form, the refusal or "无权访问" instead when access is not
+granted. A page that needs the user asks `page_user()`. "analyst" is open unless [access]
+analyst_login_required, then any login. While no account exists, pages that need a role
+are open to the server's own machine only (they say how to create the first administrator)
+and refused to anyone else.
 
 The visitor's address (rate limiting, audit log) is the peer's, unless the peer is a proxy
 listed in [access] trusted_proxies: then it is the nearest address in X-Forwarded-For (or
@@ -20,14 +18,18 @@ for 127.0.0.1 and ::1; AppTest has no peer at all), no proxy header names anothe
 address, and the Host header is a loopback name, so that neither a reverse proxy on the
 same machine nor DNS rebinding makes a remote visitor look local.
 
-Sessions live in st.session_state (server side, one per browser tab; a reload starts a new
-one) and expire after `session_minutes` without a rerun. A disabled account is logged out
-at its next rerun.
+A login is a session in the accounts store, held by the tab that logged in and, once the
+browser has passed through /account/session (ui/session_routes.py), by an HttpOnly signed
+cookie, so that a reload, a new tab or a followed link stays logged in. It ends after
+`session_minutes` without activity, `session_hours` after the login, at a logout in any
+tab, or when its account is disabled or its password changed: every tab notices at its
+next run.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import time
@@ -39,10 +41,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from etl import reference as _reference
+from base import reference as _reference
 from warehouse import accounts
 from warehouse.accounts import ROLE_LABELS, RateLimited, User
 
+from . import session_routes
 from .format import md_text
 
 log = logging.getLogger(__name__)
@@ -50,15 +53,18 @@ log = logging.getLogger(__name__)
 FIRST_ADMIN_COMMAND = "python -m warehouse users add 管理员 --role admin"
 LOCAL_USER = User(name="本机", role="admin")  # who acts while no account exists (local only)
 
-_SESSION_KEY = "_auth_session"
+_SESSION_KEY = "_auth_session"  # this tab's login: {"token", "name"}
 _NOTICE_KEY = "_auth_notice"
+_REDIRECT_KEY = "_auth_redirect"  # a session route the browser is to pass through
+_DEAD_COOKIE_KEY = "_auth_dead_cookie"  # a cookie whose session is over: said once
 _now = time.time  # tests replace it
 
 
 @dataclass(frozen=True)
 class AccessSettings:
     analyst_login_required: bool = False
-    session_minutes: int = 480
+    session_minutes: int = 480  # idle limit
+    session_hours: int = 24  # a login's lifetime (and its cookie's), however active
     # reverse proxies whose forwarded headers name the client (addresses or networks);
     # none by default: the peer address is the client
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -89,14 +95,21 @@ def _access_settings(path: Path, version) -> AccessSettings:
     defaults = AccessSettings()
     required = section.get("analyst_login_required", defaults.analyst_login_required)
     minutes = section.get("session_minutes", defaults.session_minutes)
+    hours = section.get("session_hours", defaults.session_hours)
     if not isinstance(required, bool):
         log.warning("[access] analyst_login_required must be true or false; using %s", defaults.analyst_login_required)
         required = defaults.analyst_login_required
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         log.warning("[access] session_minutes must be a positive integer; using %s", defaults.session_minutes)
         minutes = defaults.session_minutes
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
+        log.warning("[access] session_hours must be a positive integer; using %s", defaults.session_hours)
+        hours = defaults.session_hours
     return AccessSettings(
-        analyst_login_required=required, session_minutes=minutes, trusted_proxies=_networks(section.get("trusted_proxies", []))
+        analyst_login_required=required,
+        session_minutes=minutes,
+        session_hours=hours,
+        trusted_proxies=_networks(section.get("trusted_proxies", [])),
     )
 
 
@@ -230,66 +243,156 @@ def is_local_request() -> bool:
 # ---------------------------------------------------------------- sessions
 
 
-def current_user() -> User | None:
-    """The user logged in on this session, or None (never the local no-account user).
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(session_routes.COOKIE)
+    except Exception:  # no request (AppTest, a script outside Streamlit)
+        return None
+    return value if isinstance(value, str) else None
 
-    Ends the session when it has been idle longer than `session_minutes` or the account
-    was disabled or removed meanwhile; otherwise counts this rerun as activity.
+
+def _idle_text(minutes: int) -> str:
+    return f"登录已超时（{minutes} 分钟无操作），请重新登录"
+
+
+_ENDED = {
+    "disabled": "账号已停用或已删除，请联系管理员",
+    "ended": "登录已结束（已在其他页面退出，或账号密码已更改），请重新登录",
+}
+
+
+def current_user() -> User | None:
+    """The user logged in on this browser, or None (never the local no-account user).
+
+    The session is this tab's login, else the browser's session cookie. It ends when it
+    has been idle longer than `session_minutes`, is past `session_hours`, was ended by a
+    logout anywhere, or its account was disabled; otherwise this run counts as activity.
     """
-    session = st.session_state.get(_SESSION_KEY)
-    if not session:
+    own = st.session_state.get(_SESSION_KEY)
+    token = own["token"] if own else session_routes.session_token(_cookie())
+    if token is None or (not own and token == st.session_state.get(_DEAD_COOKIE_KEY)):
         return None
-    now = _now()
-    minutes = access_settings().session_minutes
-    if now - session["last_seen"] > minutes * 60:
-        _end_session(accounts.SESSION_EXPIRED, session["name"], {"idle_minutes": round((now - session["last_seen"]) / 60)})
-        st.session_state[_NOTICE_KEY] = f"登录已超时（{minutes} 分钟无操作），请重新登录"
-        return None
-    user = accounts.get_user(session["name"])
-    if user is None or user.disabled:
-        _end_session(None, session["name"], None)
-        st.session_state[_NOTICE_KEY] = "账号已停用或已删除，请联系管理员"
-        return None
-    session["last_seen"] = now
-    return user
+    settings = access_settings()
+    state = accounts.store().session(token, settings.session_minutes * 60, _now())
+    if state.status == "live":
+        st.session_state[_SESSION_KEY] = {"token": token, "name": state.name}
+        return state.user
+    st.session_state.pop(_SESSION_KEY, None)
+    st.session_state[_DEAD_COOKIE_KEY] = session_routes.session_token(_cookie())
+    if state.status == "expired":
+        _safe_audit(accounts.SESSION_EXPIRED, state.name, {"idle_minutes": round(state.idle_seconds / 60)})
+        st.session_state[_NOTICE_KEY] = _idle_text(settings.session_minutes)
+    elif own or state.status == "disabled":
+        st.session_state[_NOTICE_KEY] = _ENDED.get(state.status, _ENDED["ended"])
+    return None
 
 
 def _start_session(user: User) -> None:
-    now = _now()
-    st.session_state[_SESSION_KEY] = {"name": user.name, "login_at": now, "last_seen": now}
-
-
-def _end_session(action: str | None, name: str, detail) -> None:
-    st.session_state.pop(_SESSION_KEY, None)
-    if action:
-        _safe_audit(action, name, detail)
+    lifetime = access_settings().session_hours * 3600
+    token, handoff = accounts.store().start_session(user.name, lifetime, _now())
+    st.session_state[_SESSION_KEY] = {"token": token, "name": user.name}
+    st.session_state[_REDIRECT_KEY] = f"{session_routes.LOGIN_PATH}?h={handoff}"
 
 
 def logout() -> None:
-    """End this session (the sidebar button's callback); audited."""
-    session = st.session_state.get(_SESSION_KEY)
+    """End this login everywhere (the sidebar button's callback); audited. The browser is
+    then sent through the route that deletes its cookie."""
+    session = st.session_state.pop(_SESSION_KEY, None)
     if session:
-        _end_session(accounts.LOGOUT, session["name"], None)
+        accounts.store().end_session(session["token"], _now())
+        _safe_audit(accounts.LOGOUT, session["name"], None)
         st.session_state[_NOTICE_KEY] = "已退出登录"
+        st.session_state[_REDIRECT_KEY] = f"{session_routes.LOGOUT_PATH}?"
+
+
+def _follow_redirect() -> None:
+    """Send the browser through a session route and back to this page (once)."""
+    target = st.session_state.pop(_REDIRECT_KEY, None)
+    if target:
+        # the page's own path and query, read in the browser: no server URL to trust
+        script = (
+            f"<script>window.location.replace({json.dumps(target)} + '&next=' + "
+            "encodeURIComponent(window.location.pathname + window.location.search));</script>"
+        )
+        st.html(script, unsafe_allow_javascript=True)
 
 
 def account_sidebar(user: User) -> None:
-    """Who is logged in, and the logout button. `require*` call it; call it at most once a run."""
+    """Who is logged in, and the logout button. The router calls it once a run."""
     with st.sidebar:
         st.caption(f"已登录：{md_text(user.name)}（{ROLE_LABELS.get(user.role, user.role)}）")
         st.button("退出登录", key="auth_logout", on_click=logout, icon=":material/logout:")
 
 
 # ---------------------------------------------------------------- guards
+# Who may open a page is declared beside it in app.py, as one of NEEDS; the router asks
+# `admit` before running the page, `visible` before listing it.
+
+PUBLIC, ANALYST, WALL = "public", "analyst", "wall"
+VIEWER, UPLOADER, ADMIN = accounts.ROLES
+NEEDS = (PUBLIC, ANALYST, WALL, VIEWER, UPLOADER, ADMIN)
 
 
-def require(role: str, *, stop: bool = True) -> User | None:
-    """The user allowed on a page that needs `role` (viewer | uploader | admin).
+def admit(need: str) -> bool:
+    """Whether this visitor may open a page that needs `need`. When not, the login form,
+    the refusal or 无权访问 is drawn instead (on the wall: its notice)."""
+    _follow_redirect()
+    if need == WALL:
+        return _admit_wall()
+    if need == PUBLIC or (need == ANALYST and not access_settings().analyst_login_required):
+        if (user := current_user()) is not None:
+            account_sidebar(user)
+        return True
+    return _require("viewer" if need == ANALYST else need) is not None
 
-    Access granted: returns the user (LOCAL_USER while no account exists and the request
-    is local). Otherwise shows the login form, the refusal or 无权访问, and stops the page
-    (or returns None with stop=False).
+
+def visible(need: str, user: User | None) -> bool:
+    """Whether the navigation lists a page that needs `need` to `user` (current_user()):
+    every page this visitor may open, or could after logging in."""
+    if need in (PUBLIC, ANALYST, WALL):
+        return True
+    if user is not None:
+        return user.can(need)
+    return accounts.any_accounts() or is_local_request()
+
+
+def page_user() -> User | None:
+    """The user a page acts for, once the router has admitted the visitor: the logged-in
+    user, the local no-account administrator, or None (an open page, nobody logged in)."""
+    user = current_user()
+    if user is None and not accounts.any_accounts() and is_local_request():
+        return LOCAL_USER
+    return user
+
+
+def _admit_wall() -> bool:
+    """A configured token must be in the URL (?token=…); a logged-in session may look too.
+
+    Without a token the wall is open, as are the analyst pages whose aggregated figures it
+    shows; where those require a login ([access] analyst_login_required), so does the wall.
     """
+    from . import wall
+
+    try:
+        if current_user() is not None:
+            return True
+        expected = wall.configured_token()
+        if expected is not None:
+            admitted = wall.token_matches(st.query_params.get("token"), expected)
+        else:
+            admitted = not access_settings().analyst_login_required
+    except Exception:
+        log.exception("wall access check failed; showing the notice")
+        admitted = False
+    if not admitted:
+        st.html(wall.notice_html("请使用管理员提供的大屏链接"))
+    return admitted
+
+
+def _require(role: str) -> User | None:
+    """The user allowed where `role` (viewer | uploader | admin) is needed: the logged-in
+    user, or LOCAL_USER while no account exists and the request is local. Otherwise None,
+    with the login form, the refusal or 无权访问 drawn."""
     role = accounts.check_role(role)
     if not accounts.any_accounts():
         if is_local_request():
@@ -306,37 +409,20 @@ def require(role: str, *, stop: bool = True) -> User | None:
             "如果你就在服务器上，请通过 http://localhost:端口 访问。",
             icon=":material/lock:",
         )
-        return _deny(stop)
+        return None
 
     user = current_user()
     if user is None:
         _login_form()
-        return _deny(stop)
+        return None
     account_sidebar(user)
     if not user.can(role):
         st.error(
             f"无权访问：本页需要{ROLE_LABELS[role]}或更高权限，当前账号「{md_text(user.name)}」是{user.role_label}。",
             icon=":material/block:",
         )
-        return _deny(stop)
+        return None
     return user
-
-
-def require_analyst(*, stop: bool = True) -> User | None:
-    """For analyst pages: requires a login (any role) only when [access]
-    analyst_login_required is true; otherwise returns the logged-in user or None."""
-    if access_settings().analyst_login_required:
-        return require("viewer", stop=stop)
-    user = current_user()
-    if user is not None:
-        account_sidebar(user)
-    return user
-
-
-def _deny(stop: bool) -> None:
-    if stop:
-        st.stop()
-    return None
 
 
 def _login_form() -> None:
@@ -378,7 +464,7 @@ def _safe_audit(action: str, user, detail) -> None:
 def audit_event(action: str, detail=None) -> None:
     """Record an action of the current user (upload, rollback, ...) with the visitor's address.
     Errors propagate: a page that must not act unaudited sees them."""
-    user = current_user() if st.session_state.get(_SESSION_KEY) else None
+    user = current_user()
     if user is None and not accounts.any_accounts() and is_local_request():
         user = LOCAL_USER
     accounts.audit(action, user.name if user else None, client_ip(), detail)

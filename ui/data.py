@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from etl.reference import ROOT
+from base.reference import ROOT
 from warehouse import accounts, build, periods, queries
 from warehouse.db import Reader, db_path
 from warehouse.queries import Filters
@@ -81,19 +81,50 @@ def headline(filters: Filters) -> dict:
     return _headline(version(), filters)
 
 
-def damaged_message() -> str:
-    """What a page says when the warehouse file cannot be read: the file and the commands
-    for an administrator, whom to ask for everyone else."""
-    from . import auth  # the login module (and its account store) only on this rare path
+def viewer_is_admin() -> bool:
+    """Whether this session may read server commands and paths: an administrator, or the
+    local machine while no account exists."""
+    from . import auth  # the login module (and its account store) only where a page asks
 
     try:
-        admin = (
+        return (
             auth.is_local_request() if not accounts.any_accounts()
             else (user := auth.current_user()) is not None and user.can("admin")
         )
     except Exception:  # an unreadable account store too: show no server detail
-        admin = False
-    if not admin:
+        return False
+
+
+def admin_hint(everyone: str, admins: str) -> str:
+    """`everyone`, followed for an administrator by `admins` (which may name commands)."""
+    return f"{everyone}{admins}" if viewer_is_admin() else everyone
+
+
+def no_warehouse_message() -> str:
+    return admin_hint(
+        "数据仓库尚未建立，请上传台账或联系管理员。",
+        "（管理员：运行 `make run` 自动导入样例数据，或 `python -m etl load 台账.xlsx`。）",
+    )
+
+
+def outdated_message(what: str) -> str:
+    return admin_hint(
+        f"数据仓库需要更新后才能显示{what}：请再导入一份台账，或联系管理员。",
+        "（管理员：运行 `python -m etl sample` 重建样例仓库。）",
+    )
+
+
+def previous_bulletin(as_of) -> dict | None:
+    """The bulletin the warnings of `as_of` are compared with (较上期): the latest dated before
+    it, one of that date being the same warnings. None: no bulletin to compare with yet."""
+    listed = query("pipeline_bulletins").filter(pl.col("as_of") < as_of)
+    return listed.row(0, named=True) if listed.height else None
+
+
+def damaged_message() -> str:
+    """What a page says when the warehouse file cannot be read: the file and the commands
+    for an administrator, whom to ask for everyone else."""
+    if not viewer_is_admin():
         return "数据仓库文件已损坏或无法读取，页面无法显示数据；请联系管理员。"
     path = db_path()
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path

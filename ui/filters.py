@@ -125,12 +125,9 @@ def describe(f: Filters) -> str:
 
 
 def page_filters() -> Filters:
-    """An analyst page's start: access check, then the filters; a notice and stop when empty."""
-    from .auth import require_analyst
-
-    require_analyst()
+    """An analyst page's start (app.py admitted the visitor): the filters; a notice and stop when empty."""
     if not data.available():
-        st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+        st.info(data.no_warehouse_message())
         st.stop()
     filters = sidebar_filters()
     if filters is None:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import tomllib
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+
+from base import reference as _reference
+
+log = logging.getLogger(__name__)
+# st.metric's delta_color for each colour of a rise: the colour says which way a figure
+# moved, not whether that is good, on every page and the wall alike
+DELTA_COLOURS = {"red": "inverse", "green": "normal"}
 
 
 def yi(value) -> str:
@@ -31,6 +41,26 @@ def reporting(state, included: bool) -> str:
     if state.published_through:
         return f"已发布至 {state.published_through:%Y年%-m月}"
     return "尚无已发布的月份"
+
+
+def rise_colour(directory: Path | None = None) -> str:
+    """[display] rise_colour of city.toml: "red" (红涨绿跌, the default: a rise in red, a fall
+    in green, as Chinese officials read figures) or "green" (a rise in green, a fall in red)."""
+    path = Path(directory or _reference.REFERENCE_DIR) / "city.toml"
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get("display", {}).get("rise_colour", "red")
+    except (OSError, tomllib.TOMLDecodeError):
+        log.warning("cannot read [display] from %s; a rise is red", path)
+        return "red"
+    if value not in DELTA_COLOURS:
+        log.warning("[display] rise_colour must be one of %s, not %r; a rise is red", list(DELTA_COLOURS), value)
+        return "red"
+    return value
+
+
+def delta_colour() -> str:
+    """st.metric's delta_color under the configured rise colour."""
+    return DELTA_COLOURS[rise_colour()]
 
 
 def change(current, previous, unit: str) -> str | None:

@@ -17,7 +17,7 @@ import polars as pl
 import pydeck as pdk
 import streamlit as st
 
-from etl.reference import load_reference
+from base.reference import load_reference
 from warehouse.metrics import ratio, yi
 
 # Served by `server.enableStaticServing` from static/; pydeck's map_style=None would fetch

@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from etl.reference import ROOT
+from base.reference import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,7 +35,11 @@ class AppProcess:
     with its cache, as a user does after the server restarted.
     """
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
+    # what starts the app: `make run`'s command; STREAMLIT_RUN is the one every Streamlit user types
+    MAKE_RUN = ("-m", "ui.serve")
+    STREAMLIT_RUN = ("-m", "streamlit", "run", "app.py")
+
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, command: tuple[str, ...] = MAKE_RUN):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +48,7 @@ class AppProcess:
         t = time.perf_counter()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "ui.serve",
+                sys.executable, *command,
                 "--server.address", "127.0.0.1", "--server.port", str(self.port),
                 "--server.headless", "true", "--server.fileWatcherType", "none",
                 "--browser.gatherUsageStats", "false",

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from etl.reference import load_reference
+from base.reference import load_reference
 from warehouse import periods
 from warehouse.accounts import User
 from warehouse.db import WarehouseBusy, WriteFailed, db_path

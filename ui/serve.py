@@ -1,19 +1,15 @@
 """Start the app: `python -m ui.serve [streamlit options]` (what `make run` does).
 
-With a folder named pages/ beside the main script, Streamlit starts in its old multipage
-mode and stays there until the router (st.navigation in app.py) has run once: a deep link
-such as /wall or /map to a freshly started server then shows "Page not found" over the
-page. A wall PC reopening its link after a restart would keep that box on screen for
-days. app.py's router is the only navigation here, so the old mode is switched off
-before the first session.
+The same as `streamlit run app.py` (which finds app.py's st.App and its session routes),
+after warming up what the first visitor would otherwise wait for. Deep links such as /wall
+work on a fresh server either way (app.py switches off Streamlit's old multipage mode).
 """
 
 import sys
 
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-from etl.reference import ROOT
+from base.reference import ROOT
 
 
 def warm_up() -> None:
@@ -38,9 +34,13 @@ def warm_up() -> None:
     except (duckdb.Error, OSError) as exc:  # the pages say what is wrong with the warehouse
         print(f"数据仓库暂不可用：{exc}", file=sys.stderr)
 
+    # bulletins fall due also while nobody looks at a page; app.py finds this one running
+    from . import scheduler
+
+    scheduler.start()
+
 
 def main() -> None:
-    PagesManager.uses_pages_directory = False
     warm_up()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -10,9 +10,10 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from etl import files
+from base.reference import ROOT, load_reference
+from etl import files, mappings
+from etl.fields import FIELDS, LABELS
 from etl.isolate import read_isolated
-from etl import mappings
 from etl.load import LoadResult, load_ledger
 from etl.ownership import CodeProblem, check_codes
 from etl.precedent import HistoryProblem, check_history
@@ -20,7 +21,6 @@ from etl.preview import Prediction, predict
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
 from etl.read import CONFIDENCE_NAMES, KIND_NAMES, KINDS, NOT_IMPORTED, Ledger, header_key
-from etl.reference import ROOT, load_reference
 from warehouse import accounts, history
 from warehouse.db import db_path
 
@@ -33,64 +33,11 @@ MB = 1024 * 1024
 UPLOADER_CSS = ROOT / "static" / "upload.css"
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # what etl.files reads
 
-# Chinese names of the parsed fields (mapping table) and of the preview's columns
-FIELD_LABELS = {
-    "project_name": "项目名称",
-    "project_code": "项目代码",
-    "unit": "所属县（市、区）",
-    "chain": "所属产业链",
-    "investor": "投资方",
-    "investor_origin": "投资方所在地",
-    "signed_amount": "签约金额",
-    "signed_date": "签约时间",
-    "started": "是否开工",
-    "start_date": "开工时间",
-    "planned_start_date": "计划开工时间",
-    "planned_investment": "计划总投资",
-    "funds_in_place": "累计到位资金",
-    "funds_in_place_period": "本期到位资金",
-    "intended_amount": "意向投资额",
-    "responsible_unit": "责任单位",
-    "liaison_leader": "包联领导",
-    "progress": "项目进展",
-    "problems": "存在问题",
-    "remarks": "备注",
-    "produced": "是否投产",
-    "production_date": "投产时间",
-    "lead_source": "线索来源",
-    "lead_date": "线索录入时间",
-    "negotiation_date": "洽谈时间",
-    "negotiation_progress": "洽谈进展",
-}
+# the preview's columns: where each row came from, then a column per field of the catalog
 PREVIEW = {
     "sheet": "工作表",
     "excel_row": "行号",
-    "project_name": "项目名称",
-    "project_code": "项目代码",
-    "unit_name": "县（市、区）/开发区",
-    "chain": "产业链",
-    "investor": "投资方",
-    "investor_origin": "投资方所在地",
-    "signed_amount_wan": "签约金额（万元）",
-    "signed_date": "签约时间",
-    "is_started": "是否开工",
-    "start_date": "开工时间",
-    "planned_start_date": "计划开工时间",
-    "planned_investment_wan": "计划总投资（万元）",
-    "funds_in_place_wan": "累计到位资金（万元）",
-    "funds_in_place_period_wan": "本期到位资金（万元）",
-    "intended_amount_wan": "意向投资额（万元）",
-    "is_produced": "是否投产",
-    "production_date": "投产时间",
-    "lead_source": "线索来源",
-    "lead_date": "线索录入时间",
-    "negotiation_date": "洽谈时间",
-    "negotiation_progress": "洽谈进展",
-    "responsible_unit": "责任单位",
-    "liaison_leader": "包联领导",
-    "progress": "项目进展",
-    "problems": "存在问题",
-    "remarks": "备注",
+    **{("unit_name" if f.type == "unit" else f.column): f.column_label for f in FIELDS},
 }
 ALWAYS_SHOWN = ("sheet", "excel_row", "project_name", "unit_name")
 CHANGE_NAMES = {
@@ -102,24 +49,20 @@ CHANGE_NAMES = {
     "disappeared": "累计台账中消失",
 }
 CHANGED_FIELDS = {
-    "signed_amount_wan": "签约金额（万元）",
-    "signed_date": "签约时间",
-    "start_date": "开工时间",
-    "planned_investment_wan": "计划总投资（万元）",
-    "funds_in_place_wan": "累计到位资金（万元）",
-    "chain": "产业链",
-    "unit": "县（市、区）/开发区",
+    **{f.column: f.column_label for f in FIELDS
+       if f.key in ("signed_amount", "signed_date", "start_date", "planned_investment", "funds_in_place", "chain")},
+    "unit": LABELS["unit"],
     "stage": "阶段",
 }
 STAGE_NAMES = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "producing": "投产"}
 IGNORED = "未识别（不导入）"
 CONFIRMED = "已确认"  # the confidence of a column read by a mapping remembered for the unit
 # what the uploader may set a header to in the preview: None keeps what the reader found
-FIELD_CHOICES = (None, *FIELD_LABELS, NOT_IMPORTED)
+FIELD_CHOICES = (None, *LABELS, NOT_IMPORTED)
 
 
 def field_choice_label(fld: str | None) -> str:
-    return "不导入" if fld == NOT_IMPORTED else FIELD_LABELS.get(fld, fld or "")
+    return "不导入" if fld == NOT_IMPORTED else LABELS.get(fld, fld or "")
 
 
 def file_headers(ledger: Ledger) -> list[str]:
@@ -347,7 +290,7 @@ def columns_frame(ledger: Ledger, remembered=()) -> pl.DataFrame:
             "工作表": s.name,
             "列": c.letter,
             "表头（原文）": c.header,
-            "识别为": FIELD_LABELS.get(c.field, c.field),
+            "识别为": LABELS.get(c.field, c.field),
             "把握": confidence(c),
             "金额单位": c.money_unit or "",
         }

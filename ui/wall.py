@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from etl import reference as _reference
+from base import reference as _reference
+from warehouse import periods
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
 
@@ -40,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CSS = ROOT / "static" / "wall.css"
 # One line, the token; gitignored. WALL_TOKEN in the environment takes precedence.
 TOKEN_FILE = ROOT / "data" / "wall_token"
-PANELS = ("overview", "units")
+PANELS = ("overview", "units", "warnings")
 _LAST_GOOD = "_wall_last_good"
 WEEKDAYS = "一二三四五六日"
 
@@ -51,11 +52,13 @@ WEEKDAYS = "一二三四五六日"
 @dataclass(frozen=True)
 class WallSettings:
     refresh_seconds: int = 60
-    rotate_seconds: int = 0  # 0: no rotation, the first panel only
-    panels: tuple[str, ...] = ("overview",)
+    # the ranking and the red warnings are seen only when the wall turns to them: on by default
+    rotate_seconds: int = 30  # 0: no rotation, the first panel only
+    panels: tuple[str, ...] = PANELS
     latest_signings: int = 20
     chains: int = 8
     warnings_include_earlier: bool = False
+    red_warnings: int = 10
 
 
 def _positive_int(section: dict, key: str, default: int, minimum: int) -> int:
@@ -69,7 +72,8 @@ def _positive_int(section: dict, key: str, default: int, minimum: int) -> int:
 def settings(directory: Path | None = None) -> WallSettings:
     """[wall] of data/reference/city.toml, defaults for what is missing or wrong.
 
-    WALL_REFRESH_SECONDS in the environment overrides refresh_seconds (tests use 2–3 s).
+    WALL_REFRESH_SECONDS and WALL_ROTATE_SECONDS in the environment override refresh_seconds
+    and rotate_seconds (tests use a few seconds).
     Read at every refresh, so an edit takes effect without a restart; the interval itself
     when the wall is opened.
     """
@@ -83,6 +87,9 @@ def settings(directory: Path | None = None) -> WallSettings:
     refresh = _positive_int(section, "refresh_seconds", defaults.refresh_seconds, 1)
     if (env := os.environ.get("WALL_REFRESH_SECONDS", "").strip()).isdigit() and int(env) > 0:
         refresh = int(env)
+    rotate = _positive_int(section, "rotate_seconds", defaults.rotate_seconds, 0)
+    if (env := os.environ.get("WALL_ROTATE_SECONDS", "").strip()).isdigit():
+        rotate = int(env)
     listed = section.get("panels", list(defaults.panels))
     panels = tuple(p for p in listed if p in PANELS) if isinstance(listed, list) else ()
     if not panels:
@@ -91,11 +98,12 @@ def settings(directory: Path | None = None) -> WallSettings:
     include = section.get("warnings_include_earlier", defaults.warnings_include_earlier)
     return WallSettings(
         refresh_seconds=refresh,
-        rotate_seconds=_positive_int(section, "rotate_seconds", defaults.rotate_seconds, 0),
+        rotate_seconds=rotate,
         panels=panels,
         latest_signings=_positive_int(section, "latest_signings", defaults.latest_signings, 1),
         chains=_positive_int(section, "chains", defaults.chains, 1),
         warnings_include_earlier=include if isinstance(include, bool) else defaults.warnings_include_earlier,
+        red_warnings=_positive_int(section, "red_warnings", defaults.red_warnings, 1),
     )
 
 
@@ -272,15 +280,35 @@ def kpi_html(card: Card) -> str:
     )
 
 
-def header_html(city: str, period: str, as_of: str, moment: datetime, stale: str | None) -> str:
+def header_html(city: str, period: str, as_of: str, moment: datetime, stale: str | None,
+                overdue: str | None = None) -> str:
+    """Title, period and data date (with `overdue` under it when the data are past the
+    reporting deadline), the clock (with `stale` under it when a refresh failed)."""
     mark = f'<div class="wall-stale">{escape(stale)}</div>' if stale else ""
+    late = f'<div class="wall-overdue">{escape(overdue)}</div>' if overdue else ""
     return (
         '<div class="wall-head">'
         f'<div class="wall-title">{escape(city)}招商引资数据大屏</div>'
-        f'<div class="wall-period"><span>{escape(period)}</span><span>{escape(as_of)}</span></div>'
+        f'<div class="wall-middle"><div class="wall-period"><span>{escape(period)}</span>'
+        f"<span>{escape(as_of)}</span></div>{late}</div>"
         f'<div class="wall-clock"><span>{clock(moment)}</span><b>{moment:%H:%M}</b>{mark}</div>'
         "</div>"
     )
+
+
+def overdue_text(month: date | None, deadline_day: int) -> str | None:
+    """The mark of data older than the reporting cycle: the month that should be in by now."""
+    if month is None:
+        return None
+    deadline = periods.report_deadline(month, deadline_day)
+    return f"⚠ 数据未按期更新：{month:%Y年%-m月}数据应于 {deadline:%Y年%-m月%-d日}前报送"
+
+
+def rise_css(colour: str) -> str:
+    """The wall's up and down colours under [display] rise_colour ("red": 红涨绿跌)."""
+    red, green = "#ff6b6b", "#35d07f"
+    rise, fall = (red, green) if colour == "red" else (green, red)
+    return f"<style>:root {{ --wall-up: {rise}; --wall-down: {fall}; }}</style>"
 
 
 def kpis_html(cards: list[Card]) -> str:
@@ -464,6 +492,28 @@ def units_html(units: pl.DataFrame, warned: dict[tuple[str, str], int]) -> str:
     return '<div class="wall-units-panel">' + "".join(blocks) + "</div>"
 
 
+def red_warnings_html(warnings: pl.DataFrame, limit: int) -> str:
+    """The red 四库 warnings that have waited longest (`warnings` is pipeline_warnings, red first,
+    longest wait first), each naming its 责任单位 and 包联领导; blanks say 未填报."""
+    red = warnings.filter(pl.col("level") == "red").head(limit)
+    if red.is_empty():
+        return '<div class="wall-empty">截至数据日期没有红色预警</div>'
+    head = (
+        '<div class="wall-red-row wall-red-head"><em></em><span>项目名称</span><span>县（市、区）</span>'
+        "<span>阶段</span><b>停留天数</b><span>责任单位</span><span>包联领导</span></div>"
+    )
+    rows = []
+    for rank, r in enumerate(red.iter_rows(named=True), 1):
+        rows.append(
+            '<div class="wall-red-row">'
+            f'<em>{rank}</em><span>{fmt.plain(r["project_name"])}</span><span>{fmt.plain(r["unit_name"])}</span>'
+            f'<span>{escape(r["stage_label"])}</span><b>{r["days"]}</b>'
+            f'<span class="wall-duty">{fmt.plain(r["responsible_unit"] or "未填报")}</span>'
+            f'<span class="wall-duty">{fmt.plain(r["liaison_leader"] or "未填报")}</span></div>'
+        )
+    return '<div class="wall-red-list">' + head + "".join(rows) + "</div>"
+
+
 def notice_html(text: str, detail: str = "") -> str:
     """A calm full-screen message (no access, no data yet): never an error box on a wall."""
     small = f"<p>{escape(detail)}</p>" if detail else ""
@@ -484,4 +534,6 @@ class View:
     signings: str
     legend: str
     units: str
+    red: str = ""
+    overdue: str | None = None  # the data are past the reporting deadline: say which month
     deck: Any = None

@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
+from datetime import date
 from pathlib import Path
 
-from . import build, bulletins, periods
+from base.actor import current_user
+
+from . import build, bulletins, digest, periods, report, robots
 from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
@@ -58,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     _add_users_parser(commands)
     bulletins.add_parser(commands)
     periods.add_parser(commands)
+    _digest_parser(commands)
+    report.add_parser(commands)
     _add_repair_parsers(commands)
     args = parser.parse_args(argv)
 
@@ -79,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         build.ensure_current(db_path(args.db))
         if args.command == "period":
             return periods.cli(args, _actor())
+        if args.command == "digest":
+            return _digest(args, _actor())
+        if args.command == "report":
+            return report.cli(args)
         result = summary(args.db, args.year, args.include_open)
     except (WarehouseBusy, WriteFailed) as failed:  # a full disk, another writer: nothing changed
         print(f"错误：{failed}", file=sys.stderr)
@@ -139,8 +149,6 @@ def _check(args) -> int:
 
 
 def _rollback(args) -> int:
-    from etl.load import current_user
-
     from . import accounts
     from .history import RollbackRefused, rollback
 
@@ -160,7 +168,9 @@ def _rollback(args) -> int:
 
 
 def _rebuild(args) -> int:
-    from .repair import RebuildRefused, rebuild
+    from etl.rebuild import rebuild
+
+    from .repair import RebuildRefused
 
     source, out = db_path(args.db), Path(args.out)
     print(f"从 {source} 的归档重建到 {out}")
@@ -303,6 +313,45 @@ def _width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+
+def _digest_parser(commands) -> None:
+    """`python -m warehouse digest [--db] [--date YYYY-MM-DD] [--push]`."""
+    d = commands.add_parser("digest", help="每日项目动态：某日新增线索、洽谈、签约、开工，收到的台账，报送和预警变化")
+    d.add_argument("--db")
+    d.add_argument("--date", type=_date, help="日期 YYYY-MM-DD（默认今天）")
+    d.add_argument("--push", action="store_true", help="同时推送到 city.toml [digest] 或环境变量配置的企业微信、钉钉群机器人")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from None
+
+
+def _digest(args, actor: str) -> int:
+    try:
+        settings = digest.config()
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    update = digest.compose(Reader(args.db).cursor(), args.date or date.today(), settings)
+    print(update.text())
+    if not args.push:
+        return 0
+    if not robots.robots(settings):
+        print(
+            "错误：未配置群机器人。请在环境变量 DIGEST_WECOM_WEBHOOK、DIGEST_DINGTALK_WEBHOOK"
+            "（加签时另设 DIGEST_DINGTALK_SECRET）或 city.toml 的 [digest] 中填写推送地址",
+            file=sys.stderr,
+        )
+        return 1
+    results = robots.push(update, settings, user=actor)
+    for result in results:
+        print(result.line(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

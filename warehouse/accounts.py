@@ -23,13 +23,23 @@ account out from elsewhere.
 An attempt is counted before its password is checked, so parallel guesses cannot slip
 past the limit; a refused attempt is not counted. A login from a local or unknown address
 (None) counts as one address.
+
+Sessions (login to logout) are rows here too, so that logout, expiry and disabling an
+account end a session in every tab and browser at once: the browser holds a random token
+(in a signed HttpOnly cookie, ui/session_routes.py), the table only its SHA-256. A session
+ends when it is revoked (logout, account disabled, password changed), idle longer than the
+idle limit, or past its lifetime. The browser receives the token through a one-time
+handoff: a second random value, redeemable once within HANDOFF_SECONDS.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
 import os
+import secrets
 import sqlite3
 import time
 import unicodedata
@@ -41,6 +51,8 @@ from typing import Callable, Iterable, Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from base.reference import load_reference, resolve_unit, suggest_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACCOUNTS_DB = ROOT / "data" / "accounts.sqlite"
@@ -79,8 +91,14 @@ ROLLBACK_FAILED = "rollback_failed"  # refused (already rolled back, no such loa
 NIL_REPORT = "nil_report"  # 本月无新增 (warehouse.periods)
 PERIOD_CLOSE = "period_close"  # an admin publishes a month with units missing
 PERIOD_REOPEN = "period_reopen"
+DIGEST_PUSH = "digest_push"  # the daily update taken by a group robot (warehouse.robots)
+DIGEST_PUSH_FAILED = "digest_push_failed"  # not taken after every retry
+REVIEW_DECISIONS = "review_decisions"  # 研判意见 entered after a monthly review meeting (warehouse.report)
 
-SCHEMA_VERSION = 1
+HANDOFF_SECONDS = 60  # from the login form to the browser holding the cookie
+SESSION_TOUCH_SECONDS = 30  # activity is written at most this often per session
+
+SCHEMA_VERSION = 2
 SCHEMA = """
 create table if not exists users (
     id integer primary key,
@@ -109,6 +127,22 @@ create table if not exists audit (
     detail text
 );
 create index if not exists audit_ts on audit (ts);
+create table if not exists sessions (
+    id integer primary key,
+    token_hash text not null unique,            -- SHA-256 of the browser's token
+    handoff_hash text unique,                   -- one-time, until the browser holds the cookie
+    handoff_expires real,
+    name text not null collate nocase,          -- users.name
+    created real not null,                      -- unix seconds
+    last_seen real not null,
+    expires real not null,
+    revoked real                                -- when logout, disabling or a new password ended it
+);
+create index if not exists sessions_name on sessions (name);
+create table if not exists secrets (
+    key text primary key,
+    value text not null
+);
 """
 
 
@@ -147,6 +181,16 @@ class User:
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+
+@dataclass(frozen=True)
+class Session:
+    """A session's state as of the moment asked: `user` is set only while it is live."""
+
+    status: str  # live | expired (idle or past its lifetime) | ended (revoked) | disabled | unknown
+    name: str | None = None
+    user: User | None = None
+    idle_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -209,9 +253,6 @@ def resolve_units(units: Iterable[str], reference=None) -> tuple[str, ...]:
     units = [u for u in units if str(u).strip()]
     if not units:
         return ()
-    from etl.parse import resolve_unit, suggest_unit
-    from etl.reference import load_reference
-
     reference = reference or load_reference()
     by_id = {u.unit_id: u for u in reference.units}
     resolved: list[str] = []
@@ -235,8 +276,6 @@ def unit_names(unit_ids: Iterable[str], reference=None) -> list[str]:
     unit_ids = list(unit_ids)
     if not unit_ids:
         return []
-    from etl.reference import load_reference
-
     reference = reference or load_reference()
     names = {u.unit_id: u.name for u in reference.units}
     return [names.get(i, i) for i in unit_ids]
@@ -373,6 +412,8 @@ waits (tests inject both)."""
             )
             # A new password lifts the delays of the name (not the lock of any address).
             con.execute("delete from login_failures where name_key = ?", (_name_key(stored),))
+            # whoever was logged in with the old password is no longer
+            self._revoke_all(con, stored)
             self._audit(con, USER_PASSWD, actor, ip, {"name": stored})
 
     def disable_user(self, name: str, *, actor: str | None = None, ip: str | None = None) -> None:
@@ -387,6 +428,8 @@ waits (tests inject both)."""
             con.execute(
                 "update users set disabled = ?, updated_at = ? where name = ?", (int(disabled), self._stamp(), stored)
             )
+            if disabled:
+                self._revoke_all(con, stored)
             self._audit(con, action, actor, ip, {"name": stored})
 
     def _require(self, con, name: str) -> str:
@@ -394,6 +437,100 @@ waits (tests inject both)."""
         if row is None:
             raise AccountError(f"用户「{str(name).strip()}」不存在")
         return row[0]
+
+    # -- sessions
+
+    def _revoke_all(self, con, name: str) -> None:
+        con.execute("update sessions set revoked = ? where name = ? and revoked is null", (self.clock(), name))
+
+    def start_session(self, name: str, lifetime: float, now: float | None = None) -> tuple[str, str]:
+        """A new session for `name` lasting at most `lifetime` seconds: (token, handoff)."""
+        now = self.clock() if now is None else now
+        token, handoff = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self._write() as con:
+            con.execute("delete from sessions where expires < ? or revoked < ?", (now - 86400, now - 86400))
+            con.execute(
+                "insert into sessions (token_hash, handoff_hash, handoff_expires, name, created, last_seen, expires) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                (_digest(token), _digest(handoff), now + HANDOFF_SECONDS, name, now, now, now + lifetime),
+            )
+        return token, handoff
+
+    def redeem_handoff(self, handoff: str, now: float | None = None) -> tuple[str, float] | None:
+        """The token a handoff stands for and the seconds its session has left; None when the
+        handoff is unknown, used, late, or its session over. A handoff works once."""
+        now = self.clock() if now is None else now
+        if not handoff or not self.path.exists():
+            return None
+        token = secrets.token_urlsafe(32)
+        with self._write() as con:
+            row = con.execute(
+                "select id, handoff_expires, expires, revoked from sessions where handoff_hash = ?", (_digest(handoff),)
+            ).fetchone()
+            if row is None:
+                return None
+            if row[1] < now or row[3] is not None or row[2] <= now:
+                con.execute("update sessions set handoff_hash = null, handoff_expires = null where id = ?", (row[0],))
+                return None
+            # A new token for the cookie: the raw one of the login is nowhere but in the
+            # session that logged in, which the redirect to here leaves behind.
+            con.execute(
+                "update sessions set token_hash = ?, handoff_hash = null, handoff_expires = null where id = ?",
+                (_digest(token), row[0]),
+            )
+        return token, row[2] - now
+
+    def session(self, token: str | None, idle_limit: float, now: float | None = None) -> Session:
+        """What the session of `token` is now; a live one counts `now` as activity."""
+        now = self.clock() if now is None else now
+        if not token or not self.path.exists():
+            return Session("unknown")
+        with self._read() as con:
+            row = con.execute(
+                "select id, name, last_seen, expires, revoked from sessions where token_hash = ?", (_digest(token),)
+            ).fetchone()
+        if row is None:
+            return Session("unknown")
+        session_id, name, last_seen, expires, revoked = row
+        idle = now - last_seen
+        user = self.get_user(name)
+        if user is None or user.disabled:
+            return Session("disabled", name)
+        if revoked is not None:
+            return Session("ended", name)
+        if idle > idle_limit or now >= expires:
+            self.end_session(token, now)
+            return Session("expired", name, idle_seconds=idle)
+        if idle > SESSION_TOUCH_SECONDS:
+            with self._write() as con:
+                con.execute("update sessions set last_seen = ? where id = ?", (now, session_id))
+        return Session("live", name, user, idle)
+
+    def end_session(self, token: str | None, now: float | None = None) -> str | None:
+        """Revoke the session of `token`; its user's name (None: no such session)."""
+        now = self.clock() if now is None else now
+        if not token or not self.path.exists():
+            return None
+        with self._write() as con:
+            row = con.execute("select id, name from sessions where token_hash = ?", (_digest(token),)).fetchone()
+            if row is None:
+                return None
+            con.execute("update sessions set revoked = ? where id = ? and revoked is null", (now, row[0]))
+        return row[1]
+
+    def secret(self, key: str = "session_cookie") -> bytes:
+        """A random server secret, made on first use and kept (e.g. to sign cookies)."""
+        if self.path.exists():
+            with self._read() as con:
+                row = con.execute("select value from secrets where key = ?", (key,)).fetchone()
+            if row is not None:
+                return bytes.fromhex(row[0])
+        with self._write() as con:
+            row = con.execute("select value from secrets where key = ?", (key,)).fetchone()
+            if row is None:
+                row = (secrets.token_hex(32),)
+                con.execute("insert into secrets (key, value) values (?, ?)", (key, row[0]))
+        return bytes.fromhex(row[0])
 
     # -- logins
 
@@ -559,6 +696,23 @@ waits (tests inject both)."""
             return []
         with self._read() as con:
             return [u for (u,) in con.execute("select distinct user from audit where user is not null order by user")]
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign(token: str, secret: bytes) -> str:
+    """`token.signature`: the cookie's value."""
+    return f"{token}.{hmac.new(secret, token.encode(), hashlib.sha256).hexdigest()}"
+
+
+def unsign(value: str | None, secret: bytes) -> str | None:
+    """The token of a signed cookie value; None when missing or forged."""
+    token, _, signature = (value or "").rpartition(".")
+    if not token or not hmac.compare_digest(sign(token, secret), value):
+        return None
+    return token
 
 
 _USER_SELECT = "select name, role, units, disabled, created_at, updated_at from users"

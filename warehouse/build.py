@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.reference import Reference, load_reference, load_targets
+from base.reference import Reference, load_reference, load_targets
 
 from .db import SQL_DIR, connect_readonly, migrations, writer
 

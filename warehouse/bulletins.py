@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import sys
 import tomllib
 from dataclasses import asdict, dataclass
@@ -22,12 +23,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from etl.load import current_user
-from etl.reference import REFERENCE_DIR, load_reference
+from base.actor import current_user
+from base.reference import REFERENCE_DIR, load_reference
 
 from . import build
-from .db import Reader, writer
+from .db import Reader, db_path, writer
 from .queries import run
+
+log = logging.getLogger(__name__)
 
 LEVELS = {"red": "红", "yellow": "黄"}
 CHANGES = {"new": "新增", "persisting": "持续", "resolved": "已解除"}
@@ -167,6 +170,39 @@ def create_bulletin(
     return Bulletin(number, as_of, *counts)
 
 
+def due(db=None, rules: Limits | None = None) -> date | None:
+    """The date of the bulletin now due (the data date), or None: no data yet, or the last
+    bulletin is fewer than `interval_days` days of data date old. Reads without the write lock."""
+    rules = rules or limits()
+    cur = Reader(db).cursor()
+    data_date = cur.execute("select as_of from v_as_of").fetchall()[0][0]
+    if data_date is None:
+        return None
+    last = cur.execute("select max(as_of) from bulletins").fetchall()[0][0]
+    if last is not None and data_date < last + timedelta(days=rules.interval_days):
+        return None
+    return data_date
+
+
+def issue_due(db=None, by: str = "系统（定时）") -> Bulletin | None:
+    """Issue the bulletin that is due, once: several processes may call this at the same time;
+    under the write lock create_bulletin checks again, and all but the first find it issued."""
+    rules = limits()
+    if due(db, rules) is None:
+        return None
+    try:
+        bulletin = create_bulletin(db, by=by, rules=rules)
+    except BulletinError as exc:  # another process issued it while this one waited for the lock
+        log.info("bulletin not issued: %s", exc)
+        return None
+    log.info(
+        "issued bulletin %d as of %s: red %d, yellow %d, new %d, persisting %d, resolved %d",
+        bulletin.number, bulletin.as_of, bulletin.red, bulletin.yellow, bulletin.new,
+        bulletin.persisting, bulletin.resolved,
+    )
+    return bulletin
+
+
 # ---------------------------------------------------------------- 预警通报 (Excel)
 
 
@@ -193,7 +229,7 @@ def notice_xlsx(changes: pl.DataFrame, *, number: int, as_of: date, units: list[
                 f"较第{number - 1}期新增 {(change == 'new').sum()} 个、持续 {(change == 'persisting').sum()} 个、"
                 f"已解除 {(change == 'resolved').sum()} 个。"
                 if number > 1
-                else "本期为第1期，全部为新增。"
+                else "本期为第1期，没有上期通报可比较。"
             ),
             f"预警标准：{rules.describe()}。",
         ]
@@ -212,7 +248,8 @@ def notice_xlsx(changes: pl.DataFrame, *, number: int, as_of: date, units: list[
             ws.column_dimensions[get_column_letter(j)].width = col_width
         for i, row in enumerate(rows.iter_rows(named=True), 1):
             values = [
-                i, CHANGES[row["change"]],
+                # the first bulletin has no 较上期: its warnings are not "new" against anything
+                i, CHANGES[row["change"]] if number > 1 else "首期",
                 LEVELS[row["level"]] if row["level"] else f"原{LEVELS[row['previous_level']]}",
                 row["stage_label"], row["project_name"],
                 row["chain"], row["since"], row["days"], row["previous_days"], row["responsible_unit"],
@@ -290,10 +327,13 @@ def cli(args) -> int:
         result = {**asdict(bulletin), "as_of": bulletin.as_of.isoformat(), "files": [str(p) for p in paths]}
         print(json.dumps(result, ensure_ascii=False))
         return 0
+    compared = (
+        f"较上期新增 {bulletin.new} 个、持续 {bulletin.persisting} 个、已解除 {bulletin.resolved} 个"
+        if bulletin.number > 1 else "首期，没有上期可比较"
+    )
     print(
         f"已生成第{bulletin.number}期四库滚动预警通报（截至 {bulletin.as_of}）：红色 {bulletin.red} 个，"
-        f"黄色 {bulletin.yellow} 个；较上期新增 {bulletin.new} 个、持续 {bulletin.persisting} 个、"
-        f"已解除 {bulletin.resolved} 个"
+        f"黄色 {bulletin.yellow} 个；{compared}"
     )
     for path in paths:
         print(f"  {path}")

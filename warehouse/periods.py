@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from etl.reference import load_reference
+from base.reference import load_reference
 
 from . import accounts, build
 from .db import Reader, WarehouseBusy, WriteFailed, writer
@@ -226,3 +226,15 @@ def months_before(month: date, count: int) -> date:
     """The first day of the month `count` months before `month`."""
     index = month.year * 12 + month.month - 1 - count
     return date(index // 12, index % 12 + 1, 1)
+
+
+def report_deadline(month: date, deadline_day: int) -> date:
+    """The last day to report `month`: `deadline_day` of the next month (as sql/queries/period_board.sql)."""
+    return months_before(month_start(month), -1) + timedelta(days=deadline_day - 1)
+
+
+def overdue_month(data_date: date, today: date, deadline_day: int) -> date | None:
+    """The month after the data date, once its reporting deadline has passed: the figures are
+    older than the reporting cycle promises. None while they are not."""
+    following = months_before(month_start(data_date), -1)
+    return following if today > report_deadline(following, deadline_day) else None

@@ -1,10 +1,10 @@
-"""An administrator's tools for a warehouse in doubt: check it, and rebuild it from the
-archived originals of its loads (`python -m warehouse check | rebuild`)."""
+"""An administrator's tools for a warehouse in doubt: check it (`python -m warehouse check`),
+and the warehouse's part of rebuilding it from the archived originals of its loads (the
+loads to replay, the records to carry over; the replay itself is etl.rebuild)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -13,12 +13,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.load import load_ledger
-from etl.parse import parse_period
-from etl.read import read_ledger
-
 from . import build
-from .db import WarehouseDamaged, archive_dir, connect_readonly, migrate, migrations, publish, staged, write_lock, writer
+from .db import WarehouseDamaged, archive_dir, connect_readonly, migrate, migrations, writer
 
 # tables re-derived from the loads at every write: what `check` derives again and compares
 DERIVED = ("row_keys", "projects", "pipeline_projects")
@@ -151,61 +147,7 @@ class RebuildRefused(ValueError):
     """str(e) says in Chinese why nothing was built."""
 
 
-@dataclass(frozen=True)
-class Replayed:
-    load_id: int
-    file_name: str
-    new_load_id: int | None
-    text: str  # ✓/✗ line for the report
-
-    @property
-    def ok(self) -> bool:
-        return self.new_load_id is not None
-
-
-def rebuild(source: Path, out: Path) -> list[Replayed]:
-    """Replay every active load of `source` from its archived original, in load order and
-    with the overrides and user it was recorded with, into the new warehouse `out`.
-
-    Built beside `out` and moved there at the end; an existing `out` is never overwritten.
-    """
-    if out.exists() or archive_dir(out).exists():
-        raise RebuildRefused(f"目标已存在，不覆盖：{out if out.exists() else archive_dir(out)}。请指定一个新的文件名")
-    if out.resolve() == source.resolve():
-        raise RebuildRefused("目标不能是源数据仓库本身")
-    if not source.exists():
-        raise RebuildRefused(f"源数据仓库不存在：{source}")
-    loads = _active_loads(source)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    replayed: list[Replayed] = []
-    try:
-        with staged(out) as staging:
-            for load in loads:
-                replayed.append(_replay(load, source, staging))
-            new_ids = {r.new_load_id: load["loaded_at"] for r, load in zip(replayed, loads) if r.ok}
-            actions, nil_reports = _reporting_records(source)
-            with writer(staging) as con:
-                # the original load times, so the history and the reporting board read as they did
-                if new_ids:
-                    con.executemany("update loads set loaded_at = ? where load_id = ?", [[t, i] for i, t in new_ids.items()])
-                # closed months and nil reports are records of their own, not in any original file
-                for table, frame in (("period_actions", actions), ("nil_reports", nil_reports)):
-                    if frame.height:
-                        con.register("frame", frame)
-                        con.execute(f"insert into {table} by name select * from frame")
-                        con.unregister("frame")
-                build.refresh(con, [] if new_ids else None)
-            with write_lock(out):
-                if out.exists() or archive_dir(out).exists():
-                    raise RebuildRefused(f"目标在重建期间被创建，不覆盖：{out}")
-                publish(staging, out)
-        return replayed
-    finally:
-        if not out.exists():
-            out.with_name(out.name + ".lock").unlink(missing_ok=True)
-
-
-def _reporting_records(source: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+def reporting_records(source: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The source's closed months and nil reports (none in a warehouse older than them)."""
     con = connect_readonly(source)
     try:
@@ -218,7 +160,8 @@ def _reporting_records(source: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return actions, nil_reports
 
 
-def _active_loads(source: Path) -> list[dict]:
+def active_loads(source: Path) -> list[dict]:
+    """The source's active loads in load order, with what a replay needs."""
     try:
         con = connect_readonly(source)
     except WarehouseDamaged as damaged:
@@ -241,39 +184,16 @@ def _active_loads(source: Path) -> list[dict]:
         con.close()
 
 
-def _replay(load: dict, source: Path, staging: Path) -> Replayed:
-    number, name = load["load_id"], load["file_name"]
-    path = archive_dir(source) / load["archive_path"] if load["archive_path"] else None
-    if path is None or not path.exists():
-        return Replayed(number, name, None, f"✗ 第 {number} 次导入（{name}）：原始文件不在归档中，未重放")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != load["sha256"]:
-        return Replayed(number, name, None, f"✗ 第 {number} 次导入（{name}）：归档文件内容已改变（sha256 不符），未重放")
-    if load["read_options"] is not None:
-        recorded = json.loads(load["read_options"])
-        how = "按导入时的设置"
-    else:
-        # recorded before overrides were stored: the kind it was loaded as, the rest as detected
-        recorded = {"kind": load["kind"], "period": None, "money_unit": None}
-        how = "导入时的更正未记录，台账类型按原记录，其余自动识别"
-    options = {
-        "kind": recorded.get("kind"),
-        "period": parse_period(recorded["period"]) if recorded.get("period") else None,
-        "money_unit": recorded.get("money_unit"),
-        "confirm_amounts": recorded.get("confirm_amounts", False),
-        "mapping": recorded.get("mapping"),
-    }
-    ledger = read_ledger(Path(name), options["kind"], data=data, display_name=name, period=options["period"],
-                         money_unit=options["money_unit"], confirm_amounts=options["confirm_amounts"],
-                         mapping=options["mapping"])
-    result = load_ledger(ledger, data, staging, user=load["loaded_by"], options=options)
-    if result.status != "loaded":
-        why = f"发现 {len(ledger.errors)} 处错误" if result.status == "refused" else f"与第 {result.load_id} 次重放的文件相同"
-        return Replayed(number, name, None, f"✗ 第 {number} 次导入（{name}）：未能重放，{why}")
-    label = ledger.period.label if ledger.period else None
-    period = "" if label == load["period_label"] else f"；注意：报表期间识别为 {label or '未识别'}，原为 {load['period_label'] or '未识别'}"
-    return Replayed(
-        number, name, result.load_id,
-        f"✓ 第 {number} 次导入（{name}，{load['loaded_by']}）→ 新仓库第 {result.load_id} 次导入，"
-        f"{ledger.rows.height} 行，{how}{period}",
-    )
+def restore_records(staging: Path, loaded_at: dict[int, object], actions: pl.DataFrame, nil_reports: pl.DataFrame) -> None:
+    """After the replay: the original load times (new load id -> time), so the history and
+    the reporting board read as they did, and the source's closed months and nil reports,
+    which are records of their own, not in any original file; then derive."""
+    with writer(staging) as con:
+        if loaded_at:
+            con.executemany("update loads set loaded_at = ? where load_id = ?", [[t, i] for i, t in loaded_at.items()])
+        for table, frame in (("period_actions", actions), ("nil_reports", nil_reports)):
+            if frame.height:
+                con.register("frame", frame)
+                con.execute(f"insert into {table} by name select * from frame")
+                con.unregister("frame")
+        build.refresh(con, [] if loaded_at else None)

@@ -59,7 +59,8 @@ def card(column, key: str, value, previous, show) -> None:
     metric = METRICS[key]
     unit = "" if metric.unit == "%" else metric.unit
     column.metric(
-        metric.label, f"{show(value)} {unit}".strip(), fmt.change(value, previous, metric.unit), help=metric.definition
+        metric.label, f"{show(value)} {unit}".strip(), fmt.change(value, previous, metric.unit),
+        delta_color=fmt.delta_colour(), help=metric.definition,
     )
 
 

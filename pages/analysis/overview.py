@@ -45,6 +45,7 @@ for row in (HEADLINE[:3], HEADLINE[3:]):
             metric.label,
             shown(key, figures[key]),
             delta=fmt.change(figures[key], previous[key], metric.unit) if previous else None,
+            delta_color=fmt.delta_colour(),
             help=metric.definition,
             border=True,
         )

@@ -165,6 +165,7 @@ for column, key in zip(st.columns(len(CARDS)), CARDS):
         metric.label,
         f"{SHOW[metric.unit](figures[key])} {metric.unit}",
         delta=fmt.change(figures[key], previous[key], metric.unit) if previous else None,
+        delta_color=fmt.delta_colour(),
         help=metric.definition,
         border=True,
     )

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import data, format as fmt, links
 from ui.filters import describe, page_filters
 from ui.table import table
@@ -28,6 +28,7 @@ def card(column, key: str, value, previous, show, label: str | None = None, **me
         label or metric.label,
         f"{show(value)} {unit}".strip(),
         fmt.change(value, previous, metric.unit),
+        delta_color=fmt.delta_colour(),
         help=metric.definition,
         **metric_args,
     )
@@ -197,7 +198,7 @@ card(cards[1], "started_projects", figures["started_projects"], previous["starte
 card(cards[2], "start_rate", figures["start_rate"], previous["start_rate"], fmt.pct)
 card(
     cards[3], "days_to_start", summary["median_days_to_start"], previous_summary["median_days_to_start"], fmt.count,
-    label="签约至开工天数（中位数）", delta_color="inverse",
+    label="签约至开工天数（中位数）",
 )
 
 if figures["signed_projects"]:

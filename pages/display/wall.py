@@ -5,34 +5,20 @@ at every refresh inside the fragment; a load appears within one interval because
 caches by warehouse file version. No sidebar, no menu, no link to upload or data pages.
 """
 
-import logging
 from collections import Counter
 
 import polars as pl
 import streamlit as st
 
-from etl.reference import load_reference
-from ui import auth, data, format as fmt, geo, wall
+from base.reference import load_reference
+from ui import data, format as fmt, geo, wall
 from ui.filters import describe
+from warehouse import bulletins, periods
 from warehouse.metrics import HEADLINE
 from warehouse.queries import Filters
 
 # fits the city's counties into the map panel of a 1080p wall; larger walls scale the panel (wall.css)
 MAP_ZOOM = 7.8
-
-
-def allowed() -> bool:
-    """A configured token must be in the URL (?token=…); a logged-in session may look too.
-
-    Without a token the wall is open, as are the analyst pages whose aggregated figures it
-    shows; where those require a login ([access] analyst_login_required), so does the wall.
-    """
-    if auth.current_user() is not None:
-        return True
-    expected = wall.configured_token()
-    if expected is not None:
-        return wall.token_matches(st.query_params.get("token"), expected)
-    return not auth.access_settings().analyst_login_required
 
 
 def warned_by_unit(warnings: pl.DataFrame) -> dict[tuple[str, str], int]:
@@ -85,10 +71,16 @@ def build(config: wall.WallSettings, today) -> wall.View:
     level = warnings.get_column("level")
     scope = f"{filters.year}年签约" + ("及往年签约" if config.warnings_include_earlier else "")
 
+    # the 四库 warnings of every unit and chain on the data date, red first, longest wait first
+    staged = data.query("pipeline_warnings", Filters(filters.year), as_of=as_of, **bulletins.limits().params())
+    red_total = int((staged.get_column("level") == "red").sum())
+    deadline_day = load_reference().report_deadline_day
+
     return wall.View(
         city=load_reference().city_name,
         period=describe(filters),
         as_of=fmt.as_of(as_of),
+        overdue=wall.overdue_text(periods.overdue_month(as_of, today, deadline_day), deadline_day) if as_of else None,
         kpis=wall.kpis_html(cards),
         curve=wall.panel(
             "累计签约金额（亿元）",
@@ -112,6 +104,12 @@ def build(config: wall.WallSettings, today) -> wall.View:
             "县（市、区）与开发区签约排名", wall.units_html(units, warned_by_unit(warnings)),
             "<small>金额单位：亿元；县（市、区）含所辖开发区</small>", css="wall-units-body",
         ),
+        red=wall.panel(
+            f"四库红色预警 {red_total} 个 · 责任到人",
+            wall.red_warnings_html(staged, config.red_warnings),
+            f"<small>停留最久的 {min(config.red_warnings, red_total)} 个；天数算到数据截至日期</small>" if red_total else "",
+            css="wall-red-body",
+        ),
         # labels read across a room; no boundaries configured: the map panel stays empty
         deck=geo.county_map(on_map, "value", dark=True, zoom=MAP_ZOOM, label_size=17) if geo.has_boundaries() else None,
     )
@@ -124,14 +122,6 @@ st.html(wall.CSS)
 @st.fragment(run_every=wall.run_every(config))
 def show() -> None:
     moment = wall.now(st.context.timezone)
-    try:
-        admitted = allowed()
-    except Exception:
-        logging.getLogger("pages.wall").exception("access check failed; showing the notice")
-        admitted = False
-    if not admitted:
-        st.html(wall.notice_html("请使用管理员提供的大屏链接"))
-        return
     settings = wall.settings()
     shown = wall.last_good(lambda: build(settings, moment.date()), moment)
     if shown is None:
@@ -139,10 +129,15 @@ def show() -> None:
         return
     view = shown.view
     stale = wall.stale_mark(shown, moment) if shown.stale else None
-    st.html(wall.header_html(view.city, view.period, view.as_of, moment, stale))
+    st.html(wall.rise_css(fmt.rise_colour()))
+    st.html(wall.header_html(view.city, view.period, view.as_of, moment, stale, view.overdue))
     st.html(view.kpis)
-    if wall.panel_at(settings, moment) == "units":
+    shown_panel = wall.panel_at(settings, moment)
+    if shown_panel == "units":
         st.html(view.units)
+        return
+    if shown_panel == "warnings":
+        st.html(view.red)
         return
     left, middle, right = st.columns([1, 1.12, 1], gap="small")
     with left:

@@ -7,11 +7,12 @@ from decimal import Decimal
 import polars as pl
 import streamlit as st
 
+from base.reference import load_reference
+from etl.fields import BY_KEY, LABELS
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
-from etl.reference import load_reference
 from ui import data, links, reporting, upload
-from ui.auth import audit_export, client_ip, require
+from ui.auth import audit_export, client_ip, page_user
 from ui.format import md_text
 from ui.table import table
 from warehouse.db import WarehouseBusy, WriteFailed, archive_dir, db_path
@@ -36,6 +37,8 @@ ALL_YEARS = "全部年份"
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+# the fields a project's trace shows from each source row
+TRACED = [BY_KEY[k] for k in ("signed_amount", "signed_date", "start_date", "planned_investment", "funds_in_place")]
 
 
 def shown_value(field: str | None, value: str | None) -> str:
@@ -57,7 +60,7 @@ def status_text(load: dict) -> str:
 
 
 st.title("数据管理")
-user = require("uploader")
+user = page_user()
 is_admin = user.can("admin")
 if not data.available():
     st.info("数据仓库尚未建立，还没有任何导入记录。请先在「数据上传」导入台账。")
@@ -168,7 +171,10 @@ with history_tab:
                 .alias("变更内容"),
             )
             table(
-                readable.select(links.dossier_column(), "变更", pl.col("project_name").alias("项目名称"), pl.col("unit_name").alias("县（市、区）/开发区"), "变更内容"),
+                readable.select(
+                    links.dossier_column(), "变更", pl.col("project_name").alias(LABELS["project_name"]),
+                    pl.col("unit_name").alias(LABELS["unit"]), "变更内容",
+                ),
                 f"第{load_id}次导入的变更",
                 title=f"第 {load_id} 次导入（{load['file_name']}）改变的项目",
                 key=f"download-changes-{load_id}",
@@ -252,7 +258,7 @@ with quality_tab:
             )
             present = [f for f in FINDINGS if f in per_unit.columns]
             summary = per_unit.select(
-                pl.col("unit_name").alias("县（市、区）/开发区"),
+                pl.col("unit_name").alias(LABELS["unit"]),
                 *(pl.col(f).fill_null(0).alias(FINDINGS[f]) for f in present),
                 pl.sum_horizontal(*(pl.col(f).fill_null(0) for f in present)).alias("合计"),
             )
@@ -263,7 +269,7 @@ with quality_tab:
             listed = findings.filter(pl.col("unit_name") == unit).select(
                 pl.col("finding").replace_strict(FINDINGS, default=pl.col("finding")).alias("问题类型"),
                 pl.col("year").alias("年份"),
-                pl.col("project_name").alias("项目名称"),
+                pl.col("project_name").alias(LABELS["project_name"]),
                 pl.col("detail").alias("说明"),
                 pl.col("file_name").alias("文件"),
                 pl.col("sheet").alias("工作表"),
@@ -304,12 +310,8 @@ with trace_tab:
                     pl.col("sheet").alias("工作表"),
                     pl.col("excel_row").alias("行号"),
                     pl.col("kind").replace_strict(KIND_NAMES, default=pl.col("kind"), return_dtype=pl.String).alias("台账类型"),
-                    pl.col("project_name").alias("项目名称（原文）"),
-                    pl.col("signed_amount_wan").alias("签约金额（万元）"),
-                    pl.col("signed_date").alias("签约时间"),
-                    pl.col("start_date").alias("开工时间"),
-                    pl.col("planned_investment_wan").alias("计划总投资（万元）"),
-                    pl.col("funds_in_place_wan").alias("累计到位资金（万元）"),
+                    pl.col("project_name").alias(f"{LABELS['project_name']}（原文）"),
+                    *(pl.col(f.column).alias(f.column_label) for f in TRACED),
                 ),
                 # a project name may hold characters no file name can (20MW/40MWh)
                 "项目溯源_" + re.sub(r'[\\/:*?"<>|\s]+', "_", by_key[project_key]["project_name"])[:40],
@@ -317,8 +319,7 @@ with trace_tab:
                 key="download-trace",
                 column_config={
                     "导入时间": WHEN,
-                    **{c: AMOUNT for c in ("签约金额（万元）", "计划总投资（万元）", "累计到位资金（万元）")},
-                    **{c: DATE for c in ("签约时间", "开工时间")},
+                    **{f.column_label: AMOUNT if f.type == "amount" else DATE for f in TRACED},
                 },
             )
             st.caption("按数据期排列：每个字段取最后一次填报的值（签约信息只取签约台账）。")

@@ -7,9 +7,9 @@ import polars as pl
 import streamlit as st
 
 from etl.read import KIND_NAMES, ColumnGuess
-from etl.reference import ROOT, load_reference
+from base.reference import ROOT, load_reference
 from ui import data, reporting, upload
-from ui.auth import client_ip, require
+from ui.auth import client_ip, page_user
 from ui.format import md_text
 from ui.table import XLSX, table
 from ui.upload_report import error_report, report_name
@@ -22,7 +22,7 @@ DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 AMOUNT = st.column_config.NumberColumn(format="localized")  # as read, without padding zeros
 
 st.title("数据上传")
-user = require("uploader")
+user = page_user()
 # an uploader may load rows of their own units only; rows of any other unit are errors
 allowed_units = None if user.can("admin") else set(user.units)
 unit_names = {u.unit_id: u.name for u in load_reference().units}

@@ -37,13 +37,15 @@ def card(column, key: str, value, label: str | None = None) -> None:
     column.metric(label or metric.label, f"{fmt.count(value)} 个", help=metric.definition)
 
 
-def summary_table(frame: pl.DataFrame, key: str, header: str) -> pl.DataFrame:
-    return frame.select(pl.col(key).alias(header), *(pl.col(c).alias(h) for c, h in SUMMARY_HEADERS.items()))
+def summary_table(frame: pl.DataFrame, key: str, header: str, compared: bool) -> pl.DataFrame:
+    """Per leader or unit; 较上期 only when there is a previous bulletin to compare with."""
+    headers = {c: h for c, h in SUMMARY_HEADERS.items() if compared or c not in ("new", "resolved")}
+    return frame.select(pl.col(key).alias(header), *(pl.col(c).alias(h) for c, h in headers.items()))
 
 
-def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
+def project_rows(frame: pl.DataFrame, compared: bool) -> pl.DataFrame:
     """One leader's or unit's projects with Chinese headers, as on screen and in print."""
-    return frame.select(
+    shown = frame.select(
         links.dossier_column(),
         pl.col("level").replace_strict(bulletins.LEVELS, default="").alias("预警"),
         pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
@@ -56,6 +58,7 @@ def project_rows(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("responsible_unit").alias("责任单位"),
         pl.col("status").fill_null("").alias("最新进展"),
     )
+    return shown if compared else shown.drop("较上期通报")
 
 
 def counts(projects: pl.DataFrame) -> dict:
@@ -69,14 +72,22 @@ def counts(projects: pl.DataFrame) -> dict:
     }
 
 
-def figures_row(c: dict) -> None:
-    """Projects, warnings, and the changes against the latest bulletin (named in the caption)."""
-    columns = st.columns(5)
+def figures_row(c: dict, compared: bool) -> None:
+    """Projects, warnings, and the changes against the previous bulletin (named in the caption)."""
+    columns = st.columns(5 if compared else 3)
     card(columns[0], "library_projects", c["active"], label="在库项目")
     card(columns[1], "pipeline_warning_red", c["red"])
     card(columns[2], "pipeline_warning_yellow", c["yellow"])
-    card(columns[3], "bulletin_new", c["new"])
-    card(columns[4], "bulletin_resolved", c["resolved"])
+    if compared:
+        card(columns[3], "bulletin_new", c["new"])
+        card(columns[4], "bulletin_resolved", c["resolved"])
+
+
+def compared_with(previous: dict | None) -> str:
+    """What 较上期 means on this page, plainly, also when there is nothing to compare with."""
+    if previous is None:
+        return "尚无上期预警通报，不显示较上期新增、解除"
+    return f"新增、已解除和“较上期”对照第{previous['number']}期预警通报（截至 {previous['as_of']:%Y-%m-%d}）"
 
 
 def print_view(leader: str) -> None:
@@ -84,8 +95,7 @@ def print_view(leader: str) -> None:
     # A4 portrait: the narrow layout and no sidebar when the link opens the page
     st.set_page_config(layout="centered", initial_sidebar_state="collapsed")
     as_of = data.query("as_of").item()
-    bulletin_list = data.query("pipeline_bulletins")
-    number = bulletin_list.item(0, "number") if bulletin_list.height else None
+    previous = data.previous_bulletin(as_of)
     # all units and chains: a leader answers for every project of theirs
     everywhere = Filters(year=as_of.year if as_of else 2000)
     projects = data.query(
@@ -94,13 +104,13 @@ def print_view(leader: str) -> None:
     st.header("包联项目预警清单")
     st.text(f"包联领导：{leader}")
     st.caption(
-        f"{fmt.as_of(as_of)}" + (f" · 新增、已解除：较第{number}期预警通报" if number else " · 尚未生成预警通报")
+        f"{fmt.as_of(as_of)} · {compared_with(previous)}"
         + f" · 预警标准：{bulletins.limits().describe()}"
     )
     if projects.height == 0:
         st.info("没有该包联领导的在库项目。请检查姓名是否与台账“包联领导”一致。")
         return
-    figures_row(counts(projects))
+    figures_row(counts(projects), previous is not None)
     # one page: every warned or resolved project, then those not yet started while room is left;
     # the rest (mostly started projects without a warning) are counted
     flagged = pl.col("level").is_not_null() | pl.col("change").is_not_null()
@@ -109,10 +119,11 @@ def print_view(leader: str) -> None:
     listed = pl.concat([must, others.head(max(0, PRINT_ROWS - must.height))])
     rest = projects.height - listed.height
     # every row drawn (no scrolling on paper); the columns a leader acts on, sized for A4
+    rows = project_rows(listed, previous is not None)
     st.dataframe(
-        project_rows(listed).select(
+        rows.select(
             "预警",
-            pl.col("较上期通报").str.replace("预警", "").alias("较上期"),
+            *([pl.col("较上期通报").str.replace("预警", "").alias("较上期")] if "较上期通报" in rows.columns else []),
             pl.col("所处阶段").alias("阶段"),
             "项目名称", "县（市、区）", "停留天数", "最新进展",
         ),
@@ -137,11 +148,11 @@ def print_view(leader: str) -> None:
 leader = st.query_params.get("leader")
 if not data.available():
     st.title("包联")
-    st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+    st.info(data.no_warehouse_message())
     st.stop()
 if not data.query("pipeline_ready").item():
     st.title("包联")
-    st.info("数据仓库需要更新后才能显示包联视图：请再导入一份台账，或运行 `python -m etl sample`。")
+    st.info(data.outdated_message("包联视图"))
     st.stop()
 if leader:
     print_view(leader)
@@ -154,11 +165,10 @@ if filters is None:
     st.stop()
 as_of = data.query("as_of").item()
 limit_params = bulletins.limits().params()
-bulletin_list = data.query("pipeline_bulletins")
-number = bulletin_list.item(0, "number") if bulletin_list.height else None
+previous = data.previous_bulletin(as_of)
+compared = previous is not None
 st.caption(
-    f"{fmt.as_of(as_of)} · "
-    + (f"新增、已解除和“较上期”对照第{number}期预警通报" if number else "尚未生成预警通报，预警均按新增计")
+    f"{fmt.as_of(as_of)} · {compared_with(previous)}"
     + " · 列出各库在库项目，不限签约年份：县（市、区）和产业链筛选适用，年份、月份不适用。"
 )
 
@@ -175,7 +185,7 @@ if tab_leaders.open:
         query = st.text_input("搜索包联领导", key="leader_search")
         shown = leaders.filter(pl.col("leader").str.contains(query.strip(), literal=True)) if query.strip() else leaders
         table(
-            summary_table(shown, "leader", "包联领导").with_columns(
+            summary_table(shown, "leader", "包联领导", compared).with_columns(
                 pl.col("包联领导").map_elements(lambda n: f"liaison?leader={quote(n)}", return_dtype=pl.String).alias("打印视图")
             ),
             f"包联领导汇总_{as_of}",
@@ -187,9 +197,9 @@ if tab_leaders.open:
         if names:
             chosen = st.selectbox("查看包联领导", names, key="leader")
             mine = data.query("liaison_projects", filters, as_of=as_of, leader=chosen, responsible="", **limit_params)
-            figures_row(counts(mine))
+            figures_row(counts(mine), compared)
             table(
-                project_rows(mine), f"包联项目_{chosen}_{as_of}",
+                project_rows(mine, compared), f"包联项目_{chosen}_{as_of}",
                 title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
                 column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, "金额（亿元）": AMOUNT},
             )
@@ -201,7 +211,7 @@ if tab_units.open:
         query = st.text_input("搜索责任单位", key="unit_search")
         shown = units.filter(pl.col("responsible_unit").str.contains(query.strip(), literal=True)) if query.strip() else units
         table(
-            summary_table(shown, "responsible_unit", "责任单位"),
+            summary_table(shown, "responsible_unit", "责任单位", compared),
             f"责任单位汇总_{as_of}",
             title=f"责任单位汇总（{fmt.as_of(as_of)}）",
             key="download-units",
@@ -211,9 +221,9 @@ if tab_units.open:
         if names:
             chosen = st.selectbox("查看责任单位", names, key="responsible")
             theirs = data.query("liaison_projects", filters, as_of=as_of, leader="", responsible=chosen, **limit_params)
-            figures_row(counts(theirs))
+            figures_row(counts(theirs), compared)
             table(
-                project_rows(theirs), f"责任单位项目_{chosen}_{as_of}",
+                project_rows(theirs, compared), f"责任单位项目_{chosen}_{as_of}",
                 title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
                 column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, "金额（亿元）": AMOUNT},
             )

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from etl.reference import load_reference
+from base.reference import load_reference
 from ui import data, format as fmt, links
 from ui.filters import describe, sidebar_filters
 from ui.table import audited, table
@@ -45,7 +45,8 @@ def card(column, key: str, value, previous=None, label: str | None = None) -> No
     unit = "" if metric.unit == "%" else metric.unit
     delta = fmt.change(value, previous, metric.unit) if previous else None
     column.metric(
-        label or metric.label, f"{SHOW[metric.unit](value)} {unit}".strip(), delta, help=metric.definition, border=True
+        label or metric.label, f"{SHOW[metric.unit](value)} {unit}".strip(), delta,
+        delta_color=fmt.delta_colour(), help=metric.definition, border=True,
     )
 
 
@@ -66,9 +67,9 @@ def search(frame: pl.DataFrame, text: str, columns: tuple[str, ...]) -> pl.DataF
     return frame.filter(pl.any_horizontal(pl.col(c).fill_null("").str.contains(needle, literal=True) for c in columns))
 
 
-def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
-    """The warning list as shown and downloaded."""
-    return warnings.select(
+def warning_columns(warnings: pl.DataFrame, compared: bool) -> pl.DataFrame:
+    """The warning list as shown and downloaded; 较上期 only when there is a bulletin to compare with."""
+    shown = warnings.select(
         links.dossier_column(),
         pl.col("level").replace_strict(bulletins.LEVELS).alias("预警等级"),
         pl.col("stage_label").alias("阶段"),
@@ -81,6 +82,7 @@ def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
         pl.col("liaison_leader").alias("包联领导"),
         pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
     )
+    return shown if compared else shown.drop("较上期通报")
 
 
 def sankey(flow: dict) -> go.Figure:
@@ -117,10 +119,10 @@ def sankey(flow: dict) -> go.Figure:
 
 st.title("四库：线索 → 洽谈 → 签约 → 开工 → 投产")
 if not data.available():
-    st.info("数据仓库尚未建立。请运行 `make run`（自动导入样例数据）或 `python -m etl load 台账.xlsx`。")
+    st.info(data.no_warehouse_message())
     st.stop()
 if not data.query("pipeline_ready").item():
-    st.info("数据仓库需要更新后才能显示四库：请再导入一份台账，或运行 `python -m etl sample`。")
+    st.info(data.outdated_message("四库"))
     st.stop()
 
 filters = sidebar_filters()
@@ -278,6 +280,7 @@ st.subheader("四库滚动预警")
 st.caption(f"预警标准：{rules.describe()}。天数算到数据截至日期。标准在 data/reference/city.toml 中设置。")
 bulletin_list = data.query("pipeline_bulletins")
 latest = bulletin_list.row(0, named=True) if bulletin_list.height else None
+previous = data.previous_bulletin(as_of)
 summary_area = st.container()  # filled below: its counts come with the searched list
 query = st.text_input("搜索预警项目", placeholder="项目名称、县区、责任单位或包联领导", key="warning_search")
 warning_params = {"as_of": as_of, **limit_params}
@@ -289,10 +292,10 @@ with summary_area:
     columns = st.columns(3)
     card(columns[0], "pipeline_warning_red", warnings.count(level="red"))
     card(columns[1], "pipeline_warning_yellow", warnings.count(level="yellow"))
-    card(
-        columns[2], "bulletin_new", warnings.count(change="new"),
-        label=f"较第{latest['number']}期新增" if latest else "新增预警（尚无通报）",
-    )
+    if previous:
+        card(columns[2], "bulletin_new", warnings.count(change="new"), label=f"较第{previous['number']}期新增")
+    else:
+        columns[2].metric("较上期新增", "无上期通报", help="尚无更早的预警通报，无从比较新增。", border=True)
     if warnings.counts.height:
         per_stage = (
             warnings.counts.group_by("stage_label", "stage")
@@ -306,23 +309,25 @@ with summary_area:
             per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content"
         )
 table(
-    warning_columns(warnings.rows),
+    warning_columns(warnings.rows, previous is not None),
     f"四库预警_{as_of}",
     title=f"四库滚动预警（{as_of_text}）",
     key="download-pipeline-warnings",
     total=warnings.total,
     fetch_all=lambda: warning_columns(
-        search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH)
+        search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH),
+        previous is not None,
     ),
     column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE},
 )
 
 st.markdown("##### 预警通报")
 if latest is None:
-    st.info(
-        f"尚未生成预警通报。运行 `python -m warehouse bulletin` 生成第1期（截至数据日期）；"
-        f"此后每 {rules.interval_days} 天生成一期，通报列出较上期新增、持续和已解除的预警。"
-    )
+    st.info(data.admin_hint(
+        f"尚未生成预警通报。系统在数据仓库有项目后自动生成第1期（截至数据日期）；此后数据日期每推进"
+        f" {rules.interval_days} 天自动生成一期，通报列出较上期新增、持续和已解除的预警。",
+        "（管理员也可运行 `python -m warehouse bulletin` 立即生成。）",
+    ))
 else:
     numbers = bulletin_list.get_column("number").to_list()
     as_of_by_number = dict(zip(numbers, bulletin_list.get_column("as_of").to_list()))
@@ -331,13 +336,15 @@ else:
         format_func=lambda n: f"第{n}期（截至 {as_of_by_number[n]:%Y-%m-%d}）",
     )
     chosen = bulletin_list.filter(pl.col("number") == number).row(0, named=True)
-    columns = st.columns(5)
+    first_one = number == min(numbers)  # nothing before it to compare with
+    columns = st.columns(2 if first_one else 5)
     card(columns[0], "pipeline_warning_red", chosen["red"])
     card(columns[1], "pipeline_warning_yellow", chosen["yellow"])
-    card(columns[2], "bulletin_new", chosen["new"])
-    card(columns[3], "bulletin_persisting", chosen["persisting"])
-    card(columns[4], "bulletin_resolved", chosen["resolved"])
-    st.caption(f"第{number}期与第{number - 1}期比较。" if number > 1 else "第1期：全部预警为新增。")
+    if not first_one:
+        card(columns[2], "bulletin_new", chosen["new"])
+        card(columns[3], "bulletin_persisting", chosen["persisting"])
+        card(columns[4], "bulletin_resolved", chosen["resolved"])
+    st.caption(f"第{number}期为首期，没有上期通报可比较。" if first_one else f"第{number}期与第{number - 1}期比较。")
     per_unit = data.query("pipeline_bulletin_units", filters, number=number)
     table(
         per_unit.select(
@@ -347,7 +354,7 @@ else:
             pl.col("new").alias("新增"),
             pl.col("persisting").alias("持续"),
             pl.col("resolved").alias("已解除"),
-        ),
+        ).drop(["新增", "持续", "已解除"] if first_one else []),
         f"预警通报_第{number}期_分县区",
         title=f"四库滚动预警通报 第{number}期 分县（市、区）（截至 {chosen['as_of']:%Y-%m-%d}）",
         key="download-bulletin-units",
@@ -370,7 +377,7 @@ else:
             pl.col("previous_days").alias("上期天数"),
             pl.col("responsible_unit").alias("责任单位"),
             pl.col("liaison_leader").alias("包联领导"),
-        ),
+        ).drop(["较上期", "上期天数"] if first_one else []),
         f"预警通报_第{number}期_明细",
         title=f"四库滚动预警通报 第{number}期 明细（截至 {chosen['as_of']:%Y-%m-%d}）",
         key="download-bulletin-changes",

@@ -6,9 +6,9 @@ import streamlit as st
 
 from etl.read import KIND_NAMES
 from ui import data, format as fmt, upload
-from ui.auth import LOCAL_USER, audit_export, is_local_request, require_analyst
+from ui.auth import audit_export, page_user
 from ui.table import table
-from warehouse import accounts, bulletins
+from warehouse import bulletins
 from warehouse.db import archive_dir, db_path
 from warehouse.dossier import DOWNLOAD_RULE, may_download_original
 from warehouse.metrics import yi
@@ -65,16 +65,8 @@ def duties(p: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["项目", "内容"], orient="row")
 
 
-def downloader():
-    """Who is reading: the login, or the local machine while no account exists (as on /data)."""
-    user = require_analyst()
-    if user is None and not accounts.any_accounts() and is_local_request():
-        return LOCAL_USER
-    return user
-
-
 st.title("项目档案")
-user = downloader()
+user = page_user()
 if not data.available():
     st.info("数据仓库尚未建立，还没有项目档案。")
     st.stop()

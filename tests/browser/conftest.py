@@ -22,9 +22,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 class AppServer(AppProcess):
     """The app reading the warehouse at db."""
 
-    def __init__(self, db: Path, log: Path, env: dict[str, str] | None = None):
+    def __init__(self, db: Path, log: Path, env: dict[str, str] | None = None, command=AppProcess.MAKE_RUN):
         self.db = db
-        super().__init__({"WAREHOUSE_DB": str(db), **(env or {})}, log)
+        super().__init__({"WAREHOUSE_DB": str(db), **(env or {})}, log, command=command)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ PAGES = {
     "project": "项目档案",
     "upload": "数据上传",
     "data": "数据管理",
+    "digest": "每日动态与研判材料",
 }
 ANALYST_PAGES = ["", "signing", "starts", "chains", "map"]
 
@@ -61,11 +62,13 @@ def test_phone_width_has_no_horizontal_scroll(browser, server):
         context.close()
 
 
-def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_db, tmp_path):
+@pytest.mark.parametrize("command", [AppServer.MAKE_RUN, AppServer.STREAMLIT_RUN], ids=["make_run", "streamlit_run"])
+def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_db, tmp_path, command):
     """Regression: with a pages/ folder beside app.py, Streamlit's old multipage mode ran
     /starts as a bare script (no router, no error guard, raw file names in the sidebar), or
-    showed "Page not found" over it, until somebody had opened / once (ui/serve.py)."""
-    app = AppServer(sample_db, tmp_path / "streamlit.log")
+    showed "Page not found" over it, until somebody had opened / once. app.py switches that
+    mode off wherever the server was started from: `make run` or plain `streamlit run app.py`."""
+    app = AppServer(sample_db, tmp_path / "streamlit.log", command=command)
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         page = context.new_page()

@@ -58,12 +58,14 @@ def one_project_ledger(path):
 
 @pytest.fixture(scope="module")
 def wall_app(sample_db, tmp_path_factory):
-    """The app on a copy of the sample, with a wall token and a 2-second refresh."""
+    """The app on a copy of the sample, with a wall token, a 2-second refresh, and the overview
+    held on screen (the turning wall has its own server below)."""
     folder = tmp_path_factory.mktemp("wall")
     db = folder / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
     app = AppServer(
-        db, folder / "streamlit.log", env={"WALL_TOKEN": TOKEN, "WALL_REFRESH_SECONDS": str(REFRESH_SECONDS)}
+        db, folder / "streamlit.log",
+        env={"WALL_TOKEN": TOKEN, "WALL_REFRESH_SECONDS": str(REFRESH_SECONDS), "WALL_ROTATE_SECONDS": "0"},
     )
     yield app
     app.stop()
@@ -171,6 +173,40 @@ def test_wall_with_a_wrong_token_shows_a_calm_notice(browser, wall_app):
         assert page.locator('[data-testid="stAlert"]').count() == 0
         fits(page)
         save(page, "wall-wrong-token.png")
+    finally:
+        context.close()
+    assert guard.outside == [], guard.outside
+
+
+@pytest.fixture(scope="module")
+def turning_app(sample_db, tmp_path_factory):
+    """The app as shipped (rotation on in city.toml), turning every 3 seconds for the test."""
+    folder = tmp_path_factory.mktemp("turning")
+    db = folder / "warehouse.duckdb"
+    shutil.copyfile(sample_db, db)
+    app = AppServer(db, folder / "streamlit.log", env={"WALL_TOKEN": TOKEN, "WALL_ROTATE_SECONDS": "3"})
+    yield app
+    app.stop()
+
+
+def test_wall_turns_to_the_ranking_and_the_red_warnings_by_itself(browser, turning_app):
+    context, page, guard = open_wall(browser, turning_app, 1920, 1080)
+    try:
+        page.evaluate("window.wallMarker = 'same page'")
+        # a full turn, nobody touching the page: each panel comes in its turn
+        for panel, selector in (("units", ".wall-units-panel"), ("warnings", ".wall-red-list"),
+                                ("overview", '[data-testid="stDeckGlJsonChart"]')):
+            page.wait_for_selector(selector, state="visible", timeout=30_000)
+            assert_no_exception(page)
+            if panel == "warnings":
+                rows = page.locator(".wall-red-row:not(.wall-red-head) .wall-duty")
+                assert rows.count() == 20  # ten warnings, each with its unit and its leader
+                assert all(text and text != "未填报" for text in rows.all_inner_texts())
+            fits(page)
+            save(page, f"wall-turn-{panel}.png")
+        assert page.evaluate("window.wallMarker") == "same page"
+        # the data date of the sample is long past its reporting deadline
+        assert page.locator(".wall-overdue").inner_text().startswith("⚠ 数据未按期更新")
     finally:
         context.close()
     assert guard.outside == [], guard.outside

@@ -1,6 +1,6 @@
 -- Per liaison leader (包联领导; a cell naming several counts for each of them): projects in the four
 -- libraries now and how many produce (dropped ones left out), warnings on $as_of, and the
--- changes since the latest bulletin (new and resolved warnings); most red warnings first.
+-- changes since the previous bulletin (new and resolved warnings); most red warnings first.
 with leaders as (
     select unnest(leaders) as leader, library, level, is_new, resolved
     from pipeline_status_in(

@@ -1,6 +1,6 @@
 -- The projects of one liaison leader ($leader) or one responsible unit ($responsible; '' =
 -- any): every project in a library before production, and any project whose warning was
--- resolved since the latest bulletin; with its stage, days in stage on $as_of, warning
+-- resolved since the previous bulletin; with its stage, days in stage on $as_of, warning
 -- level and change since the bulletin. Warned first (red, then yellow), longest wait first.
 with projects as (
     select *

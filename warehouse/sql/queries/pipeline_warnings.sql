@@ -1,5 +1,5 @@
 -- 四库预警 on $as_of under the unit and chain filters: projects longer in their stage than
--- its limit, with what changed since the latest bulletin (new or persisting: as
+-- its limit, with what changed since the previous bulletin (new or persisting: as
 -- pipeline_changes_at, whose warnings are these); red first, longest wait first. The
 -- warnings of the data date under city.toml's limits are read from the write's copy.
 with stored as (
@@ -41,10 +41,15 @@ warned as (
       and (len($chains) = 0 or list_contains($chains::varchar[], chain))
 ),
 
+-- the previous bulletin: the latest dated before $as_of (one of $as_of itself is this list)
+previous as (
+    select max(number) as number from bulletins where as_of < $as_of::date
+),
+
 last_bulletin as (
     select project_key, stage
     from bulletin_items
-    where number = (select max(number) from bulletins)
+    where number = (select number from previous)
 )
 
 select
@@ -60,7 +65,11 @@ select
     w.red_days,
     w.responsible_unit,
     w.liaison_leader,
-    case when b.project_key is null then 'new' else 'persisting' end as change,
+    case
+        when (select number from previous) is null then null  -- nothing to compare with
+        when b.project_key is null then 'new'
+        else 'persisting'
+    end as change,
     w.project_key
 from warned w
 left join last_bulletin b using (project_key, stage)

@@ -1,5 +1,5 @@
 -- Views for analysts (they may query these directly from the DuckDB file) and for the app,
--- recreated after every write. The metric definitions of DOMAIN.md live here and in
+-- recreated after every write. The metric definitions of docs/domain.md live here and in
 -- warehouse/metrics.py, nowhere else.
 
 -- every row of an active load with the project it belongs to (seq: later updates earlier)

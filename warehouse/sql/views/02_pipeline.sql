@@ -88,19 +88,25 @@ from waiting
 where warning_level(days, yellow_days, red_days) is not null;
 
 -- every project under the unit and chain filters with its warning on a date and what changed
--- since the latest bulletin: pipeline_changes_at summed up per project, in one pass.
+-- since the previous bulletin (the latest dated before as_of_: one of as_of_ itself is this
+-- very state): pipeline_changes_at summed up per project, in one pass.
 --   level      its warning on as_of_ (as pipeline_warnings_at), null when none
 --   days       days in its stage on as_of_
---   is_new     warned, and the latest bulletin did not warn it in this stage
---   resolved   how many of the project's warnings in the latest bulletin it no longer has
+--   is_new     warned, and the previous bulletin did not warn it in this stage; false
+--              when there is no previous bulletin (nothing to be new against)
+--   resolved   how many of the project's warnings in the previous bulletin it no longer has
 create or replace macro pipeline_status_in(
     units_, chains_, as_of_, lead_yellow_, lead_red_, negotiating_yellow_, negotiating_red_,
     signed_yellow_, signed_red_, started_yellow_, started_red_
 ) as table
-with bulletin as (
+with previous as (
+    select max(number) as number from bulletins where as_of < as_of_::date
+),
+
+bulletin as (
     select project_key, list(stage) as bulletin_stages
     from bulletin_items
-    where number = (select max(number) from bulletins)
+    where number = (select number from previous)
     group by project_key
 ),
 
@@ -124,7 +130,9 @@ warned as (
 
 select
     w.*,
-    w.level is not null and not list_contains(coalesce(b.bulletin_stages, []), w.stage) as is_new,
+    (select number from previous) is not null
+        and w.level is not null
+        and not list_contains(coalesce(b.bulletin_stages, []), w.stage) as is_new,
     len(list_filter(coalesce(b.bulletin_stages, []), lambda s: w.level is null or s <> w.stage)) as resolved
 from warned w
 left join bulletin b using (project_key);
@@ -169,8 +177,9 @@ full join previous_items p
    and c.project_key = p.project_key
    and c.stage = p.stage;
 
--- the warnings on a date against the latest bulletin, per warning, as in v_bulletin_changes
--- ('new' since the bulletin, 'persisting', 'resolved'); all 'new' before the first bulletin
+-- the warnings on a date against the previous bulletin (the latest dated before it), per
+-- warning, as in v_bulletin_changes ('new' since the bulletin, 'persisting', 'resolved');
+-- change is null when there is no previous bulletin
 create or replace macro pipeline_changes_at(
     as_of_, lead_yellow_, lead_red_, negotiating_yellow_, negotiating_red_,
     signed_yellow_, signed_red_, started_yellow_, started_red_
@@ -183,14 +192,19 @@ with now_warned as (
     )
 ),
 
+previous as (
+    select max(number) as number from bulletins where as_of < as_of_::date
+),
+
 last_bulletin as (
     select *
     from bulletin_items
-    where number = (select max(number) from bulletins)
+    where number = (select number from previous)
 )
 
 select
     case
+        when (select number from previous) is null then null
         when n.project_key is null then 'resolved'
         when b.project_key is null then 'new'
         else 'persisting'

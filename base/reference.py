@@ -7,11 +7,14 @@ editing files, not code.
 from __future__ import annotations
 
 import csv
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from .text import compact
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = Path(os.environ.get("REFERENCE_DIR", ROOT / "data" / "reference"))
@@ -128,3 +131,58 @@ def load_targets(directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:
     """Annual targets: rows of year, unit (全市 or a unit name), metric, target."""
     path = Path(directory) / "targets.csv"
     return _rows(path) if path.exists() else []
+
+
+# ---------------------------------------------------------------- a unit named in a cell
+
+_COUNTY_SUFFIXES = "县区市"
+
+
+def _without_suffix(name: str) -> str | None:
+    # Two-character names such as 绛县 or 夏县 keep their suffix: 绛 alone means nothing.
+    return name[:-1] if len(name) > 2 and name[-1] in _COUNTY_SUFFIXES else None
+
+
+@lru_cache(maxsize=8)
+def _unit_index(units: tuple[Unit, ...]) -> dict[str, Unit]:
+    index: dict[str, Unit] = {}
+    for unit in units:
+        for key in map(compact, (unit.name, *unit.aliases)):
+            index.setdefault(key, unit)
+            if unit.kind == "county" and (short := _without_suffix(key)):
+                index.setdefault(short, unit)
+    return index
+
+
+def _unit_candidates(text: str | None, reference: Reference) -> list[str]:
+    key = compact(text)
+    candidates = [key]
+    for prefix in (reference.city_name, reference.city_short_name):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            candidates.append(key[len(prefix):])
+    return candidates
+
+
+def resolve_unit(text: str, reference: Reference) -> Unit | None:
+    """Reporting-unit cell -> Unit, by name or alias; None when nothing matches."""
+    index = _unit_index(reference.units)
+    candidates = _unit_candidates(text, reference)
+    for candidate in candidates:
+        for key in (candidate, _without_suffix(candidate)):
+            if key in index:
+                return index[key]
+    # '永济市商务局', '盐湖区解州镇': the longest unit name the cell starts with.
+    for candidate in candidates:
+        prefixes = [key for key in index if len(key) >= 2 and candidate.startswith(key)]
+        if prefixes:
+            return index[max(prefixes, key=len)]
+    return None
+
+
+def suggest_unit(text: str, reference: Reference) -> str | None:
+    """Closest unit name, for a '是否为"临猗县"？' hint."""
+    index = _unit_index(reference.units)
+    for candidate in reversed(_unit_candidates(text, reference)):
+        if close := difflib.get_close_matches(candidate, index, n=1, cutoff=0.5):
+            return index[close[0]].name
+    return None
