@@ -271,3 +271,26 @@ def test_a_project_only_an_unpublished_month_holds_opens_in_the_open_state(db, m
     assert cards(at)["签约金额"] == "0.70 亿元"
     sources = frame_with(at, "行号")
     assert list(sources["月份"]) == ["未完结"]
+
+
+def test_the_review_meetings_decisions_on_the_project_are_in_its_dossier(db, monkeypatch):
+    from datetime import datetime
+
+    from warehouse.db import writer
+
+    add_load(db, rows([{"project_name": "铝材项目", "unit_id": "140821", "signed_date": date(2024, 3, 1),
+                        "signed_amount_wan": Decimal(12000)}]), "signed")
+    with writer(db) as con:
+        con.execute(
+            "insert into review_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [date(2025, 3, 1), "name:140821:铝材", "铝材项目", "140821", "签约满一年未开工", "督促 4 月底前开工",
+             "临猗县招商中心 李四", "2025年4月底", datetime(2025, 3, 20, 10), "管理员"],
+        )
+    monkeypatch.setenv("WAREHOUSE_DB", str(db))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    decisions = frame_with(dossier(id="name:140821:铝材"), "研判意见")
+    assert decisions.to_dict("records") == [{
+        "研判月份": "2025年3月", "研判原因": "签约满一年未开工", "研判意见": "督促 4 月底前开工",
+        "责任单位及责任人": "临猗县招商中心 李四", "完成时限": "2025年4月底",
+    }]

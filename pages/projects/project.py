@@ -164,6 +164,26 @@ else:
     st.caption("历次预警通报中没有本项目。")
 st.caption(f"预警标准：{rules.describe()}。")
 
+# ---------------------------------------------------------------- review decisions
+
+st.subheader("研判意见")
+decisions = data.query("project_decisions", project_key=key)
+if decisions.is_empty():
+    st.caption("研判会尚未对本项目提出意见。")
+else:
+    table(
+        decisions.select(
+            pl.col("month").dt.strftime("%Y年%-m月").alias("研判月份"),
+            pl.col("reason").fill_null("—").alias("研判原因"),
+            pl.col("decision").alias("研判意见"),
+            pl.col("responsible").fill_null("—").alias("责任单位及责任人"),
+            pl.col("due").fill_null("—").alias("完成时限"),
+        ),
+        f"项目档案_研判意见_{p['project_name'][:30]}",
+        title=f"{p['project_name']} 研判意见",
+        key="download-dossier-decisions",
+    )
+
 # ---------------------------------------------------------------- changes
 
 st.subheader("每次导入的变化")
