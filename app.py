@@ -32,7 +32,7 @@ PAGES = {
     "项目管理": [
         (ANALYST, "pages/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
         (ANALYST, "pages/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
-        (ANALYST, "pages/projects/projects.py", {"title": "项目清单", "icon": ":material/list:", "url_path": "projects"}),
+        (ANALYST, "pages/projects/projects.py", {"title": "项目清单", "icon": ":material/list:", "url_path": "projects", "visibility": "hidden"}),
         (ANALYST, "pages/projects/project.py", {"title": "项目档案", "icon": ":material/folder_open:", "url_path": "project", "visibility": "hidden"}),
     ],
     "数据": [
@@ -64,7 +64,7 @@ def route() -> None:
     needs, sections = {}, {}
     for section, entries in PAGES.items():
         for need, script, options in entries:
-            # a page reached only by its links (a project's dossier) stays out of the navigation
+            # a page reached only by its links (a figure's project list, a dossier) stays out of the navigation
             shown = auth.visible(need, user) and options.get("visibility", "visible") == "visible"
             page = st.Page(script, **{**options, "visibility": "visible" if shown else "hidden"})
             needs[page.url_path] = need
