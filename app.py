@@ -16,7 +16,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth
+from ui import auth, viewport
 from ui.auth import ADMIN, ANALYST, UPLOADER, WALL
 
 # section → (who may open it, page script, st.Page options)
@@ -70,6 +70,7 @@ def route() -> None:
             needs[page.url_path] = need
             sections.setdefault(section, []).append(page)
     page = st.navigation(sections, position="hidden" if on_wall else "sidebar")
+    st.html(viewport.CSS_FILE)
     try:
         if auth.admit(needs[page.url_path]):
             page.run()
@@ -82,6 +83,9 @@ def route() -> None:
             st.error(damaged_message(), icon=":material/broken_image:")
         else:
             st.error("页面暂时无法显示，请稍后刷新。如持续出现，请联系管理员查看服务日志。")
+    finally:
+        # last: the width it reports reruns the page, which must not cut a run short
+        viewport.measure()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from .common import PROFILES, app_pages, save, summary
 
 TARGET_S = 0.150
 SIZES = ("10k", "1m")
-COMMON = ("headline", "as_of", "years", "units", "chains")
 
 
 def discover() -> dict[str, frozenset[str]]:
@@ -301,12 +300,6 @@ def top_operators(json_path: Path, n: int = 5) -> list[dict]:
 
     walk(tree)
     return sorted(ops, key=lambda o: -o["seconds"])[:n]
-
-
-def retop(result: dict) -> None:
-    """Recompute the top operators of saved profiles (after a change to top_operators)."""
-    for key, p in result.get("profiles", {}).items():
-        p["top"] = top_operators(PROFILES / f"1m-{p['variant']}-{p['query']}.json")
 
 
 def record_page(file: str, query_params: dict[str, str]) -> list[tuple]:

@@ -1147,7 +1147,10 @@ def build_ledgers(model: Model) -> list[Ledger]:
     return ledgers
 
 
-# ------------------------------------------------------------------ check (a mini loader)
+# ------------------------------------------------------------------ the oracle (a test helper)
+# The generator's check: the written cells read back by rules of its own, written apart
+# from etl/ on purpose (a loader bug cannot hide in both). The sample's figures are what
+# this oracle reads; the tests then hold the loader and the pages to the same figures.
 
 def parse_wan(value, unit: int) -> Decimal:
     if isinstance(value, (int, float)):
@@ -1171,8 +1174,8 @@ def parse_day(value) -> dt.date:
     return dt.date(int(m[1]), int(m[2]), 1)
 
 
-def compute_figures(ledgers: list[Ledger], ref: Reference) -> dict:
-    """Recompute the headline figures from the written cell values with the loader's rules."""
+def oracle_figures(ledgers: list[Ledger], ref: Reference) -> dict:
+    """The headline figures recomputed from the written cell values, independently of etl/."""
     unit_index = {}
     for u in ref.units:
         for t in (u.name, *u.aliases):
@@ -1275,7 +1278,7 @@ def compute_figures(ledgers: list[Ledger], ref: Reference) -> dict:
 
 
 def check(model: Model, ledgers: list[Ledger]) -> dict:
-    figures = compute_figures(ledgers, model.ref)
+    figures = oracle_figures(ledgers, model.ref)
     f24, f23 = figures[2024], figures[2023]
     got = {k: f24[k] for k in TARGET_2024}
     assert got == TARGET_2024, f"2024 figures {got} != {TARGET_2024}"

@@ -147,8 +147,10 @@ def test_the_log_downloads_as_xlsx(people, monkeypatch):
     [name] = [n for n in captured if n.startswith("操作审计")]
     sheet = openpyxl.load_workbook(io.BytesIO(captured[name]())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1] == ("时间", "用户", "地址", "操作", "详情")
-    assert ("张三", "10.0.0.5", "导出", "file：=HYPERLINK(\"x\")") in [r[1:] for r in rows[2:]]
+    # the title and the export time above the header
+    assert rows[1][0].startswith("导出时间：")
+    assert rows[2] == ("时间", "用户", "地址", "操作", "详情")
+    assert ("张三", "10.0.0.5", "导出", "file：=HYPERLINK(\"x\")") in [r[1:] for r in rows[3:]]
 
 
 def test_only_administrators_see_the_log(people):

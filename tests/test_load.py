@@ -103,7 +103,7 @@ def test_a_failure_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(tmp_pa
     before, before_content, before_files = sha256(loaded), content(loaded), siblings(loaded)
     inserted = []
 
-    def refresh_then_fail(con, reference=None):
+    def refresh_then_fail(con, changed_loads=None, reference=None):
         inserted.append(con.execute("select count(*) from ledger_rows").fetchone()[0])
         raise RuntimeError("断电")
 
@@ -278,12 +278,12 @@ def test_concurrent_loads_are_serialised_and_both_land(tmp_path, db, monkeypatch
     inside, overlaps = [], []
     real_refresh = build.refresh
 
-    def slow_refresh(con, reference=None):
+    def slow_refresh(con, changed_loads=None, reference=None):
         inside.append(threading.get_ident())
         if len(inside) > 1:
             overlaps.append(list(inside))
         time.sleep(0.3)
-        real_refresh(con, reference)
+        real_refresh(con, changed_loads, reference)
         inside.remove(threading.get_ident())
 
     monkeypatch.setattr(build, "refresh", slow_refresh)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import conftest
 from conftest import add_load, rows
-from ui import links
+from ui import links, warnings as warning_list
 from warehouse import queries
 from warehouse.accounts import User
 from warehouse.db import Reader
@@ -95,7 +95,8 @@ def test_a_warned_project_shows_its_warning_with_the_days_of_the_warning_list(cu
     at.run()
     assert not at.exception
     box = (at.error or at.warning)[0].value
-    assert f"{row['预警等级']}色预警" in box and f"已停留 {row['停留天数']} 天" in box
+    badge = row[warning_list.LEVEL]  # a coloured badge: the level's name in a list
+    assert f"{list(badge)[0]}预警" in box and f"已停留 {row['停留天数']} 天" in box
     current = frame_with(at, "状态")
     assert current[current["状态"] == "当前阶段"].iloc[0]["停留天数"] == row["停留天数"]
 

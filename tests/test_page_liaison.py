@@ -73,7 +73,7 @@ def test_leaders_and_their_projects(warehouse):
     run(at)
     mine = frame_with(at, "预警", "项目名称")
     assert list(mine["项目名称"]) == ["P1", "P2"]  # the warned one first
-    assert list(mine["预警"]) == ["红", ""]
+    assert [list(level) for level in mine["预警"]] == [["红色"], []]  # a red badge, none
     assert metric(at, "红色预警") == "1 个"
     # the choice survives a visit to the other tab, which reruns the page without this one
     at.selectbox(key="leader").set_value("王五")

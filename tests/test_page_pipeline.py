@@ -83,9 +83,12 @@ def test_warnings_on_the_data_date_and_search(warehouse):
     assert metric(at, "红色预警") == "6 个"
     assert metric(at, "黄色预警") == "1 个"
     warned = frame_with(at, "预警等级", "停留天数")
-    assert dict(zip(warned["项目名称"], warned["预警等级"])) == {
-        "O1": "红", "W1": "红", "W2": "红", "L4": "红", "L6": "红", "W3": "红", "L3": "黄"
+    assert {name: list(badge) for name, badge in zip(warned["项目名称"], warned["预警等级"])} == {
+        "O1": ["红色"], "W1": ["红色"], "W2": ["红色"], "L4": ["红色"], "L6": ["红色"], "W3": ["红色"], "L3": ["黄色"]
     }
+    # red before yellow, then the longest wait first
+    assert [badge[0] for badge in warned["预警等级"]] == ["红色"] * 6 + ["黄色"]
+    assert list(warned["停留天数"][:6]) == sorted(warned["停留天数"][:6], reverse=True)
     at.text_input(key="warning_search").input("W")
     run(at)
     assert sorted(frame_with(at, "预警等级", "停留天数")["项目名称"]) == ["W1", "W2", "W3"]
@@ -109,6 +112,9 @@ def test_bulletin_section_after_the_first_bulletin(warehouse):
     assert metric(at, "较上期新增") == "无上期通报"
     assert "较上期通报" not in frame_with(at, "预警等级", "停留天数").columns
     assert not any("尚未生成预警通报" in i.value for i in at.info)
+    detail = frame_with(at, "较上期", "上期天数")
+    assert [badge[0] for badge in detail["预警等级"]] == ["红色"] * 6 + ["黄色"]  # badges, red first
+    assert set(detail["较上期"]) == {"新增"}
 
 
 def test_live_warnings_compare_with_the_bulletin_before_the_data_date(warehouse):
@@ -178,3 +184,25 @@ def test_sample_2025_calibration_on_the_page(sample, monkeypatch):
     at = page(year="2025", months="1-9")
     assert metric(at, "线索数") == "586 个"
     assert metric(at, "线索签约率") == "19.11%"
+
+
+def test_a_long_warning_list_comes_in_pages_reddest_first(sample, monkeypatch):
+    from ui.warnings import PAGE_ROWS
+
+    monkeypatch.setenv("WAREHOUSE_DB", str(sample))
+    at = page(year="2025", months="1-9")
+    red, yellow = (int(metric(at, label).split()[0]) for label in ("红色预警", "黄色预警"))
+    assert red > PAGE_ROWS and yellow > 0  # the sample's list is long enough to page, and has both
+    picker = at.selectbox(key="warning_page")
+    assert len(picker.options) == -(-(red + yellow) // PAGE_ROWS)
+    first = frame_with(at, "预警等级", "停留天数")
+    assert len(first) == PAGE_ROWS
+    assert all(list(badge) == ["红色"] for badge in first["预警等级"])
+    days = list(first["停留天数"])
+    assert days == sorted(days, reverse=True)
+    # the last page ends the list: its yellow warnings, after every red one
+    picker.set_value(len(picker.options) - 1)
+    run(at)
+    last = frame_with(at, "预警等级", "停留天数")
+    assert len(last) == (red + yellow) - PAGE_ROWS * (len(picker.options) - 1)
+    assert list(last["预警等级"].iloc[-1]) == ["黄色"]

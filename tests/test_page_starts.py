@@ -66,8 +66,9 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def levels(at: AppTest) -> dict[str, str]:
+    """Project → 红 / 黄, from the level badges (one label each)."""
     warnings = frame_with(at, "预警等级")
-    return dict(zip(warnings["项目名称"], warnings["预警等级"]))
+    return {name: badge[0].removesuffix("色") for name, badge in zip(warnings["项目名称"], warnings["预警等级"])}
 
 
 def test_page_renders_through_the_router(warehouse):

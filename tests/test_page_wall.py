@@ -303,7 +303,7 @@ def test_the_token_file_is_read_when_the_environment_has_none(sample):
 
 def test_without_a_token_the_wall_is_open_unless_analyst_pages_need_a_login(sample, monkeypatch):
     assert "wall-kpis" in shown(open_routed_wall())
-    monkeypatch.setattr(auth, "access_settings", lambda: auth.AccessSettings(analyst_login_required=True))
+    monkeypatch.setattr(auth, "access_settings", lambda directory=None: auth.AccessSettings(analyst_login_required=True))
     assert shown(open_routed_wall())["wall-notice"] == [NOTICE]
 
 

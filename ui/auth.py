@@ -461,15 +461,6 @@ def _safe_audit(action: str, user, detail) -> None:
         log.exception("audit entry %s for %s not written", action, user)
 
 
-def audit_event(action: str, detail=None) -> None:
-    """Record an action of the current user (upload, rollback, ...) with the visitor's address.
-    Errors propagate: a page that must not act unaudited sees them."""
-    user = current_user()
-    if user is None and not accounts.any_accounts() and is_local_request():
-        user = LOCAL_USER
-    accounts.audit(action, user.name if user else None, client_ip(), detail)
-
-
 def _export_user() -> str | None:
     user = st.session_state.get(_SESSION_KEY, {}).get("name")
     if user is None and not accounts.any_accounts() and is_local_request():

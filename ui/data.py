@@ -35,12 +35,14 @@ def available() -> bool:
 
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _query(version: str, name: str, filters: Filters | None, params: tuple) -> pl.DataFrame:
-    return queries.run(reader().cursor(), name, filters, **dict(params))
+    with reader().cursor() as cur:
+        return queries.run(cur, name, filters, **dict(params))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _period_state(version: str) -> periods.PeriodState:
-    return periods.state(reader().cursor())
+    with reader().cursor() as cur:
+        return periods.state(cur)
 
 
 def period_state() -> periods.PeriodState:
@@ -50,15 +52,15 @@ def period_state() -> periods.PeriodState:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _headline(version: str, filters: Filters) -> dict:
-    return queries.headline(reader().cursor(), filters)
+    with reader().cursor() as cur:
+        return queries.headline(cur, filters)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _listing(version: str, name: str, filters: Filters | None, limit: int, count_by: tuple[str, ...],
              contains: tuple | None, params: tuple) -> queries.Listing:
-    return queries.run_listing(
-        reader().cursor(), name, filters, limit=limit, count_by=count_by, contains=contains, **dict(params)
-    )
+    with reader().cursor() as cur:
+        return queries.run_listing(cur, name, filters, limit=limit, count_by=count_by, contains=contains, **dict(params))
 
 
 def listing(name: str, filters: Filters | None = None, *, count_by: tuple[str, ...] = (),
@@ -69,7 +71,8 @@ def listing(name: str, filters: Filters | None = None, *, count_by: tuple[str, .
 
 def everything(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:
     """Every row of a list, for its download (not cached: asked for once, when clicked)."""
-    return queries.run(reader().cursor(), name, filters, **params)
+    with reader().cursor() as cur:
+        return queries.run(cur, name, filters, **params)
 
 
 def query(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:

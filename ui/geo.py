@@ -8,6 +8,7 @@ tiles, and labels are drawn with the browser's system fonts.
 from __future__ import annotations
 
 import json
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from html import escape
@@ -266,6 +267,25 @@ def county_map(
         initial_view_state=pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom),
         tooltip={"html": tooltip} if tooltip else {"text": "{name}"},
     )
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator pixels at zoom 0 (deck.gl's 512-pixel world)."""
+    x = 512 * (lon + 180) / 360
+    y = 512 * (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
+    return x, y
+
+
+def fit_zoom(width: float, height: float, padding: float = 16, most: float = 8.5) -> float:
+    """The zoom at which every county fits a map of width × height CSS pixels, centred as
+    county_map centres it: a phone's narrow map shows the whole city, not its middle."""
+    west, south, east, north = counties_geojson()["bbox"]
+    (x0, y0), (x1, y1) = _mercator(west, north), _mercator(east, south)
+    centre_y = _mercator(0, (south + north) / 2)[1]
+    # the centre is the middle latitude, not the middle of the projected box: fit the larger half
+    half_height = max(centre_y - y0, y1 - centre_y)
+    scale = min((width - 2 * padding) / (x1 - x0), (height / 2 - padding) / half_height)
+    return round(min(most, math.log2(max(scale, 1e-9))), 2)
 
 
 def units_behind(event, territories: pl.DataFrame) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from warehouse.db import WarehouseBusy, WriteFailed, db_path
 
 from . import data, format as fmt
 from .auth import client_ip
+from .table import EMPTY
 
 BOARD_MONTHS = 6
 STATUS_HELP = "已报、无新增：截止日前报送；逾期报送：截止日后报送；缺报：过了截止日仍未报送；待报：尚未到截止日"
@@ -49,7 +50,7 @@ def board(units: tuple[str, ...] = ()) -> None:
     latest = last_month()
     last = st.selectbox("截至月份", [periods.months_before(latest, i) for i in range(24)], format_func=lambda m: f"{m:%Y年%-m月}",
                         key="board_end")
-    st.dataframe(board_frame(last, units), hide_index=True, width="stretch")
+    st.dataframe(board_frame(last, units), hide_index=True, width="stretch", placeholder=EMPTY)
     st.caption(STATUS_HELP)
 
 
@@ -65,7 +66,7 @@ def months_table() -> None:
         .otherwise(pl.lit("未完结")).alias("状态"),
         pl.col("acted_by").fill_null("").alias("操作人"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 def close_form(user: User) -> None:

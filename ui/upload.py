@@ -92,7 +92,8 @@ def remembered_mapping(units, headers) -> dict[str, mappings.Remembered]:
     """The mappings confirmed for these units at earlier uploads whose header this file has."""
     if not units or not warehouse_data.available():
         return {}
-    return mappings.applicable(mappings.remembered(warehouse_data.reader().cursor(), units), headers)
+    with warehouse_data.reader().cursor() as cur:
+        return mappings.applicable(mappings.remembered(cur, units), headers)
 
 
 def remembered_caption(remembered: dict[str, mappings.Remembered], unit_names: dict[str, str]) -> str:
@@ -187,8 +188,8 @@ def read(name: str, data: bytes, *, kind=None, period=None, money_unit=None, all
                            confirm_amounts=confirm_amounts, mapping=dict(mapping) if mapping else None)
     if not warehouse_data.available():
         return ledger
-    cur = warehouse_data.reader().cursor()
-    return check_history(cur, check_codes(cur, ledger, allowed_units), confirm_amounts)
+    with warehouse_data.reader().cursor() as cur:
+        return check_history(cur, check_codes(cur, ledger, allowed_units), confirm_amounts)
 
 
 def prediction(ledger: Ledger) -> Prediction | None:
@@ -196,7 +197,8 @@ def prediction(ledger: Ledger) -> Prediction | None:
     None without a warehouse (then everything is new)."""
     if not warehouse_data.available():
         return None
-    return predict(warehouse_data.reader().cursor(), ledger)
+    with warehouse_data.reader().cursor() as cur:
+        return predict(cur, ledger)
 
 
 def duplicate_message(prediction: Prediction) -> str | None:

@@ -21,9 +21,9 @@ from .queries import Filters, headline
 def summary(db: str | None, year: int, include_open: bool = False) -> dict:
     """The headline figures of a year at the published period (with include_open: of
     everything loaded, open months too), and the month they are published through."""
-    cur = Reader(db).cursor()
-    published = periods.state(cur).published_through
-    figures = headline(cur, Filters(year, include_open=include_open))
+    with Reader(db).cursor() as cur:
+        published = periods.state(cur).published_through
+        figures = headline(cur, Filters(year, include_open=include_open))
     result = {"year": year}
     for key in HEADLINE:
         value = figures[key]

@@ -198,27 +198,27 @@ def cli(args: argparse.Namespace, actor: str) -> int:
 
 
 def _print_status(db: str | None) -> int:
-    cur = Reader(db).cursor()
-    now = state(cur)
-    print(f"已发布至：{now.published_through:%Y年%-m月}" if now.published_through else "已发布至：尚无已发布的月份")
-    for m in months(cur).tail(12).iter_rows(named=True):
-        mark = "已发布" if m["published"] else "未完结"
-        closed = f"，管理员发布（{m['acted_by']}）" if m["closed"] else ""
-        missing = f"，未报：{'、'.join(m['missing_units'])}" if m["missing_units"] else ""
-        print(f"  {m['month']:%Y-%m}  {mark}  已报 {m['reported']}/{m['expected']}{closed}{missing}")
+    with Reader(db).cursor() as cur:
+        now = state(cur)
+        print(f"已发布至：{now.published_through:%Y年%-m月}" if now.published_through else "已发布至：尚无已发布的月份")
+        for m in months(cur).tail(12).iter_rows(named=True):
+            mark = "已发布" if m["published"] else "未完结"
+            closed = f"，管理员发布（{m['acted_by']}）" if m["closed"] else ""
+            missing = f"，未报：{'、'.join(m['missing_units'])}" if m["missing_units"] else ""
+            print(f"  {m['month']:%Y-%m}  {mark}  已报 {m['reported']}/{m['expected']}{closed}{missing}")
     return 0
 
 
 def _print_board(db: str | None, count: int) -> int:
-    cur = Reader(db).cursor()
-    now = state(cur)
-    last = month_start(now.open_through or date.today())
-    first = months_before(last, count - 1)
-    frame = board(cur, first, last)
-    wide = frame.pivot(on="month", index="unit_name", values="status", sort_columns=True)
-    wide.columns = ["单位", *(c[:7] for c in wide.columns[1:])]
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(wide)
+    with Reader(db).cursor() as cur:
+        now = state(cur)
+        last = month_start(now.open_through or date.today())
+        first = months_before(last, count - 1)
+        frame = board(cur, first, last)
+        wide = frame.pivot(on="month", index="unit_name", values="status", sort_columns=True)
+        wide.columns = ["单位", *(c[:7] for c in wide.columns[1:])]
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+            print(wide)
     return 0
 
 

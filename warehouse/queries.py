@@ -41,10 +41,46 @@ class Filters:
         }
 
 
+@dataclass(frozen=True)
+class Order:
+    """The order a long list is shown in: its .sql file selects the rows, in no order."""
+
+    by: str  # an order by list over the rows' columns
+    hidden: tuple[str, ...] = ()  # columns the rows carry only to be ordered by
+
+    def select(self, rows: str, where: str = "true", limit: int | None = None) -> str:
+        shown = f"* exclude ({', '.join(self.hidden)})" if self.hidden else "*"
+        # the order by and the limit on one select: DuckDB keeps the first rows (top-n)
+        # instead of sorting the whole list
+        return f"select {shown} from (\n{rows}\n) where {where}\norder by {self.by}" + (f"\nlimit {int(limit)}" if limit else "")
+
+
+# The long lists that run_listing shows in part: each is composed from its rows, this order,
+# a filter and a limit, and counted over its unordered rows (an ordered subquery is sorted
+# even under a count).
+LISTINGS = {
+    "signing_projects": Order("signed_amount_wan desc nulls last, signed_date, project_name"),
+    "starts_warnings": Order("days_waiting desc, unit_order, project_name", hidden=("unit_order",)),
+    "pipeline_warnings": Order("position", hidden=("position",)),
+    "drill_signed": Order("signed_amount_wan desc nulls last, signed_date, project_name, project_key"),
+    "drill_library": Order("library_amount_wan desc nulls last, project_name, project_key"),
+}
+
+
+@lru_cache(maxsize=None)
+def _read(name: str) -> str:
+    return (SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _params(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\$([a-z_]+)", text))
+
+
 @lru_cache(maxsize=None)
 def sql(name: str) -> tuple[str, frozenset[str]]:
-    text = (SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-    return text, frozenset(re.findall(r"\$([a-z_]+)", text))
+    """The query of sql/queries/<name>.sql (a listing in its order) and its parameters."""
+    text = LISTINGS[name].select(_read(name)) if name in LISTINGS else _read(name)
+    return text, _params(text)
 
 
 def use_open_state(cur: duckdb.DuckDBPyConnection) -> None:
@@ -92,7 +128,7 @@ class Listing:
 def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | None = None, *,
                 limit: int, count_by: tuple[str, ...] = (), contains: tuple[tuple[str, ...], str] | None = None,
                 **params) -> Listing:
-    """The first `limit` rows of sql/queries/<name>.sql, with counts; contains = (columns, text).
+    """The first `limit` rows of the listing `name` (LISTINGS), with counts; contains = (columns, text).
 
     A province-wide list has 100,000 rows that nobody reads on screen: fetching them into
     Python, caching and formatting them cost more memory and time than the rest of the
@@ -100,47 +136,29 @@ def run_listing(cur: duckdb.DuckDBPyConnection, name: str, filters: Filters | No
     """
     if filters is not None and filters.include_open:
         use_open_state(cur)
-    text, wanted = sql(name)
-    body = text.rstrip().rstrip(";")
+    order, rows_sql = LISTINGS[name], _read(name)
+    wanted = _params(rows_sql)
     given = {k: v for k, v in {**(filters.params() if filters else {}), **params}.items() if k in wanted}
     columns, needle = contains if contains and contains[1].strip() else ((), "")
     # any of the columns contains the text as typed (no pattern syntax)
     where = " or ".join(f"contains(coalesce({c}::varchar, ''), $needle)" for c in columns) or "true"
     found = {"needle": needle.strip()} if columns else {}
     start = time.perf_counter()
-    # DuckDB turns the query's own order by under a limit into a top-n (only when the limit
-    # follows it: wrapped in a select, the query is sorted whole, 20 ms more for the 157k
-    # warnings of a province), and reads for a count only the columns the count needs
-    if columns or body.rpartition("\n")[2].startswith("limit "):
-        first = f"select * from (\n{body}\n) where {where} limit {int(limit)}"
-    else:
-        first = f"{body}\nlimit {int(limit)}"
-    rows = cur.sql(first, params={**given, **found}).pl()
-    unordered = _without_order(body)
-    given_unordered = {k: v for k, v in given.items() if k in re.findall(r"\$([a-z_]+)", unordered)}
+    rows = cur.sql(order.select(rows_sql, where, limit), params={**given, **found}).pl()
     counts = pl.DataFrame()
     if count_by:
         counts = cur.sql(
-            f"select {', '.join(count_by)}, count(*) as n from (\n{unordered}\n) group by all", params=given_unordered
+            f"select {', '.join(count_by)}, count(*) as n from (\n{rows_sql}\n) group by all", params=given
         ).pl()
     if rows.height < limit:
         total = rows.height
     elif count_by and not columns:
         total = int(counts.get_column("n").sum())
     else:
-        total = cur.execute(
-            f"select count(*) from (\n{unordered}\n) where {where}", {**given_unordered, **found}
-        ).fetchall()[0][0]
+        total = cur.execute(f"select count(*) from (\n{rows_sql}\n) where {where}", {**given, **found}).fetchall()[0][0]
     if QUERY_LOG:
         _log_query(f"{name} (first {limit})", time.perf_counter() - start, rows.height)
     return Listing(rows, total, counts)
-
-
-def _without_order(body: str) -> str:
-    """The query without its final order by (a line of its own at the start, as every
-    query file writes it): DuckDB sorts an ordered subquery even under a count."""
-    head, found, tail = body.rpartition("\norder by ")
-    return head if found and "(" not in tail and ";" not in tail else body
 
 
 # $WAREHOUSE_QUERY_LOG: a file that gets one JSON line per query run (name, seconds, rows),

@@ -5,12 +5,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, links
+from ui import charts, data, format as fmt, links
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, yi
 
-CHART = {"displaylogo": False}
+CHART = charts.CONFIG
 UNIT = "县（市、区）"
 TWO_DECIMALS = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")

@@ -3,12 +3,14 @@
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, geo, links
+from ui import data, format as fmt, geo, links, viewport
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS
 from warehouse.queries import Filters
 
+MAP_HEIGHT = 520
+PHONE_MAP_HEIGHT = 380  # the whole city at a phone's width is wider than tall
 RANKABLE = ("signed_amount_yi", "signed_projects", "start_rate", "funds_in_place_yi", "target_completion")
 SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
 SCOPES = {"county": "县（市、区）", "zone": "开发区"}
@@ -127,8 +129,10 @@ on_map = current.with_columns(
     pl.format("第 {} 名", "previous_rank").fill_null("无").alias("t_previous_rank"),
 ).select("unit_id", "kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
 if geo.has_boundaries():
+    height = PHONE_MAP_HEIGHT if viewport.is_narrow() else MAP_HEIGHT
+    zoom = geo.fit_zoom(viewport.width(), height)
     clicked = st.pydeck_chart(
-        geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous)), height=520,
+        geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous), zoom=zoom), height=height,
         on_select="rerun", selection_mode="single-object", key="map_click",
     )
     picked = geo.units_behind(clicked, current)

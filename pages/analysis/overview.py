@@ -4,14 +4,14 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, links
+from ui import charts, data, format as fmt, links, viewport
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import HEADLINE, METRICS, ratio, yi
 from warehouse.queries import Filters
 
 SHOW = {"个": fmt.count, "亿元": fmt.yi, "%": fmt.pct}
-PLOTLY_CONFIG = {"displaylogo": False}
+PLOTLY_CONFIG = charts.CONFIG
 
 
 def shown(key: str, value) -> str:
@@ -38,7 +38,8 @@ st.caption(
     + ("" if has_previous else f" · 仓库中没有{filters.year - 1}年数据，不显示同比")
 )
 
-for row in (HEADLINE[:3], HEADLINE[3:]):
+size = viewport.per_row(3)
+for row in (HEADLINE[i:i + size] for i in range(0, len(HEADLINE), size)):
     for column, key in zip(st.columns(len(row)), row):
         metric = METRICS[key]
         column.metric(

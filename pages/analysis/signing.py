@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, links
+from ui import charts, data, format as fmt, links
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, SIZE_BANDS, yi
@@ -29,7 +29,7 @@ BREAKDOWNS = (
 )
 STAGES = {"signed": "未开工", "started": "已开工", "producing": "已投产"}
 COLORS = {"current": "#c0392b", "previous": "#c9ccd1", "line": "#34495e"}
-PLOTLY_CONFIG = {"displaylogo": False}
+PLOTLY_CONFIG = charts.CONFIG
 # a province's 120 units made a chart of 240 bars, 4,000 px tall; past this many rows a
 # ranking charts its first ones and the table below has them all
 CHARTED_ROWS = 30

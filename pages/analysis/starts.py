@@ -5,12 +5,12 @@ import polars as pl
 import streamlit as st
 
 from base.reference import load_reference
-from ui import data, format as fmt, links
+from ui import charts, data, format as fmt, links, warnings as warning_list
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, yi
 
-CHART = {"displaylogo": False}
+CHART = charts.CONFIG
 BIN_DAYS = 30
 # a province's 120 bars made a chart 3,400 px tall; past this many units it shows the
 # lowest (the ones to chase) and the table below has them all
@@ -67,18 +67,22 @@ def rate_bars(frame: pl.DataFrame, label: str, overall) -> go.Figure:
 
 
 def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
-    """The warning list as shown and downloaded."""
-    return warnings.select(
-        links.dossier_column(),
-        pl.col("level").alias("预警等级"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("chain").alias("产业链"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("liaison_leader").alias("包联领导"),
-        pl.col("signed_date").alias("签约时间"),
-        pl.col("signed_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("签约金额（亿元）"),
-        pl.col("days_waiting").alias("已签约天数"),
+    """The warning list as shown and downloaded: level, project, days and amount first;
+    red and longest first."""
+    return warning_list.by_priority(
+        warnings.select(
+            links.dossier_column(),
+            warning_list.level_badge().alias(warning_list.LEVEL),
+            pl.col("project_name").alias("项目名称"),
+            pl.col("days_waiting").alias("已签约天数"),
+            pl.col("signed_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("签约金额（亿元）"),
+            pl.col("unit_name").alias("县（市、区）"),
+            pl.col("chain").alias("产业链"),
+            pl.col("responsible_unit").alias("责任单位"),
+            pl.col("liaison_leader").alias("包联领导"),
+            pl.col("signed_date").alias("签约时间"),
+        ),
+        warning_list.LEVEL, "已签约天数",
     )
 
 
@@ -234,7 +238,7 @@ cards[1].metric(METRICS["warning_yellow"].label, f"{warnings.count(level='黄')}
 
 scope = f"{period}{'及往年' if include_earlier else ''}签约"
 table(
-    warning_columns(warnings.rows),
+    warning_list.paged(warning_columns(warnings.rows), "starts_warning_page"),
     f"开工预警_{scope}",
     title=f"{scope}未开工项目预警（黄 ≥ {yellow_days} 天，红 ≥ {red_days} 天；{as_of}）",
     key="download-warnings",
@@ -244,5 +248,6 @@ table(
         **links.DOSSIER_CONFIG,
         "签约时间": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "签约金额（亿元）": AMOUNT,
+        warning_list.LEVEL: warning_list.level_column(),
     },
 )

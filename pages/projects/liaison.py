@@ -6,9 +6,9 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, links
+from ui import data, format as fmt, links, warnings as warning_list
 from ui.filters import sidebar_filters
-from ui.table import table
+from ui.table import EMPTY, table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, yi
 from warehouse.queries import Filters
@@ -44,21 +44,31 @@ def summary_table(frame: pl.DataFrame, key: str, header: str, compared: bool) ->
 
 
 def project_rows(frame: pl.DataFrame, compared: bool) -> pl.DataFrame:
-    """One leader's or unit's projects with Chinese headers, as on screen and in print."""
-    shown = frame.select(
-        links.dossier_column(),
-        pl.col("level").replace_strict(bulletins.LEVELS, default="").alias("预警"),
-        pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
-        pl.col("library_label").alias("所处阶段"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("stage_since").alias("进入阶段日期"),
-        pl.col("days").alias("停留天数"),
-        pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("status").fill_null("").alias("最新进展"),
+    """One leader's or unit's projects with Chinese headers, as on screen and in print: the
+    level, the project, its days and amount first; red and longest first; 较上期 only when
+    there is a previous bulletin to compare with."""
+    shown = warning_list.by_priority(
+        frame.select(
+            links.dossier_column(),
+            warning_list.level_badge().alias("预警"),
+            pl.col("project_name").alias("项目名称"),
+            pl.col("days").alias("停留天数"),
+            pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
+            pl.col("unit_name").alias("县（市、区）"),
+            pl.col("library_label").alias("所处阶段"),
+            pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
+            pl.col("stage_since").alias("进入阶段日期"),
+            pl.col("responsible_unit").alias("责任单位"),
+            pl.col("status").fill_null("").alias("最新进展"),
+        ),
+        "预警", "停留天数",
     )
     return shown if compared else shown.drop("较上期通报")
+
+
+PROJECT_COLUMNS = {
+    "进入阶段日期": DATE, "金额（亿元）": AMOUNT, "预警": warning_list.level_column(),
+}
 
 
 def counts(projects: pl.DataFrame) -> dict:
@@ -130,9 +140,10 @@ def print_view(leader: str) -> None:
         hide_index=True,
         width="stretch",
         height=HEADER_HEIGHT + PRINT_ROW_HEIGHT * listed.height + 3,
+        placeholder=EMPTY,
         row_height=PRINT_ROW_HEIGHT,
         column_config={
-            "预警": st.column_config.TextColumn(width=40),
+            "预警": warning_list.level_column(),
             "较上期": st.column_config.TextColumn(width=56),
             "阶段": st.column_config.TextColumn(width=48),
             "项目名称": st.column_config.TextColumn(width=250),
@@ -201,7 +212,7 @@ if tab_leaders.open:
             table(
                 project_rows(mine, compared), f"包联项目_{chosen}_{as_of}",
                 title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
-                column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+                column_config={**links.DOSSIER_CONFIG, **PROJECT_COLUMNS},
             )
             st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
 
@@ -225,5 +236,5 @@ if tab_units.open:
             table(
                 project_rows(theirs, compared), f"责任单位项目_{chosen}_{as_of}",
                 title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
-                column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, "金额（亿元）": AMOUNT},
+                column_config={**links.DOSSIER_CONFIG, **PROJECT_COLUMNS},
             )

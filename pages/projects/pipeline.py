@@ -6,14 +6,14 @@ import polars as pl
 import streamlit as st
 
 from base.reference import load_reference
-from ui import data, format as fmt, links
+from ui import charts, data, format as fmt, links, viewport, warnings as warning_list
 from ui.filters import describe, sidebar_filters
-from ui.table import audited, table
+from ui.table import EMPTY, audited, table
 from warehouse import bulletins
 from warehouse.metrics import METRICS, ratio, yi
 from warehouse.queries import Filters
 
-CHART = {"displaylogo": False}
+CHART = charts.CONFIG
 REVIEW_AUTO_LIMIT = 5000  # projects in the selected units' libraries (the review's scope)
 PERCENT = st.column_config.NumberColumn(format="%.2f")
 AMOUNT = st.column_config.NumberColumn(format="%,.2f")
@@ -68,19 +68,23 @@ def search(frame: pl.DataFrame, text: str, columns: tuple[str, ...]) -> pl.DataF
 
 
 def warning_columns(warnings: pl.DataFrame, compared: bool) -> pl.DataFrame:
-    """The warning list as shown and downloaded; 较上期 only when there is a bulletin to compare with."""
-    shown = warnings.select(
-        links.dossier_column(),
-        pl.col("level").replace_strict(bulletins.LEVELS).alias("预警等级"),
-        pl.col("stage_label").alias("阶段"),
-        pl.col("unit_name").alias("县（市、区）"),
-        pl.col("project_name").alias("项目名称"),
-        pl.col("chain").alias("产业链"),
-        pl.col("stage_since").alias("进入阶段日期"),
-        pl.col("days").alias("停留天数"),
-        pl.col("responsible_unit").alias("责任单位"),
-        pl.col("liaison_leader").alias("包联领导"),
-        pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
+    """The warning list as shown and downloaded: what a reader acts on first (level, project,
+    days, unit), red and longest first; 较上期 only when there is a bulletin to compare with."""
+    shown = warning_list.by_priority(
+        warnings.select(
+            links.dossier_column(),
+            warning_list.level_badge().alias(warning_list.LEVEL),
+            pl.col("project_name").alias("项目名称"),
+            pl.col("days").alias("停留天数"),
+            pl.col("unit_name").alias("县（市、区）"),
+            pl.col("stage_label").alias("阶段"),
+            pl.col("responsible_unit").alias("责任单位"),
+            pl.col("liaison_leader").alias("包联领导"),
+            pl.col("stage_since").alias("进入阶段日期"),
+            pl.col("chain").alias("产业链"),
+            pl.col("change").replace_strict(bulletins.CHANGES, default="").alias("较上期通报"),
+        ),
+        warning_list.LEVEL, "停留天数",
     )
     return shown if compared else shown.drop("较上期通报")
 
@@ -149,8 +153,9 @@ ENTRIES = (
     ("signed_projects", "new_signed", "新增签约"), ("new_starts", "new_started", None),
     ("new_production", "new_producing", None),
 )
-for row in (ENTRIES[:3], ENTRIES[3:]):
-    for column, (key, field, label) in zip(st.columns(3), row):
+size = viewport.per_row(3)
+for row in (ENTRIES[i:i + size] for i in range(0, len(ENTRIES), size)):
+    for column, (key, field, label) in zip(st.columns(size), row):
         card(column, key, entries[field], entries[f"previous_{field}"], label=label)
 
 libraries = data.query("pipeline_libraries", filters)
@@ -203,7 +208,8 @@ else:
         "按线索批次：所选期间录入的线索，截至数据日期走到了哪一步。签约、开工、投产只计已签约的项目，"
         "每一步都是上一步的子集。"
     )
-    columns = [c for _ in range(2) for c in st.columns(3)]
+    size = viewport.per_row(3)
+    columns = [c for _ in range(0, 6, size) for c in st.columns(size)]
     card(columns[0], "new_leads", flow["leads"], flow["previous_leads"], label="线索数")
     for column, (key, numerator, denominator) in zip(columns[1:], RATES):
         previous = ratio(flow[f"previous_{numerator}"], flow[f"previous_{denominator}"]) if flow["previous_leads"] else None
@@ -306,10 +312,12 @@ with summary_area:
             .sort(pl.col("stage").replace_strict(list(bulletins.WAITING_FOR), list(range(4)), default=9))
         )
         st.dataframe(
-            per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content"
+            per_stage.select(pl.col("stage_label").alias("阶段"), "红色", "黄色"), hide_index=True, width="content",
+            placeholder=EMPTY,
         )
+listed = warning_columns(warnings.rows, previous is not None)
 table(
-    warning_columns(warnings.rows, previous is not None),
+    warning_list.paged(listed, "warning_page"),
     f"四库预警_{as_of}",
     title=f"四库滚动预警（{as_of_text}）",
     key="download-pipeline-warnings",
@@ -318,7 +326,10 @@ table(
         search(data.everything("pipeline_warnings", filters, **warning_params), query, WARNING_SEARCH),
         previous is not None,
     ),
-    column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE},
+    column_config={
+        **links.DOSSIER_CONFIG,
+        "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column(),
+    },
 )
 
 st.markdown("##### 预警通报")
@@ -362,26 +373,31 @@ else:
     changes = data.query("pipeline_bulletin_changes", filters, number=number)
     change_query = st.text_input("搜索本期通报", placeholder="项目名称、县区、责任单位或包联领导", key="bulletin_search")
     table(
-        search(changes, change_query, WARNING_SEARCH).select(
-            links.dossier_column(),
-            pl.col("change").replace_strict(bulletins.CHANGES).alias("较上期"),
-            pl.when(pl.col("level").is_null())
-            .then(pl.lit("原") + pl.col("previous_level").replace_strict(bulletins.LEVELS, default=""))
-            .otherwise(pl.col("level").replace_strict(bulletins.LEVELS, default=""))
-            .alias("预警等级"),
-            pl.col("stage_label").alias("阶段"),
-            pl.col("unit_name").alias("县（市、区）"),
-            pl.col("project_name").alias("项目名称"),
-            pl.col("since").alias("进入阶段日期"),
-            pl.col("days").alias("停留天数"),
-            pl.col("previous_days").alias("上期天数"),
-            pl.col("responsible_unit").alias("责任单位"),
-            pl.col("liaison_leader").alias("包联领导"),
+        warning_list.by_priority(
+            search(changes, change_query, WARNING_SEARCH).select(
+                links.dossier_column(),
+                # a resolved warning has no level now: its badge is gone, 较上期 names the old one
+                warning_list.level_badge().alias(warning_list.LEVEL),
+                pl.col("project_name").alias("项目名称"),
+                pl.col("days").alias("停留天数"),
+                pl.col("unit_name").alias("县（市、区）"),
+                pl.when(pl.col("level").is_null())
+                .then(pl.format("{}（原{}）", pl.col("change").replace_strict(bulletins.CHANGES),
+                                pl.col("previous_level").replace_strict(bulletins.LEVELS, default="")))
+                .otherwise(pl.col("change").replace_strict(bulletins.CHANGES))
+                .alias("较上期"),
+                pl.col("stage_label").alias("阶段"),
+                pl.col("since").alias("进入阶段日期"),
+                pl.col("previous_days").alias("上期天数"),
+                pl.col("responsible_unit").alias("责任单位"),
+                pl.col("liaison_leader").alias("包联领导"),
+            ),
+            warning_list.LEVEL, "停留天数",
         ).drop(["较上期", "上期天数"] if first_one else []),
         f"预警通报_第{number}期_明细",
         title=f"四库滚动预警通报 第{number}期 明细（截至 {chosen['as_of']:%Y-%m-%d}）",
         key="download-bulletin-changes",
-        column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE},
+        column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column()},
     )
     unit_choices = per_unit.select("unit_id", "unit_name").rows()
     if unit_choices:

@@ -1,5 +1,6 @@
 -- The projects of library $library now (as pipeline_libraries.sql counts them) under the
--- unit and chain filters, with their days in the stage on $as_of; largest first.
+-- unit and chain filters, with their days in the stage on $as_of. A listing: its order is
+-- queries.LISTINGS'.
 select
     project_key,
     project_name,
@@ -14,4 +15,3 @@ select
     project_code
 from pipeline_in($units, $chains)
 where library = $library
-order by library_amount_wan desc nulls last, project_name, project_key;

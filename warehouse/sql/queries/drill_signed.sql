@@ -1,7 +1,7 @@
 -- The signed projects behind a figure: the filters' cohort (signed_in) narrowed to $kind
 -- ('started', 'unstarted', 'over_1yi'; anything else: all), to an investor province and a
 -- size band when given ('' for any) and, with $undated, to signings of unknown month.
--- drill_signed_total.sql sums the same rows. Largest first.
+-- drill_signed_total.sql sums the same rows. A listing: its order is queries.LISTINGS'.
 select
     project_key,
     project_name,
@@ -28,4 +28,3 @@ where case $kind
   and ($origin = '' or origin_province = $origin)
   and ($size = '' or size_band = $size)
   and (not $undated or signed_date is null)
-order by signed_amount_wan desc nulls last, signed_date, project_name, project_key;

@@ -1,6 +1,7 @@
 -- 四库预警 on $as_of under the unit and chain filters: projects longer in their stage than
 -- its limit, with what changed since the previous bulletin (new or persisting: as
--- pipeline_changes_at, whose warnings are these); red first, longest wait first. The
+-- pipeline_changes_at, whose warnings are these). A listing: its order (position: red first,
+-- longest wait first) is warehouse.queries.LISTINGS. The
 -- warnings of the data date under city.toml's limits are read from the write's copy.
 with stored as (
     -- the warnings stored at the last write (sql/stored) are these when they were worked out
@@ -70,7 +71,7 @@ select
         when b.project_key is null then 'new'
         else 'persisting'
     end as change,
-    w.project_key
+    w.project_key,
+    w.position
 from warned w
 left join last_bulletin b using (project_key, stage)
-order by w.position;

@@ -1,5 +1,6 @@
 -- The signed projects of the selected period whose name or investor contains $search
--- (case-insensitive; an empty $search selects all), largest first.
+-- (case-insensitive; an empty $search selects all). A listing: its order, largest first, is
+-- warehouse.queries.LISTINGS.
 select
     project_name,
     project_code,
@@ -18,4 +19,3 @@ from signed_in($year, $month_from, $month_to, $units, $chains)
 where $search = ''
    or contains(lower(project_name), lower($search))
    or contains(lower(coalesce(investor, '')), lower($search))
-order by signed_amount_wan desc nulls last, signed_date, project_name, project_key;

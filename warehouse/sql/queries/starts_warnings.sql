@@ -1,6 +1,7 @@
 -- 开工预警: signed projects not started after $yellow_days (黄) or $red_days (红) days,
 -- counted from signing to the data date. Scope: projects signed in the selected year and
 -- months, plus, when $include_earlier, those signed in earlier years still not started.
+-- A listing: its order (longest waiting first) is warehouse.queries.LISTINGS.
 with as_of as (
     select as_of
     from v_as_of
@@ -45,7 +46,7 @@ select
     signed_date,
     signed_amount_wan,
     days_waiting,
-    project_key
+    project_key,
+    unit_order
 from waiting
 where days_waiting >= least($yellow_days, $red_days)
-order by days_waiting desc, unit_order, project_name;
