@@ -32,6 +32,7 @@ PAGES = {
     "项目管理": [
         (ANALYST, "pages/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
         (ANALYST, "pages/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
+        (UPLOADER, "pages/projects/entry.py", {"title": "项目录入", "icon": ":material/edit_note:", "url_path": "entry"}),
         (ANALYST, "pages/projects/projects.py", {"title": "项目清单", "icon": ":material/list:", "url_path": "projects", "visibility": "hidden"}),
         (ANALYST, "pages/projects/project.py", {"title": "项目档案", "icon": ":material/folder_open:", "url_path": "project", "visibility": "hidden"}),
     ],

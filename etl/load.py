@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,12 +64,13 @@ def load_file(
 
 def load_ledger(
     ledger: Ledger, data: bytes, db: str | Path | None = None, user: str | None = None, allowed_units=None,
-    options: dict | None = None,
+    options: dict | None = None, source: str = "file", also: Callable | None = None,
 ) -> LoadResult:
     """Load a ledger without errors. allowed_units (an uploader's unit ids) refuses rows whose
     project code another unit's project holds; without it such rows transfer the project.
     `options` are the overrides it was read with (kind, period, money_unit, confirm_amounts, mapping),
-    recorded so that `python -m warehouse rebuild` reads the original alike."""
+    recorded so that `python -m warehouse rebuild` reads the original alike. source: file, or
+    entry (etl.entry). also(con, load_id) writes what belongs to the load in its transaction."""
     if not ledger.ok:
         return LoadResult(ledger.file_name, "refused", ledger)
     live = db_path(db)
@@ -102,7 +104,10 @@ def load_ledger(
             read_options=recorded_options(options),
             # the mapping the uploader confirmed, for the unit's next upload
             mapping=mappings.confirmed(ledger, options.get("mapping")),
+            source=source,
         )
+        if also is not None:
+            also(con, load_id)
     return LoadResult(ledger.file_name, "loaded", ledger, load_id)
 
 
@@ -117,4 +122,6 @@ def recorded_options(options: dict) -> dict:
     }
     if options.get("mapping"):  # only when given: loads without one keep their record as before
         recorded["mapping"] = dict(options["mapping"])
+    if options.get("name_key"):  # an entry updating a project passed on (etl.entry.keep_identity)
+        recorded["name_key"] = options["name_key"]
     return recorded

@@ -4,6 +4,10 @@ A project's identity is its national project code (README, Data model), so a row
 reuses another unit's code joins that project and moves it, with its amount, to the row's
 unit. Only an administrator may do that (a 划转, shown as a warning and recorded in the
 load's changes); for an uploader bound to units it is an error in the code's cell.
+
+A project without a code is keyed by its unit and name, and keeps that key when the centre
+passes it on to another unit (项目流转, /entry): a row of the unit it left with that name
+would join it and move it back, so it is checked the same way, in the name's cell.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from base.reference import load_reference
-from warehouse.queries import code_holders
+from warehouse.queries import code_holders, name_holders
 
 from .problems import Problem
 from .read import Ledger
@@ -34,6 +38,10 @@ def check_codes(con, ledger: Ledger, allowed_units) -> Ledger:
     if rows.height:
         holders = code_holders(con, rows.get_column("project_code").to_list())
         found = code_problems(ledger, rows, holders, admin=allowed_units is None)
+    named = ledger.rows.filter(pl.col("project_code").is_null() & pl.col("name_key").is_not_null())
+    if named.height:
+        holders = name_holders(con, named.get_column("name_key").to_list())
+        found += name_problems(ledger, named, holders, admin=allowed_units is None)
     return replace(ledger, problems=kept + found)
 
 
@@ -60,5 +68,29 @@ def code_problems(ledger: Ledger, rows: pl.DataFrame, holders: pl.DataFrame, *, 
         problems.append(CodeProblem(
             level, message, ledger.file_name, row["sheet"], row["excel_row"],
             column.letter if column else None, column.header if column else "项目代码", code,
+        ))
+    return problems
+
+
+def name_problems(ledger: Ledger, rows: pl.DataFrame, holders: pl.DataFrame, *, admin: bool) -> list[Problem]:
+    """One problem per row whose name (in its unit) a project now of another unit holds."""
+    if holders.is_empty():
+        return []
+    names = {u.unit_id: u.name for u in load_reference().units}
+    columns = {s.name: c for s in ledger.sheets for c in s.columns if c.field == "project_name"}
+    clashes = rows.join(holders, on="name_key", suffix="_holder").filter(pl.col("unit_id") != pl.col("unit_id_holder"))
+    problems: list[Problem] = []
+    for row in clashes.unique(["sheet", "excel_row", "unit_id_holder"], maintain_order=True).iter_rows(named=True):
+        holder, unit, name = row["unit_name"], names.get(row["unit_id"], row["unit_id"]), row["project_name"]
+        if admin:
+            level = "warning"
+            message = f"此行将把项目「{row['project_name_holder']}」从{holder}划转到{unit}，导入后记入变更记录"
+        else:
+            level = "error"
+            message = f"项目「{row['project_name_holder']}」已流转给{holder}，不能再由{unit}报送；如有疑问请联系市中心管理员"
+        column = columns.get(row["sheet"])
+        problems.append(CodeProblem(
+            level, message, ledger.file_name, row["sheet"], row["excel_row"],
+            column.letter if column else None, column.header if column else "项目名称", name,
         ))
     return problems

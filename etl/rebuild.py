@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse.db import archive_dir, publish, staged, write_lock
-from warehouse.repair import RebuildRefused, active_loads, reporting_records, restore_records
+from warehouse.repair import RebuildRefused, active_loads, reporting_records, restore_records, transfer_records
 
+from .entry import keep_identity
 from .load import load_ledger
 from .parse import parse_period
 from .read import read_ledger
@@ -48,7 +49,8 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
             for load in loads:
                 replayed.append(_replay(load, source, staging))
             new_ids = {r.new_load_id: load["loaded_at"] for r, load in zip(replayed, loads) if r.ok}
-            restore_records(staging, new_ids, *reporting_records(source))
+            renumbered = {r.load_id: r.new_load_id for r in replayed if r.ok}
+            restore_records(staging, new_ids, *reporting_records(source), transfer_records(source), renumbered)
             with write_lock(out):
                 if out.exists() or archive_dir(out).exists():
                     raise RebuildRefused(f"目标在重建期间被创建，不覆盖：{out}")
@@ -84,7 +86,9 @@ def _replay(load: dict, source: Path, staging: Path) -> Replayed:
     ledger = read_ledger(Path(name), options["kind"], data=data, display_name=name, period=options["period"],
                          money_unit=options["money_unit"], confirm_amounts=options["confirm_amounts"],
                          mapping=options["mapping"])
-    result = load_ledger(ledger, data, staging, user=load["loaded_by"], options=options)
+    ledger = keep_identity(ledger, recorded.get("name_key"))
+    options["name_key"] = recorded.get("name_key")
+    result = load_ledger(ledger, data, staging, user=load["loaded_by"], options=options, source=load["source"])
     if result.status != "loaded":
         why = f"发现 {len(ledger.errors)} 处错误" if result.status == "refused" else f"与第 {result.load_id} 次重放的文件相同"
         return Replayed(number, name, None, f"✗ 第 {number} 次导入（{name}）：未能重放，{why}")

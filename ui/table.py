@@ -9,6 +9,8 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
+from base.reference import load_reference
+
 from .auth import export_recorder
 from .export import to_xlsx
 
@@ -35,9 +37,7 @@ def filters_note() -> str | None:
     (the period and the data date are in each table's title)."""
     if "f_units" not in st.session_state:
         return None
-    from . import data  # data imports this module
-
-    names = dict(data.query("units").select("unit_id", "name").iter_rows())
+    names = {u.unit_id: u.name for u in load_reference().units}
     units = "、".join(names.get(u, u) for u in st.session_state.f_units) or "全部"
     chains = "、".join(st.session_state.get("f_chains") or []) or "全部"
     return f"筛选条件：县（市、区）/开发区：{units}；产业链：{chains}"

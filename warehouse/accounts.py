@@ -94,6 +94,10 @@ PERIOD_REOPEN = "period_reopen"
 DIGEST_PUSH = "digest_push"  # the daily update taken by a group robot (warehouse.robots)
 DIGEST_PUSH_FAILED = "digest_push_failed"  # not taken after every retry
 REVIEW_DECISIONS = "review_decisions"  # 研判意见 entered after a monthly review meeting (warehouse.report)
+ENTRY = "entry"  # a lead or progress entered on /entry (etl.entry)
+LEAD_OFFER = "lead_offer"  # 项目流转: a unit offers a lead on (warehouse.transfers)
+LEAD_WITHDRAW = "lead_withdraw"
+LEAD_ASSIGN = "lead_assign"  # the centre assigns it to another unit
 
 HANDOFF_SECONDS = 60  # from the login form to the browser holding the cookie
 SESSION_TOUCH_SECONDS = 30  # activity is written at most this often per session

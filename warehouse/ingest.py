@@ -40,6 +40,7 @@ def commit(
     sheets_skipped,
     read_options: dict,
     mapping: dict[str, str],
+    source: str = "file",
 ) -> int:
     """Archive the original, record the load and its rows, remember `mapping` (header ->
     field) for the units of its rows, derive, and record what it changed. Returns the load id."""
@@ -58,6 +59,7 @@ def commit(
         sheets_used=sheets_used,
         sheets_skipped=sheets_skipped,
         read_options=read_options,
+        source=source,
     )
     record_mapping(con, load_id, rows, mapping, user)
     build.refresh(con, [load_id])
@@ -80,14 +82,16 @@ def record_load(
     sheets_used=(),
     sheets_skipped=(),
     read_options: dict | None = None,
+    source: str = "file",
 ) -> int:
-    """Insert one load and its rows (through Arrow); the caller refreshes derived tables."""
+    """Insert one load and its rows (through Arrow); the caller refreshes derived tables.
+    source: file, or entry for a form's entry (/entry)."""
     load_id = con.execute(
         """
         insert into loads (file_name, sha256, kind, period_label, period_start, period_end,
             sheets_used, sheets_skipped, rows_loaded, warning_count, loaded_at, loaded_by,
-            archive_path, file_size, read_options)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            archive_path, file_size, read_options, source)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         returning load_id
         """,
         [
@@ -99,6 +103,7 @@ def record_load(
             rows.height, sum(p.level == "warning" for p in problems), datetime.now(), user,
             archive_path, file_size,
             json.dumps(read_options, ensure_ascii=False) if read_options is not None else None,
+            source,
         ],
     ).fetchall()[0][0]
     con.register("incoming_rows", rows.with_columns(pl.lit(load_id, pl.Int32).alias("load_id")))

@@ -197,3 +197,12 @@ def code_holders(cur: duckdb.DuckDBPyConnection, codes) -> pl.DataFrame:
     if not codes:
         return pl.DataFrame(schema={c: pl.String for c in ("project_code", "project_key", "project_name", "unit_id", "unit_name")})
     return run(cur, "code_holders", codes=codes)
+
+
+def name_holders(cur: duckdb.DuckDBPyConnection, name_keys) -> pl.DataFrame:
+    """The projects that hold these names (unit id:normalised name) now (name_key,
+    project_key, project_name, unit_id, unit_name); a name nobody holds has no row."""
+    name_keys = sorted({k for k in name_keys if k})
+    if not name_keys:
+        return pl.DataFrame(schema={c: pl.String for c in ("name_key", "project_key", "project_name", "unit_id", "unit_name")})
+    return run(cur, "name_holders", name_keys=name_keys)

@@ -160,6 +160,17 @@ def reporting_records(source: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return actions, nil_reports
 
 
+def transfer_records(source: Path) -> pl.DataFrame:
+    """The source's leads passed on (项目流转; none in a warehouse older than them)."""
+    con = connect_readonly(source)
+    try:
+        return con.sql("select * exclude (transfer_id) from lead_transfers order by transfer_id").pl()
+    except duckdb.CatalogException:
+        return pl.DataFrame()
+    finally:
+        con.close()
+
+
 def active_loads(source: Path) -> list[dict]:
     """The source's active loads in load order, with what a replay needs."""
     try:
@@ -167,13 +178,13 @@ def active_loads(source: Path) -> list[dict]:
     except WarehouseDamaged as damaged:
         raise RebuildRefused(f"{damaged}：无法读出导入记录，不能重建") from damaged
     try:
-        has_options = con.execute(
-            "select count(*) from duckdb_columns() where database_name = 'wh' and table_name = 'loads' "
-            "and column_name = 'read_options'"
-        ).fetchone()[0]
+        columns = {c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'wh' and table_name = 'loads'"
+        ).fetchall()}
         cursor = con.execute(
             "select load_id, file_name, sha256, kind, period_label, loaded_by, loaded_at, archive_path, "
-            + ("read_options" if has_options else "null as read_options")
+            + ("read_options" if "read_options" in columns else "null as read_options") + ", "
+            + ("source" if "source" in columns else "'file' as source")
             + " from loads where status = 'active' order by load_id"
         )
         names = [d[0] for d in cursor.description]
@@ -184,14 +195,23 @@ def active_loads(source: Path) -> list[dict]:
         con.close()
 
 
-def restore_records(staging: Path, loaded_at: dict[int, object], actions: pl.DataFrame, nil_reports: pl.DataFrame) -> None:
+def restore_records(staging: Path, loaded_at: dict[int, object], actions: pl.DataFrame, nil_reports: pl.DataFrame,
+                    transfers: pl.DataFrame | None = None, load_ids: dict[int, int] | None = None) -> None:
     """After the replay: the original load times (new load id -> time), so the history and
-    the reporting board read as they did, and the source's closed months and nil reports,
-    which are records of their own, not in any original file; then derive."""
+    the reporting board read as they did, and the source's closed months, nil reports and
+    leads passed on, which are records of their own, not in any original file; then derive.
+    load_ids (source load id -> new) renumber the loads that assigned a lead; one not
+    replayed (or rolled back) leaves its offer waiting, as the project did not move."""
+    if transfers is not None and transfers.height:
+        transfers = transfers.with_columns(
+            pl.col("assigned_load").replace_strict(load_ids or {}, default=None, return_dtype=pl.Int32)
+        )
     with writer(staging) as con:
         if loaded_at:
             con.executemany("update loads set loaded_at = ? where load_id = ?", [[t, i] for i, t in loaded_at.items()])
-        for table, frame in (("period_actions", actions), ("nil_reports", nil_reports)):
+        for table, frame in (("period_actions", actions), ("nil_reports", nil_reports), ("lead_transfers", transfers)):
+            if frame is None:
+                continue
             if frame.height:
                 con.register("frame", frame)
                 con.execute(f"insert into {table} by name select * from frame")

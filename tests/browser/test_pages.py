@@ -18,6 +18,7 @@ PAGES = {
     "upload": "数据上传",
     "data": "数据管理",
     "digest": "每日动态与研判材料",
+    "entry": "项目录入与流转",
 }
 ANALYST_PAGES = ["", "signing", "starts", "chains", "map"]
 

@@ -7,13 +7,14 @@
 create or replace table data_date as
 select coalesce(
     (select max(period_end) from loads
-     where status = 'active' and period_end <= (select published_through from period_state)),
+     where status = 'active' and source = 'file' and period_end <= (select published_through from period_state)),
     (select max(greatest(coalesce(signed_date, date '1900-01-01'), coalesce(start_date, date '1900-01-01'))) from projects)
 ) as as_of;
 
 create or replace table data_date_open as
 select coalesce(
-    (select max(period_end) from loads where status = 'active'),
+    -- an entry's month (/entry) is not a ledger's: it moves no data date
+    (select max(period_end) from loads where status = 'active' and source = 'file'),
     (select as_of from data_date)
 ) as as_of;
 

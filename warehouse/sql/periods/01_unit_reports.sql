@@ -1,6 +1,7 @@
 -- Who has reported which month. A unit reports month M with a ledger whose rows of that unit
 -- end their period in M (a cumulative 1-M月 sheet reports M, and each sheet of a workbook its
--- own month), or with a nil report (本月无新增). Silence is not a report.
+-- own month), or with a nil report (本月无新增). Silence is not a report, nor is an entry made
+-- on /entry (loads.source 'entry'): one lead entered says nothing of the unit's month.
 create or replace table unit_reports as
 with ledger_reports as (
     select
@@ -13,6 +14,7 @@ with ledger_reports as (
     from ledger_rows r
     join loads l using (load_id)
     where l.status = 'active'
+      and l.source = 'file'
       and r.period_end is not null
       and r.unit_id is not null
     group by all

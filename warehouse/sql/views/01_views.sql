@@ -97,7 +97,8 @@ select
     r.signed_date,
     r.start_date,
     r.planned_investment_wan,
-    r.funds_in_place_wan
+    r.funds_in_place_wan,
+    l.source                            -- file, or entry: 在线录入 on /entry, not a file's row
 from ledger_rows r
 join loads l using (load_id)
 left join project_rows pr using (load_id, sheet, excel_row);
