@@ -25,7 +25,8 @@ DOSSIER_PAGE = "pages/projects/project.py"
 LIST_PAGE = "pages/projects/projects.py"
 DOSSIER = "档案"
 DOSSIER_CONFIG = {
-    DOSSIER: st.column_config.LinkColumn(DOSSIER, display_text="查看", width="small", help="打开该项目的档案（新标签页）")
+    # pinned like the name column beside it, so the link stays in view on a phone
+    DOSSIER: st.column_config.LinkColumn(DOSSIER, display_text="查看", width="small", pinned=True, help="打开该项目的档案（新标签页）")
 }
 KINDS = {
     "signed": "签约项目",
