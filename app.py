@@ -33,6 +33,8 @@ PAGES = {
         (ANALYST, "pages/projects/pipeline.py", {"title": "四库", "icon": ":material/filter_alt:", "url_path": "pipeline"}),
         (ANALYST, "pages/projects/liaison.py", {"title": "包联", "icon": ":material/group:", "url_path": "liaison"}),
         (UPLOADER, "pages/projects/entry.py", {"title": "项目录入", "icon": ":material/edit_note:", "url_path": "entry"}),
+        (ANALYST, "pages/projects/projects.py", {"title": "项目清单", "icon": ":material/list:", "url_path": "projects", "visibility": "hidden"}),
+        (ANALYST, "pages/projects/project.py", {"title": "项目档案", "icon": ":material/folder_open:", "url_path": "project", "visibility": "hidden"}),
     ],
     "数据": [
         (UPLOADER, "pages/manage/upload.py", {"title": "数据上传", "icon": ":material/upload_file:", "url_path": "upload"}),
@@ -63,7 +65,9 @@ def route() -> None:
     needs, sections = {}, {}
     for section, entries in PAGES.items():
         for need, script, options in entries:
-            page = st.Page(script, visibility="visible" if auth.visible(need, user) else "hidden", **options)
+            # a page reached only by its links (a figure's project list, a dossier) stays out of the navigation
+            shown = auth.visible(need, user) and options.get("visibility", "visible") == "visible"
+            page = st.Page(script, **{**options, "visibility": "visible" if shown else "hidden"})
             needs[page.url_path] = need
             sections.setdefault(section, []).append(page)
     page = st.navigation(sections, position="hidden" if on_wall else "sidebar")

@@ -288,6 +288,20 @@ def fit_zoom(width: float, height: float, padding: float = 16, most: float = 8.5
     return round(min(most, math.log2(max(scale, 1e-9))), 2)
 
 
+def units_behind(event, territories: pl.DataFrame) -> tuple[str, ...]:
+    """The reporting units behind the territory clicked on a county_map (its selection event):
+    a county's own unit and its development zones, as the map rolls them up, or one zone."""
+    objects = (event.selection.objects if event else None) or {}
+    county = next(iter(objects.get("counties") or []), None)
+    zone = next(iter(objects.get("zones") or []), None)
+    if zone is not None:
+        return (zone["unit_id"],) if zone.get("unit_id") else ()
+    adcode = ((county or {}).get("properties") or {}).get("adcode")
+    if adcode is None:
+        return ()
+    return tuple(territories.filter(pl.col("host_adcode") == adcode).get_column("unit_id").to_list())
+
+
 def legend(low: str, high: str, *, title: str, no_value: str = "无数值", zones: bool = True, dark: bool = False) -> None:
     """The colour scale under a map: lowest and highest value, the grey of no value, zones."""
     text = "#e6e6e6" if dark else "#31333f"

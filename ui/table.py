@@ -64,12 +64,14 @@ def table(frame: pl.DataFrame, file_stem: str, *, title: str | None = None, key:
     dataframe_args.setdefault("placeholder", EMPTY)
     st.dataframe(frame.head(SHOWN_ROWS), hide_index=True, width="stretch", column_config=config, **dataframe_args)
     whole = fetch_all if fetch_all is not None and rows > frame.height else (lambda: frame)
+    # a link (to a dossier, a print view) is an address of this app: nothing to read in Excel
+    links = [name for name, c in config.items() if isinstance(c, dict) and (c.get("type_config") or {}).get("type") == "link"]
     record = export_recorder(f"{file_stem}.xlsx", title)
     notes = [note for note in (filters_note(),) if note]
 
     def download() -> bytes:
         """The file, built only when clicked; every download is audited."""
-        everything = whole()
+        everything = whole().drop(links, strict=False)
         record(everything.height)
         return to_xlsx(everything, title=title, notes=[*notes, f"导出时间：{datetime.now():%Y-%m-%d %H:%M}"])
 

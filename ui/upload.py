@@ -226,7 +226,8 @@ def changes_label(prediction: Prediction | None) -> str:
     return f"导入后的变化（新增 {prediction.new} / 变更 {prediction.changed} / 消失 {prediction.disappeared}）"
 
 
-def _shown(field: str | None, value: str | None) -> str | None:
+def shown_value(field: str | None, value: str | None) -> str | None:
+    """A changed field's old or new value as people read it (stage names, amounts without trailing zeros)."""
     if value is None:
         return None
     if field == "stage":
@@ -245,8 +246,8 @@ def changes_frame(prediction: Prediction) -> pl.DataFrame:
             "项目名称": rows["project_name"].to_list(),
             "县（市、区）/开发区": [u or i for u, i in zip(rows["unit_name"], rows["unit_id"])],
             "字段": [CHANGED_FIELDS.get(f, f) if f else "" for f in rows["field"]],
-            "原值": [_shown(f, v) for f, v in zip(rows["field"], rows["old_value"])],
-            "新值": [_shown(f, v) for f, v in zip(rows["field"], rows["new_value"])],
+            "原值": [shown_value(f, v) for f, v in zip(rows["field"], rows["old_value"])],
+            "新值": [shown_value(f, v) for f, v in zip(rows["field"], rows["new_value"])],
         },
         schema={k: pl.String for k in ("变化", "项目名称", "县（市、区）/开发区", "字段", "原值", "新值")},
     )

@@ -62,6 +62,8 @@ LISTINGS = {
     "signing_projects": Order("signed_amount_wan desc nulls last, signed_date, project_name"),
     "starts_warnings": Order("days_waiting desc, unit_order, project_name", hidden=("unit_order",)),
     "pipeline_warnings": Order("position", hidden=("position",)),
+    "drill_signed": Order("signed_amount_wan desc nulls last, signed_date, project_name, project_key"),
+    "drill_library": Order("library_amount_wan desc nulls last, project_name, project_key"),
 }
 
 

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import charts, data, format as fmt
+from ui import charts, data, format as fmt, links
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, yi
@@ -119,7 +119,15 @@ def heat_map(z, text, units: list[str], chains: list[str], hover: str, **colors)
             **colors,
         )
     )
+    # a heat map has no selection in plotly: an invisible marker in every filled cell makes
+    # a click on the cell select it (on_select), with the cell's unit and chain as its x, y
+    filled = [(xi, yi_) for row, yi_ in zip(z, fig.data[0].y) for value, xi in zip(row, x) if value is not None]
+    fig.add_scatter(
+        x=[c for c, _ in filled], y=[u for _, u in filled], mode="markers", hoverinfo="none", showlegend=False,
+        marker=dict(symbol="square", size=18, opacity=0),
+    )
     fig.update_layout(
+        clickmode="event+select",
         height=150 + 26 * len(units),
         margin=dict(l=0, r=0, t=10, b=0),
         # every chain labelled (plotly thins crowded category ticks); steep enough for a phone
@@ -190,7 +198,10 @@ def render() -> None:
     last_year = data.query("chains_summary", filters.previous_year()).select(
         "chain", pl.col("amount_wan").alias("previous_wan")
     )
-    st.plotly_chart(chain_bars(chains), config=CHART)
+    bar = links.clicked(st.plotly_chart(chain_bars(chains), config=CHART, on_select="rerun", selection_mode="points", key="chain_bars"))
+    if bar and (behind := links.narrowed(filters, chains=(chains.get_column("chain")[bar[1]],))):
+        links.open_list(behind)
+    st.caption("点击产业链的柱子查看其签约项目。")
     growth = pl.col("amount_wan").cast(pl.Float64) / pl.col("previous_wan").cast(pl.Float64) - 1
     table(
         chains.join(last_year, on="chain", how="left", maintain_order="left").select(
@@ -227,9 +238,19 @@ def render() -> None:
     amount_tab, lq_tab, tree_tab = st.tabs(
         ["签约金额（亿元）", "区位商（LQ）", "产业链 → 县区 → 项目"], key="chains_heat_map", on_change="rerun"
     )
+    unit_ids = dict(matrix.select("unit_name", "unit_id").unique().iter_rows())
+
+    def open_cell(event) -> None:
+        """The projects of the unit and chain of a clicked cell (labels as heat_map writes them)."""
+        cell = links.clicked_cell(event)
+        chain = next((c for c in columns if cell and fmt.plain(c) == cell[0]), None)
+        unit = next((u for u in units if cell and fmt.plain(u) == cell[1]), None)
+        if chain and unit and (behind := links.narrowed(filters, units=(unit_ids[unit],), chains=(chain,))):
+            links.open_list(behind)
+
     if amount_tab.open:
         with amount_tab:
-            st.plotly_chart(
+            open_cell(st.plotly_chart(
                 heat_map(
                     [[float(yi(cell["amount_wan"])) if cell else None for cell in row] for row in grid],
                     [[fmt.yi(yi(cell["amount_wan"])) if cell else "" for cell in row] for row in grid],
@@ -238,10 +259,10 @@ def render() -> None:
                     colorscale="Blues",
                     colorbar=dict(title="亿元", orientation="h", thickness=12, y=-0.02, yanchor="top"),
                 ),
-                config=CHART,
-            )
+                config=CHART, on_select="rerun", selection_mode="points", key="heat_amount",
+            ))
             st.caption(
-                "行、列按层次聚类排序（平均连接法，余弦距离）：产业链结构（各产业链金额占比）相近的县区相邻，"
+                "点击格子查看该县区该产业链的签约项目。行、列按层次聚类排序（平均连接法，余弦距离）：产业链结构（各产业链金额占比）相近的县区相邻，"
                 "在相近县区同时集聚的产业链相邻。空格表示没有签约项目。"
                 + ("" if labelled(units, columns) else UNLABELLED)
             )
@@ -264,7 +285,7 @@ def render() -> None:
                 + ("" if labelled(units, columns) else UNLABELLED)
             )
             lq = [[None if cell is None or cell["lq"] is None else round(cell["lq"], 2) for cell in row] for row in grid]
-            st.plotly_chart(
+            open_cell(st.plotly_chart(
                 heat_map(
                     lq,
                     [["" if v is None else f"{v:.2f}" for v in row] for row in lq],
@@ -276,8 +297,8 @@ def render() -> None:
                     zmax=2,
                     colorbar=dict(title="LQ（≥2 同色）", orientation="h", thickness=12, y=-0.02, yanchor="top"),
                 ),
-                config=CHART,
-            )
+                config=CHART, on_select="rerun", selection_mode="points", key="heat_lq",
+            ))
             with st.expander("区位商数据表"):
                 table(
                     pl.DataFrame([[u, *row] for u, row in zip(units, lq)], schema=[UNIT, *columns], orient="row"),

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, geo, viewport
+from ui import data, format as fmt, geo, links, viewport
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS
@@ -127,11 +127,17 @@ on_map = current.with_columns(
     ],
     pl.format("第 {} 名", "rank").fill_null("—").alias("t_rank"),
     pl.format("第 {} 名", "previous_rank").fill_null("无").alias("t_previous_rank"),
-).select("kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
+).select("unit_id", "kind", "host_adcode", "name", "lon", "lat", "value", "scope", "metric_label", "^t_.*$")
 if geo.has_boundaries():
     height = PHONE_MAP_HEIGHT if viewport.is_narrow() else MAP_HEIGHT
     zoom = geo.fit_zoom(viewport.width(), height)
-    st.pydeck_chart(geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous), zoom=zoom), height=height)
+    clicked = st.pydeck_chart(
+        geo.county_map(on_map, "value", tooltip=tooltip(with_targets, has_previous), zoom=zoom), height=height,
+        on_select="rerun", selection_mode="single-object", key="map_click",
+    )
+    picked = geo.units_behind(clicked, current)
+    if picked and (behind := links.narrowed(filters, units=picked)):
+        links.open_list(behind)
 else:
     st.info("未找到县区边界文件（data/reference/city.toml 的 geo_file），地图暂不显示；排名表不受影响。生成方法见 data/geo/README.md。")
 
@@ -145,7 +151,7 @@ if span:
     )
 st.caption(
     "县（市、区）按属地着色：开发区的项目计入所在县（市、区）；圆点为开发区，画在所在县内。"
-    "鼠标悬停（手机上点按）查看各项数字。",
+    "鼠标悬停（手机上点按）查看各项数字；点击县区或开发区打开其签约项目清单。",
     help=metric.definition,
 )
 
@@ -158,6 +164,15 @@ st.caption(
     "开发区另行单独排名，同一项目不在一张表里计两次。未选的单位和没有签约项目的单位不参加排名。"
 )
 
+def projects_url(row: dict) -> str | None:
+    """The list of a ranked territory's signed projects (a county with its zones, as ranked)."""
+    units = (row["unit_id"],) if row["kind"] == "zone" else tuple(
+        current.filter(pl.col("host_adcode") == row["host_adcode"]).get_column("unit_id").to_list()
+    )
+    behind = links.narrowed(filters, units=units)
+    return links.list_url(behind) if behind is not None else None
+
+
 county_names = dict(current.filter(pl.col("kind") == "county").select("host_adcode", "name").iter_rows())
 value_header = f"{metric_name}（{metric.unit}）"
 last_year_header = f"{filters.year - 1}年同期（{metric.unit}）"
@@ -169,6 +184,7 @@ rows = (
     .select(
         pl.col("rank").alias("排名"),
         pl.col("name").alias(SCOPES[scope]),
+        pl.struct("unit_id", "kind", "host_adcode").map_elements(projects_url, return_dtype=pl.String).alias("签约项目"),
         *([pl.col("host_adcode").replace_strict(county_names).alias("所在县（市、区）")] if scope == "zone" else []),
         as_shown("value", rate).alias(value_header),
         *(
@@ -197,5 +213,6 @@ table(
             help="本期与上年同期之差（百分点）。" if rate else "（本期 − 上年同期）÷ 上年同期；上年同期为零时不计算。",
         ),
         "排名变化": st.column_config.TextColumn(help="与上年同期排名相比：↑ 上升、↓ 下降、— 不变。"),
+        "签约项目": st.column_config.LinkColumn(display_text="清单", width="small", help="打开该县区（含所辖开发区）或开发区的签约项目清单"),
     },
 )

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import charts, data, format as fmt, viewport
+from ui import charts, data, format as fmt, links, viewport
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import HEADLINE, METRICS, ratio, yi
@@ -117,6 +117,7 @@ st.caption(f"{filters.year}年与{filters.year - 1}年同期（相同月份、�
 st.subheader("签约金额前十的项目")
 top = data.query("overview_top_projects", filters)
 ranked = top.with_row_index("rank", offset=1).select(
+    links.dossier_column(include_open=filters.include_open),
     pl.col("rank").alias("排名"),
     pl.col("project_name").alias("项目名称"),
     yi_column("signed_amount_wan").alias("签约金额（亿元）"),
@@ -131,6 +132,7 @@ table(
     f"签约金额前十项目_{period}",
     title=f"签约金额前十的项目（{period}，{fmt.as_of(figures['as_of'])}）",
     column_config={
+        **links.DOSSIER_CONFIG,
         "签约日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "签约金额（亿元）": st.column_config.NumberColumn(format="%,.2f"),
     },

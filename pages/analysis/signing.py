@@ -1,10 +1,12 @@
 """签约分析: signed projects by month, unit, chain, investor origin and size; the project list."""
 
+from dataclasses import replace
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import charts, data, format as fmt
+from ui import charts, data, format as fmt, links
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, SIZE_BANDS, yi
@@ -121,6 +123,21 @@ def breakdown_table(frame: pl.DataFrame, label: str, header: str, with_previous:
     return frame.select(columns)
 
 
+def open_breakdown(scope: Filters, label: str, row: dict) -> None:
+    """The projects behind a breakdown's bar: its unit, chain, investor province or size band."""
+    if label == "unit_name":
+        behind = links.narrowed(scope, units=(row["unit_id"],))
+        extra = {}
+    elif label == "chain":
+        behind = links.narrowed(scope, chains=(row["chain"],))
+        extra = {}
+    else:
+        behind = scope
+        extra = {"origin": row[label]} if label == "origin_province" else {"size": row[label]}
+    if behind is not None:
+        links.open_list(behind, **extra)
+
+
 def in_band_order(frame: pl.DataFrame) -> pl.DataFrame:
     """The size bands in their standard order, empty bands included; 金额待定 last when present."""
     bands = list(SIZE_BANDS) + sorted(set(frame.get_column("size_band")) - set(SIZE_BANDS))
@@ -164,8 +181,15 @@ measure = st.segmented_control(
 
 st.subheader("逐月签约")
 monthly = data.query("signing_by_month", filters)
-st.plotly_chart(by_month_chart(monthly, measure), config=PLOTLY_CONFIG)
-st.caption("柱为当月签约，折线为自起始月份的累计（右轴）；数据截至日期之后的月份不画。")
+month_click = links.clicked(st.plotly_chart(
+    by_month_chart(monthly, measure), config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points", key="signing_month_chart"
+))
+if month_click and month_click[0] == 0:  # a month's bar, not the running total
+    month = monthly.get_column("month")[month_click[1]]
+    if month is None:
+        links.open_list(filters, undated=1)
+    links.open_list(replace(filters, month_from=month, month_to=month))
+st.caption("柱为当月签约，折线为自起始月份的累计（右轴）；数据截至日期之后的月份不画。点击柱子查看当月的签约项目。")
 if monthly.get_column("month").is_null().any():
     st.caption("「月份不详」为没有签约时间列的台账所报项目：按报表期间计入当年，只在所选月份从1月起并包含其报表期末时计入。")
 
@@ -191,7 +215,14 @@ for tab, (name, query, label, header, note) in zip(breakdown_tabs, BREAKDOWNS):
         charted = frame if label == "size_band" else frame.head(CHARTED_ROWS)
         if charted.height < frame.height:
             st.caption(f"图中为{MEASURES[measure][1].split('（')[0]}前 {CHARTED_ROWS} 位（共 {frame.height} 个），全部见下表。")
-        st.plotly_chart(breakdown_chart(charted, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG)
+        bar = links.clicked(st.plotly_chart(
+            breakdown_chart(charted, label, measure, filters.year, has_previous), config=PLOTLY_CONFIG,
+            on_select="rerun", selection_mode="points", key=f"chart-{query}",
+        ))
+        if bar:
+            # the grey bars, drawn first, are last year's same months
+            scope = filters.previous_year() if has_previous and bar[0] == 0 else filters
+            open_breakdown(scope, label, charted.row(bar[1], named=True))
         table(
             breakdown_table(frame, label, header, has_previous),
             f"签约{name}_{period}",
@@ -214,18 +245,19 @@ def project_list(filters: Filters, total: int, heading: str) -> None:
     projects = data.listing("signing_projects", filters, search=search)
     st.caption(f"共 {projects.total:,} 个项目" + (f"（搜索结果，所选范围共 {total:,} 个）" if search else ""))
     table(
-        project_columns(projects.rows),
+        project_columns(projects.rows, filters.include_open),
         f"签约项目清单_{describe(filters)}",
         title=heading + (f"，名称或投资方含：{search}" if search else ""),
         total=projects.total,
-        fetch_all=lambda: project_columns(data.everything("signing_projects", filters, search=search)),
-        column_config={"签约日期": DATE, "签约金额（亿元）": AMOUNT, "开工日期": DATE},
+        fetch_all=lambda: project_columns(data.everything("signing_projects", filters, search=search), filters.include_open),
+        column_config={**links.DOSSIER_CONFIG, "签约日期": DATE, "签约金额（亿元）": AMOUNT, "开工日期": DATE},
     )
 
 
-def project_columns(projects: pl.DataFrame) -> pl.DataFrame:
+def project_columns(projects: pl.DataFrame, include_open: bool) -> pl.DataFrame:
     """The project list as shown and downloaded."""
     return projects.select(
+        links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
         yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("unit_name").alias("县（市、区）/开发区"),

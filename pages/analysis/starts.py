@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from base.reference import load_reference
-from ui import charts, data, format as fmt, warnings as warning_list
+from ui import charts, data, format as fmt, links, warnings as warning_list
 from ui.filters import describe, page_filters
 from ui.table import table
 from warehouse.metrics import METRICS, yi
@@ -71,6 +71,7 @@ def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
     red and longest first."""
     return warning_list.by_priority(
         warnings.select(
+            links.dossier_column(),
             warning_list.level_badge().alias(warning_list.LEVEL),
             pl.col("project_name").alias("项目名称"),
             pl.col("days_waiting").alias("已签约天数"),
@@ -105,10 +106,22 @@ def cohort_sections(filters, figures: dict, summary: dict, period: str, as_of: s
             st.caption(f"共 {by_unit.height} 个县区，全部县区的开工率见下方数据表。")
         else:
             st.subheader("分县区开工率", help=METRICS["start_rate"].definition)
-        st.plotly_chart(rate_bars(by_unit.tail(CHARTED_UNITS), "unit_name", figures["start_rate"]), config=CHART)
+        charted = by_unit.tail(CHARTED_UNITS)
+        bar = links.clicked(st.plotly_chart(
+            rate_bars(charted, "unit_name", figures["start_rate"]), config=CHART,
+            on_select="rerun", selection_mode="points", key="start_rate_units",
+        ))
+        if bar and (behind := links.narrowed(filters, units=(charted.get_column("unit_id")[bar[1]],))):
+            links.open_list(behind)
     with right:
         st.subheader("分产业链开工率", help=METRICS["start_rate"].definition)
-        st.plotly_chart(rate_bars(by_chain, "chain", figures["start_rate"]), config=CHART)
+        bar = links.clicked(st.plotly_chart(
+            rate_bars(by_chain, "chain", figures["start_rate"]), config=CHART,
+            on_select="rerun", selection_mode="points", key="start_rate_chains",
+        ))
+        if bar and (behind := links.narrowed(filters, chains=(by_chain.get_column("chain")[bar[1]],))):
+            links.open_list(behind)
+    st.caption("点击柱子查看该县区或产业链的签约项目，其中已开工、未开工的一目了然。")
     with st.expander("分县区、分产业链开工率数据"):
         table(
             rate_table(by_unit, "unit_name", "县（市、区）"),
@@ -232,6 +245,7 @@ table(
     total=warnings.total,
     fetch_all=lambda: warning_columns(data.everything("starts_warnings", filters, **warning_params)),
     column_config={
+        **links.DOSSIER_CONFIG,
         "签约时间": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "签约金额（亿元）": AMOUNT,
         warning_list.LEVEL: warning_list.level_column(),

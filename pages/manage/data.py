@@ -11,7 +11,7 @@ from base.reference import load_reference
 from etl.fields import BY_KEY, LABELS
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
-from ui import data, reporting, upload
+from ui import data, links, reporting, upload
 from ui.auth import audit_export, client_ip, page_user
 from ui.format import md_text
 from ui.table import table
@@ -172,11 +172,13 @@ with history_tab:
             )
             table(
                 readable.select(
-                    "变更", pl.col("project_name").alias(LABELS["project_name"]), pl.col("unit_name").alias(LABELS["unit"]), "变更内容",
+                    links.dossier_column(), "变更", pl.col("project_name").alias(LABELS["project_name"]),
+                    pl.col("unit_name").alias(LABELS["unit"]), "变更内容",
                 ),
                 f"第{load_id}次导入的变更",
                 title=f"第 {load_id} 次导入（{load['file_name']}）改变的项目",
                 key=f"download-changes-{load_id}",
+                column_config=links.DOSSIER_CONFIG,
             )
 
         messages = data.query("data_load_messages", load_id=load_id)
@@ -298,6 +300,7 @@ with trace_tab:
                 format_func=lambda k: f"{by_key[k]['project_name']} · {by_key[k]['unit_name'] or '—'} · 来源 {by_key[k]['row_count']} 行",
                 key="trace_project",
             )
+            st.markdown(f"[打开该项目的档案]({links.dossier_url(project_key)})")
             rows = data.query("data_trace", project_key=project_key)
             table(
                 rows.select(

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
-from ui import data, format as fmt, warnings as warning_list
+from ui import data, format as fmt, links, warnings as warning_list
 from ui.filters import sidebar_filters
 from ui.table import EMPTY, table
 from warehouse import bulletins
@@ -49,6 +49,7 @@ def project_rows(frame: pl.DataFrame, compared: bool) -> pl.DataFrame:
     there is a previous bulletin to compare with."""
     shown = warning_list.by_priority(
         frame.select(
+            links.dossier_column(),
             warning_list.level_badge().alias("预警"),
             pl.col("project_name").alias("项目名称"),
             pl.col("days").alias("停留天数"),
@@ -211,7 +212,7 @@ if tab_leaders.open:
             table(
                 project_rows(mine, compared), f"包联项目_{chosen}_{as_of}",
                 title=f"包联领导 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-leader-projects",
-                column_config=PROJECT_COLUMNS,
+                column_config={**links.DOSSIER_CONFIG, **PROJECT_COLUMNS},
             )
             st.link_button("打印视图（一页）", f"liaison?leader={quote(chosen)}", icon=":material/print:")
 
@@ -235,5 +236,5 @@ if tab_units.open:
             table(
                 project_rows(theirs, compared), f"责任单位项目_{chosen}_{as_of}",
                 title=f"责任单位 {chosen} 的项目（{fmt.as_of(as_of)}）", key="download-unit-projects",
-                column_config=PROJECT_COLUMNS,
+                column_config={**links.DOSSIER_CONFIG, **PROJECT_COLUMNS},
             )

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from base.reference import load_reference
-from ui import charts, data, format as fmt, viewport, warnings as warning_list
+from ui import charts, data, format as fmt, links, viewport, warnings as warning_list
 from ui.filters import describe, sidebar_filters
 from ui.table import EMPTY, audited, table
 from warehouse import bulletins
@@ -72,6 +72,7 @@ def warning_columns(warnings: pl.DataFrame, compared: bool) -> pl.DataFrame:
     days, unit), red and longest first; 较上期 only when there is a bulletin to compare with."""
     shown = warning_list.by_priority(
         warnings.select(
+            links.dossier_column(),
             warning_list.level_badge().alias(warning_list.LEVEL),
             pl.col("project_name").alias("项目名称"),
             pl.col("days").alias("停留天数"),
@@ -177,7 +178,10 @@ with left:
         height=260, margin=dict(l=0, r=30, t=10, b=0),
         xaxis=dict(title="在库项目数（个）"), yaxis=dict(autorange="reversed"),
     )
-    st.plotly_chart(fig, config=CHART)
+    bar = links.clicked(st.plotly_chart(fig, config=CHART, on_select="rerun", selection_mode="points", key="library_bars"))
+    if bar:
+        links.open_list(filters, library=libraries.get_column("library")[bar[1]])
+    st.caption("点击柱子查看该库的项目。")
 with right:
     table(
         libraries.select(
@@ -323,6 +327,7 @@ table(
         previous is not None,
     ),
     column_config={
+        **links.DOSSIER_CONFIG,
         "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column(),
     },
 )
@@ -370,6 +375,7 @@ else:
     table(
         warning_list.by_priority(
             search(changes, change_query, WARNING_SEARCH).select(
+                links.dossier_column(),
                 # a resolved warning has no level now: its badge is gone, 较上期 names the old one
                 warning_list.level_badge().alias(warning_list.LEVEL),
                 pl.col("project_name").alias("项目名称"),
@@ -391,7 +397,7 @@ else:
         f"预警通报_第{number}期_明细",
         title=f"四库滚动预警通报 第{number}期 明细（截至 {chosen['as_of']:%Y-%m-%d}）",
         key="download-bulletin-changes",
-        column_config={"进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column()},
+        column_config={**links.DOSSIER_CONFIG, "进入阶段日期": DATE, warning_list.LEVEL: warning_list.level_column()},
     )
     unit_choices = per_unit.select("unit_id", "unit_name").rows()
     if unit_choices:
@@ -437,9 +443,11 @@ review_query = st.text_input("搜索核对清单", placeholder="项目名称或�
 table(
     search(pairs, review_query, ("name_a", "name_b", "unit_name")).select(
         pl.col("unit_name").alias("县（市、区）"),
+        links.dossier_column("key_a").alias("甲档案"),
         pl.col("name_a").alias("项目名称甲"),
         pl.col("library_a").alias("甲所在库"),
         pl.col("first_seen_a").alias("甲首次日期"),
+        links.dossier_column("key_b").alias("乙档案"),
         pl.col("name_b").alias("项目名称乙"),
         pl.col("library_b").alias("乙所在库"),
         pl.col("first_seen_b").alias("乙首次日期"),
@@ -449,5 +457,8 @@ table(
     f"项目识别核对_{as_of}",
     title=f"项目识别核对清单（名称相似度 ≥ {threshold:.2f}；{as_of_text}）",
     key="download-identity-review",
-    column_config={"甲首次日期": DATE, "乙首次日期": DATE, "名称相似度（%）": PERCENT},
+    column_config={
+        "甲首次日期": DATE, "乙首次日期": DATE, "名称相似度（%）": PERCENT,
+        **{f"{side}档案": st.column_config.LinkColumn(display_text="查看", width="small") for side in "甲乙"},
+    },
 )

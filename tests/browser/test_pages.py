@@ -13,6 +13,8 @@ PAGES = {
     "map": "县区排名",
     "pipeline": "四库",
     "liaison": "包联",
+    "projects": "项目清单",
+    "project": "项目档案",
     "upload": "数据上传",
     "data": "数据管理",
     "digest": "每日动态与研判材料",

@@ -13,7 +13,8 @@ select
     signed_amount_wan,
     size_band,
     stage,
-    start_date
+    start_date,
+    project_key
 from signed_in($year, $month_from, $month_to, $units, $chains)
 where $search = ''
    or contains(lower(project_name), lower($search))
