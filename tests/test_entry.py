@@ -250,3 +250,24 @@ def test_rebuild_replays_entries_as_entries_and_a_pass_on_with_its_record(cohort
     # the record of the pass-on comes along, pointing at the replayed assignment
     restored = run(cur, "lead_transfers", project_key="").select("from_unit_name", "to_unit_name", "reason", "assigned_load", "status")
     assert restored.rows() == [("临猗县", "万荣县", "本县无合适用地", replayed[-1].new_load_id, "assigned")]
+
+
+def test_the_dossier_names_an_entry_as_its_source_and_shows_the_pass_on(cohort):
+    """An entry has no file, sheet or row: its dossier says 在线录入 and who; a passed-on lead's
+    dossier keeps one identity and shows both units."""
+    entered = submit(Entry({"project_name": "L6", "progress": "已赴企业考察"}, "线索", "name:140821:l6", "140821:l6"),
+                     LINYI, {LINYI}, cohort, "临猗录入员")
+    assert entered.status == "loaded", messages(entered.ledger)
+    transfer = transfers.offer(cohort, "name:140821:l6", "本县无合适用地", "临猗录入员")
+    assert assign(cohort, transfer, WANRONG, "万荣有园区承接", "管理员").status == "loaded"
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "projects" / "project.py"), default_timeout=60)
+    at.query_params["id"] = "name:140821:l6"
+    at = at.run()  # L6 waits past its limit: a red warning box is expected, no exception
+    assert not at.exception
+    sources = next(d.value for d in at.dataframe if "来源" in d.value.columns and "行号" in d.value.columns)
+    assert "在线录入（临猗录入员）" in set(sources["来源"])
+    assert "在线录入（管理员）" in set(sources["来源"])  # the centre's assignment is an entry too
+    moved = next(d.value for d in at.dataframe if "接收单位" in d.value.columns)
+    assert moved[["提出单位", "接收单位", "流转原因", "状态"]].values.tolist() == [["临猗县", "万荣县", "本县无合适用地", "已流转"]]
+

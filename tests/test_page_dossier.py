@@ -78,7 +78,7 @@ def test_a_dossier_opened_from_the_signing_list_shows_that_row_and_every_source_
 
     trace = queries.run(cursor, "data_trace", project_key=key)
     sources = frame_with(at, "行号")
-    assert sorted(zip(sources["文件"], sources["工作表"], sources["行号"])) == sorted(
+    assert sorted(zip(sources["来源"], sources["工作表"], sources["行号"])) == sorted(
         zip(trace["file_name"], trace["sheet"], trace["excel_row"])
     )
     changes = frame_with(at, "变更内容")

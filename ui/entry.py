@@ -15,6 +15,7 @@ from warehouse import accounts, transfers
 from warehouse.db import WarehouseBusy, WriteFailed, db_path
 
 # a project's stage -> the form's
+TRANSFER_STATUS = {"offered": "待指派", "assigned": "已流转", "undone": "已撤销（指派的导入已撤销）", "withdrawn": "已撤回"}
 STAGE_OF = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "producing": "投产"}
 # the form's fields by how they are typed: text, dates, amounts in 万元, notes
 TEXT_FIELDS = ("project_code", "chain", "investor", "investor_origin", "lead_source", "negotiation_progress",

@@ -11,7 +11,6 @@ from ui import data, entry
 from ui.auth import client_ip, page_user
 from ui.table import table
 
-STATUS_NAMES = {"offered": "待指派", "assigned": "已流转", "undone": "已撤销（指派的导入已撤销）", "withdrawn": "已撤回"}
 
 
 def show(outcome: tuple[str, list[str]]) -> None:
@@ -143,7 +142,7 @@ with passing:
                 pl.col("assign_note").fill_null("").alias("指派说明"),
                 pl.col("assigned_by").fill_null("").alias("指派人"),
                 pl.col("assigned_at").dt.strftime(when).fill_null("").alias("指派时间"),
-                pl.col("status").replace_strict(STATUS_NAMES, return_dtype=pl.String).alias("状态"),
+                pl.col("status").replace_strict(entry.TRANSFER_STATUS, return_dtype=pl.String).alias("状态"),
             ),
             "项目流转记录",
             key="transfers",

@@ -7,6 +7,7 @@ import streamlit as st
 from etl.read import KIND_NAMES
 from ui import data, format as fmt, upload
 from ui.auth import audit_export, page_user
+from ui.entry import TRANSFER_STATUS
 from ui.table import table
 from warehouse import bulletins
 from warehouse.db import archive_dir, db_path
@@ -164,6 +165,29 @@ else:
     st.caption("历次预警通报中没有本项目。")
 st.caption(f"预警标准：{rules.describe()}。")
 
+# ---------------------------------------------------------------- transfers
+
+transfers = data.query("lead_transfers", project_key=key)
+if not transfers.is_empty():
+    st.subheader("流转记录")
+    st.caption("本项目曾由一个单位提出流转、市中心指派给另一个单位承接；项目始终是同一个，历次导入的变化见下。")
+    table(
+        transfers.select(
+            pl.col("from_unit_name").alias("提出单位"),
+            pl.col("reason").alias("流转原因"),
+            pl.col("offered_by").alias("提出人"),
+            pl.col("offered_at").alias("提出时间"),
+            pl.col("to_unit_name").alias("接收单位"),
+            pl.col("assigned_by").alias("指派人"),
+            pl.col("assigned_at").alias("指派时间"),
+            pl.col("status").replace_strict(TRANSFER_STATUS, return_dtype=pl.String).alias("状态"),
+        ),
+        f"项目档案_流转_{p['project_name'][:30]}",
+        title=f"{p['project_name']} 流转记录",
+        key="download-dossier-transfers",
+        column_config={"提出时间": WHEN, "指派时间": WHEN},
+    )
+
 # ---------------------------------------------------------------- review decisions
 
 st.subheader("研判意见")
@@ -218,9 +242,9 @@ st.caption(f"本项目的每个数值来自以下 {sources.height} 行台账（�
 table(
     sources.select(
         pl.col("load_id").alias("导入编号"),
-        pl.col("file_name").alias("文件"),
-        pl.col("sheet").alias("工作表"),
-        pl.col("excel_row").alias("行号"),
+        pl.col("origin").alias("来源"),
+        pl.when(pl.col("source") == "entry").then(None).otherwise(pl.col("sheet")).alias("工作表"),
+        pl.when(pl.col("source") == "entry").then(None).otherwise(pl.col("excel_row")).alias("行号"),
         pl.col("kind").replace_strict(KIND_NAMES, default=pl.col("kind"), return_dtype=pl.String).alias("台账类型"),
         pl.col("period_end").alias("数据期末"),
         pl.when(pl.col("published")).then(pl.lit("已发布")).otherwise(pl.lit("未完结")).alias("月份"),

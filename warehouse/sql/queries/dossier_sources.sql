@@ -1,5 +1,5 @@
 -- Every source row of project $project_key (row_keys: active loads), oldest data first: the
--- load, file, sheet and Excel row, what the row says, whether its month is published, and the
+-- load, file, sheet and Excel row (or 在线录入 and who entered it: an entry on /entry), what the row says, whether its month is published, and the
 -- reporting units of the whole load (who may download the original: warehouse.dossier).
 with own as (
     select load_id, sheet, excel_row, seq, published
@@ -20,6 +20,11 @@ select
     l.loaded_by,
     l.file_name,
     l.archive_path,
+    l.source,
+    case
+        when l.source = 'entry' then '在线录入（' || l.loaded_by || '）'
+        else l.file_name
+    end as origin,
     r.sheet,
     r.excel_row,
     r.kind,
