@@ -61,7 +61,9 @@ def test_no_accounts_remote_is_refused_with_the_explanation(store, monkeypatch):
     monkeypatch.setattr(auth, "_peer_ip", lambda: "192.0.2.50")
     at = page("uploader")
     assert CONTENT not in texts(at)
-    assert auth.FIRST_ADMIN_COMMAND in at.error[0].value and "本机" in at.error[0].value
+    refusal = at.error[0].value
+    assert "本机" in refusal and "联系管理员" in refusal
+    assert "python -m" not in refusal, "no shell command for whoever reaches the server from afar"
 
 
 @pytest.mark.parametrize(

@@ -334,8 +334,8 @@ def _require(role: str) -> User | None:
             return LOCAL_USER
         st.error(
             "尚未创建任何账号，本页只允许在服务器本机访问。\n\n"
-            f"管理员请在服务器上运行 `{FIRST_ADMIN_COMMAND}` 创建第一个管理员账号，然后在此登录。"
-            "如果你就在服务器上，请通过 http://localhost:端口 访问。",
+            "请联系管理员在服务器上创建第一个管理员账号，然后在此登录。"
+            "如果你就在服务器上，请通过 http://localhost:端口 访问，那里会给出创建账号的方法。",
             icon=":material/lock:",
         )
         return None
