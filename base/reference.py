@@ -41,7 +41,6 @@ class Reference:
     chain_aliases: dict[str, str]  # alias or name -> chain
     header_synonyms: dict[str, tuple[str, ...]]  # field -> header texts
     # city.toml's settings, as base.config hands them out (the defaults are written there)
-    warning_days: dict[str, int]  # [warnings] as written
     # [warnings]: days after signing without a start before a yellow, then a red warning
     signed_yellow_days: int
     signed_red_days: int
@@ -101,7 +100,6 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         chains=chains,
         chain_aliases=chain_aliases,
         header_synonyms=headers,
-        warning_days=city.warning_days,
         signed_yellow_days=signed_yellow,
         signed_red_days=signed_red,
         max_project_amount_wan=city.max_project_amount_wan,

@@ -61,12 +61,10 @@ def build(config: wall.WallSettings, today) -> wall.View:
     ).select("kind", "host_adcode", "name", "lon", "lat", "value")
     span = geo.value_range(on_map, "value")
 
-    days = load_reference().warning_days
-    yellow_days = int(days.get("signed_not_started_yellow_days", 90))
-    red_days = int(days.get("signed_not_started_red_days", 180))
+    city = load_reference()
     warnings = data.query(
-        "starts_warnings", filters,
-        yellow_days=yellow_days, red_days=red_days, include_earlier=config.warnings_include_earlier,
+        "starts_warnings", filters, yellow_days=city.signed_yellow_days, red_days=city.signed_red_days,
+        include_earlier=config.warnings_include_earlier,
     )
     level = warnings.get_column("level")
     scope = f"{filters.year}年签约" + ("及往年签约" if config.warnings_include_earlier else "")
@@ -88,7 +86,7 @@ def build(config: wall.WallSettings, today) -> wall.View:
             wall.curve_legend(filters.year, has_previous),
         ),
         warnings=wall.panel(
-            "开工预警", wall.warnings_html(int((level == "红").sum()), int((level == "黄").sum()), yellow_days, red_days),
+            "开工预警", wall.warnings_html(int((level == "红").sum()), int((level == "黄").sum()), city.signed_yellow_days, city.signed_red_days),
             f"<small>{scope}、截至数据日期未开工</small>",
         ),
         chains=wall.panel("产业链签约金额（亿元）", wall.chains_html(data.query("chains_summary", filters), config.chains)),
