@@ -70,7 +70,8 @@ def route() -> None:
             page = st.Page(script, **{**options, "visibility": "visible" if shown else "hidden"})
             needs[page.url_path] = need
             sections.setdefault(section, []).append(page)
-    page = st.navigation(sections, position="hidden" if on_wall else "sidebar")
+    # expanded: every page listed, no English "View N more" button hiding the last ones
+    page = st.navigation(sections, position="hidden" if on_wall else "sidebar", expanded=True)
     st.html(viewport.CSS_FILE)
     try:
         if auth.admit(needs[page.url_path]):

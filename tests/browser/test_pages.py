@@ -79,6 +79,7 @@ def test_a_deep_link_to_a_fresh_server_goes_through_the_router(browser, sample_d
         expect(nav).to_contain_text("开工分析")
         expect(nav).to_contain_text("数据管理")
         assert "starts" not in nav.inner_text()
+        assert "View" not in nav.inner_text(), "every page listed, no English button hiding some"
         expect(page.locator("h1").first).to_contain_text("开工分析")
         assert page.get_by_text("Page not found").count() == 0
     finally:
