@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
@@ -113,7 +114,10 @@ def call(route, path: str, query: dict, cookie: str | None = None, scheme: str =
         headers.append((b"cookie", f"{session_routes.COOKIE}={cookie}".encode()))
     scope = {"type": "http", "method": "GET", "scheme": scheme, "path": path, "query_string": urlencode(query).encode(),
              "headers": headers, "server": ("127.0.0.1", 8501)}
-    return asyncio.run(route(Request(scope)))
+    # in a thread of its own: after the browser tests, Playwright's sync API keeps an event
+    # loop running in this process's main thread, where asyncio.run refuses to start another
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, route(Request(scope))).result()
 
 
 def set_cookie(response) -> SimpleCookie:
