@@ -209,7 +209,8 @@ def _has_content(buffer: bytes, start: int, end: int, is_cell: bool) -> bool:
     if buffer[gt - 1 : gt] == b"/":
         return False  # <c r="XFD1" s="3"/> is a styled empty cell; <row .../> an empty row
     if is_cell:
-        return True
+        # <c r="XFD1" s="3" t="n"></c>, as openpyxl writes it, is as empty as the short form
+        return not re.match(rb"\s*</(?:[\w.-]+:)?c>", buffer[gt + 1 : gt + 1 + TAIL])
     # a row's number only matters to cells that carry no r of their own
     first = re.match(rb"\s*<(?:[\w.-]+:)?c\b([^>]*)>", buffer[gt + 1 : gt + 1 + TAIL])
     return bool(first) and b" r=" not in first.group(1)
