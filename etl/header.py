@@ -42,7 +42,7 @@ def confidence_of(rank: int) -> str:
     return "manual" if rank < 0 else "high" if rank < VOCABULARY_RANK else "medium"
 
 
-def by_field(columns: list[Column]) -> dict[str, Column]:
+def columns_by_field(columns: list[Column]) -> dict[str, Column]:
     return {c.field: c for c in columns}
 
 
@@ -140,7 +140,6 @@ class Headers:
 
     def __init__(self, reference: Reference, findings: Findings, money_unit: str | None = None,
                  mapping: dict[str, str] | None = None):
-        self.reference = reference
         self.findings = findings
         self.money_unit_override = money_unit
         self.synonyms = synonym_index(reference)
@@ -220,7 +219,7 @@ class Headers:
         matches: list = []
         self._fields_of_block(head, first, last, matches)
         by_letter = {c.letter: c for c in columns}
-        fields = by_field(columns)
+        fields = columns_by_field(columns)
         for j, fld, rank, text, others in matches:
             letter = letters[j]
             if rank == MANUAL_RANK:

@@ -25,7 +25,8 @@ from .checks import Checks
 from .fields import FIELDS, LABELS, of_type, required
 from .files import FileRefused, Grid, check_file, read_grids
 from .header import (
-    HEADER_SCAN_ROWS, MAX_HEADER_ROWS, Column, ColumnGuess, Headers, field_label, ignored_columns, kind_from_columns,
+    HEADER_SCAN_ROWS, MAX_HEADER_ROWS, Column, ColumnGuess, Headers, columns_by_field, field_label, ignored_columns,
+    kind_from_columns,
 )
 from .problems import AmountProblem, Findings, Problem
 from .rows import SheetRows, Units, classify_rows
@@ -316,7 +317,7 @@ class _Reader:
 
     def parse_rows(self, grid, frame, data_start, columns, kind, period, title) -> pl.DataFrame:
         """Project rows of one sheet, typed. Works column by column (see etl/columns.py)."""
-        by_field = {c.field: c for c in columns}
+        by_field = columns_by_field(columns)
         sheet = grid.name
         raw = frame.slice(data_start).select(
             pl.int_range(data_start + 1, data_start + 1 + frame.height - data_start, dtype=pl.Int32).alias("excel_row"),

@@ -19,7 +19,7 @@ from base.text import clean_text
 from . import columns as columns_mod
 from . import parse
 from .fields import LABELS, of_type
-from .header import Column, by_field
+from .header import Column, columns_by_field
 from .problems import Findings
 
 AMOUNT_FIELDS = of_type("amount")
@@ -189,7 +189,7 @@ def classify_rows(raw: pl.DataFrame, columns: list[Column], sheet: str, findings
             filled = [c for c in columns if c.field != "project_name" and row[c.field] is not None]
             kinds[pos] = "skip"
             if len(filled) > 1 or any(c.field in AMOUNT_FIELDS for c in filled):
-                c = by_field(columns)["project_name"]
+                c = columns_by_field(columns)["project_name"]
                 findings.add("error", "项目名称为空，请填写项目名称或删除该行", sheet, row["excel_row"], c.letter, c.header)
     if footer_from is not None:
         kinds[footer_from:] = ["footer"] * (raw.height - footer_from)
