@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 def _mapping(text: str) -> tuple[str, str]:
     """One --map "表头=字段": the header as written in the file, the field by its label or name."""
     from .fields import LABELS
-    from .read import field_named
+    from .header import field_named
 
     header, sep, name = text.partition("=")
     if not sep or not header.strip() or not name.strip():
@@ -94,7 +94,7 @@ def _each_file(paths: list[Path], handle, failure: str) -> int:
 
 
 def _print_problems(problems, errors_only: bool) -> None:
-    from .read import ColumnGuess
+    from .header import ColumnGuess
 
     for problem in problems:
         if isinstance(problem, ColumnGuess):

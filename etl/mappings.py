@@ -8,7 +8,8 @@ from datetime import datetime
 
 import duckdb
 
-from .read import Ledger, header_key
+from .read import Ledger
+from .vocabulary import header_key
 
 
 @dataclass(frozen=True)

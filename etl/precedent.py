@@ -1,6 +1,6 @@
 """Amounts far beyond what a unit has ever signed: checked against the warehouse.
 
-The ceiling for one project (etl.read) catches a 万元 typed under a 亿元 header in most
+The ceiling for one project (etl.checks) catches a 万元 typed under a 亿元 header in most
 ledgers; a small county's slip may stay under it yet be a hundred times its largest project
 so far. Like the code check (etl/ownership.py) it needs the warehouse, so it runs in the
 preview and again under the write lock.

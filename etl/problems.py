@@ -73,3 +73,39 @@ class AmountProblem(Problem):
         if confirmed:
             return cls("warning", f"{why}，{cls.CONFIRMED}", *where)
         return cls("error", f"{why}，{cls.ASK}", *where)
+
+
+class Findings:
+    """The problems of one file in the order they were found. Warnings that repeat down a
+    column are held back and reported once, at their first cell, when the file is done."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self._aggregated: dict[tuple, list] = {}
+
+    def add(self, level, message, sheet=None, row=None, column=None, header=None, value=None) -> None:
+        self.problems.append(Problem(level, message, self.file, sheet, row, column, header, value))
+
+    def append(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def has_errors(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+    def warn_once(self, message, sheet, row, column=None, header=None, value=None, count=1) -> None:
+        """Warnings repeat down a column; report each once, at its first cell, with a count."""
+        key = (message, sheet, column)
+        if key in self._aggregated:
+            self._aggregated[key][1] += count
+            return
+        self._aggregated[key] = [Problem("warning", message, self.file, sheet, row, column, header, value), count]
+
+    def flush_warnings(self) -> None:
+        for problem, count in self._aggregated.values():
+            if count > 1:
+                problem = Problem(
+                    problem.level, f"{problem.message}（同类共 {count} 行，首次见此行）", problem.file,
+                    problem.sheet, problem.row, problem.column, problem.header, problem.value,
+                )
+            self.problems.append(problem)

@@ -10,7 +10,8 @@ import duckdb
 import workbooks as wb
 from base.reference import load_reference
 from etl.fields import BY_KEY, FIELDS, required
-from etl.read import KINDS, ROW_SCHEMA, field_label, field_named, read_ledger
+from etl.header import field_label, field_named
+from etl.read import KINDS, ROW_SCHEMA, read_ledger
 from ui.upload import FIELD_CHOICES, PREVIEW, preview_frame
 from warehouse.db import migrate
 

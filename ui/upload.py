@@ -21,7 +21,9 @@ from etl.precedent import HistoryProblem, check_history
 from etl.preview import Prediction, predict
 from etl.parse import Period, parse_period
 from etl.problems import LEVEL_NAMES
-from etl.read import CONFIDENCE_NAMES, KIND_NAMES, KINDS, NOT_IMPORTED, Ledger, header_key
+from etl.header import CONFIDENCE_NAMES, NOT_IMPORTED
+from etl.read import KIND_NAMES, KINDS, Ledger
+from etl.vocabulary import header_key
 from warehouse import accounts, history
 from warehouse.db import db_path
 

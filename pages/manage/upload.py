@@ -6,7 +6,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from etl.read import KIND_NAMES, ColumnGuess
+from etl.header import ColumnGuess
+from etl.read import KIND_NAMES
 from base.config import ROOT
 from base.reference import load_reference
 from ui import data, reporting, upload
