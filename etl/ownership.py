@@ -47,50 +47,43 @@ def check_codes(con, ledger: Ledger, allowed_units) -> Ledger:
 
 def code_problems(ledger: Ledger, rows: pl.DataFrame, holders: pl.DataFrame, *, admin: bool) -> list[Problem]:
     """One problem per row whose code a project of another unit holds."""
-    if holders.is_empty():
-        return []
-    names = {u.unit_id: u.name for u in load_reference().units}
-    columns = {s.name: c for s in ledger.sheets for c in s.columns if c.field == "project_code"}
-    clashes = rows.join(holders, on="project_code", suffix="_holder").filter(pl.col("unit_id") != pl.col("unit_id_holder"))
-    problems: list[Problem] = []
-    for row in clashes.unique(["sheet", "excel_row", "unit_id_holder"], maintain_order=True).iter_rows(named=True):
-        code, holder, unit = row["project_code"], row["unit_name"], names.get(row["unit_id"], row["unit_id"])
+    def says(row, holder, unit):
+        code = row["project_code"]
         if admin:
-            level = "warning"
-            message = f"此行将把项目「{row['project_name_holder']}」从{holder}划转到{unit}（项目代码 {code}），导入后记入变更记录"
-        else:
-            level = "error"
-            message = (
-                f"项目代码 {code} 已属于{holder}的项目「{row['project_name_holder']}」，不能由{unit}报送；"
-                "如确属同一项目易地，请联系市中心管理员办理划转"
-            )
-        column = columns.get(row["sheet"])
-        problems.append(CodeProblem(
-            level, message, ledger.file_name, row["sheet"], row["excel_row"],
-            column.letter if column else None, column.header if column else "项目代码", code,
-        ))
-    return problems
+            return f"此行将把项目「{row['project_name_holder']}」从{holder}划转到{unit}（项目代码 {code}），导入后记入变更记录"
+        return (
+            f"项目代码 {code} 已属于{holder}的项目「{row['project_name_holder']}」，不能由{unit}报送；"
+            "如确属同一项目易地，请联系市中心管理员办理划转"
+        )
+
+    return _clashes(ledger, rows, holders, says, key="project_code", field="project_code", header="项目代码", admin=admin)
 
 
 def name_problems(ledger: Ledger, rows: pl.DataFrame, holders: pl.DataFrame, *, admin: bool) -> list[Problem]:
     """One problem per row whose name (in its unit) a project now of another unit holds."""
+    def says(row, holder, unit):
+        if admin:
+            return f"此行将把项目「{row['project_name_holder']}」从{holder}划转到{unit}，导入后记入变更记录"
+        return f"项目「{row['project_name_holder']}」已流转给{holder}，不能再由{unit}报送；如有疑问请联系市中心管理员"
+
+    return _clashes(ledger, rows, holders, says, key="name_key", field="project_name", header="项目名称", admin=admin)
+
+
+def _clashes(ledger: Ledger, rows: pl.DataFrame, holders: pl.DataFrame, says, *, key: str, field: str,
+             header: str, admin: bool) -> list[Problem]:
+    """Rows whose `key` a project of another unit holds: a warning (划转) for an administrator,
+    an error for an uploader, in the cell of `field` (headed `header` when the sheet lacks it)."""
     if holders.is_empty():
         return []
     names = {u.unit_id: u.name for u in load_reference().units}
-    columns = {s.name: c for s in ledger.sheets for c in s.columns if c.field == "project_name"}
-    clashes = rows.join(holders, on="name_key", suffix="_holder").filter(pl.col("unit_id") != pl.col("unit_id_holder"))
+    columns = {s.name: c for s in ledger.sheets for c in s.columns if c.field == field}
+    clashes = rows.join(holders, on=key, suffix="_holder").filter(pl.col("unit_id") != pl.col("unit_id_holder"))
     problems: list[Problem] = []
     for row in clashes.unique(["sheet", "excel_row", "unit_id_holder"], maintain_order=True).iter_rows(named=True):
-        holder, unit, name = row["unit_name"], names.get(row["unit_id"], row["unit_id"]), row["project_name"]
-        if admin:
-            level = "warning"
-            message = f"此行将把项目「{row['project_name_holder']}」从{holder}划转到{unit}，导入后记入变更记录"
-        else:
-            level = "error"
-            message = f"项目「{row['project_name_holder']}」已流转给{holder}，不能再由{unit}报送；如有疑问请联系市中心管理员"
+        unit = names.get(row["unit_id"], row["unit_id"])
         column = columns.get(row["sheet"])
         problems.append(CodeProblem(
-            level, message, ledger.file_name, row["sheet"], row["excel_row"],
-            column.letter if column else None, column.header if column else "项目名称", name,
+            "warning" if admin else "error", says(row, row["unit_name"], unit), ledger.file_name, row["sheet"],
+            row["excel_row"], column.letter if column else None, column.header if column else header, row[field],
         ))
     return problems

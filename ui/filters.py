@@ -99,14 +99,20 @@ def sidebar_filters() -> Filters | None:
     return filters
 
 
-def _to_url(f: Filters) -> None:
-    wanted = {"year": str(f.year), "months": f"{f.month_from}-{f.month_to}"}
+def url_params(f: Filters) -> dict[str, str]:
+    """The URL parameters that give these filters (what a shared or followed link carries)."""
+    params = {"year": str(f.year), "months": f"{f.month_from}-{f.month_to}"}
     if f.units:
-        wanted["units"] = ",".join(f.units)
+        params["units"] = ",".join(f.units)
     if f.chains:
-        wanted["chains"] = ",".join(f.chains)
+        params["chains"] = ",".join(f.chains)
     if f.include_open:
-        wanted["open"] = "1"
+        params["open"] = "1"
+    return params
+
+
+def _to_url(f: Filters) -> None:
+    wanted = url_params(f)
     current = {k: st.query_params.get(k) for k in FILTER_KEYS}
     if current != {k: wanted.get(k) for k in FILTER_KEYS}:
         # other parameters (a page's own settings, the wall's token) stay as they are

@@ -20,6 +20,7 @@ from warehouse.metrics import SIZE_BANDS
 from warehouse.queries import Filters
 
 from . import data
+from .filters import url_params
 
 DOSSIER_PAGE = "pages/projects/project.py"
 LIST_PAGE = "pages/projects/projects.py"
@@ -71,13 +72,7 @@ def clicked_cell(event) -> tuple[str, str] | None:
 
 def list_params(filters: Filters, **extra) -> dict[str, str]:
     """The list page's URL parameters for these filters and a figure's own conditions."""
-    params = {"year": str(filters.year), "months": f"{filters.month_from}-{filters.month_to}"}
-    if filters.units:
-        params["units"] = ",".join(filters.units)
-    if filters.chains:
-        params["chains"] = ",".join(filters.chains)
-    if filters.include_open:
-        params["open"] = "1"
+    params = url_params(filters)
     params.update({k: str(v) for k, v in extra.items() if v not in (None, "", False)})
     return params
 
