@@ -64,9 +64,10 @@ def _listing(version: str, name: str, filters: Filters | None, limit: int, count
 
 
 def listing(name: str, filters: Filters | None = None, *, count_by: tuple[str, ...] = (),
-            contains: tuple[tuple[str, ...], str] | None = None, **params) -> queries.Listing:
-    """The rows of a long list a page shows (SHOWN_ROWS), how many match, counts by columns."""
-    return _listing(version(), name, filters, SHOWN_ROWS, tuple(count_by), contains, tuple(sorted(params.items())))
+            contains: tuple[tuple[str, ...], str] | None = None, limit: int = SHOWN_ROWS,
+            **params) -> queries.Listing:
+    """The first rows of a long list a page shows (`limit`), how many match, counts by columns."""
+    return _listing(version(), name, filters, limit, tuple(count_by), contains, tuple(sorted(params.items())))
 
 
 def everything(name: str, filters: Filters | None = None, **params) -> pl.DataFrame:

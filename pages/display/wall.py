@@ -69,9 +69,13 @@ def build(config: wall.WallSettings, today) -> wall.View:
     level = warnings.get_column("level")
     scope = f"{filters.year}年签约" + ("及往年签约" if config.warnings_include_earlier else "")
 
-    # the 四库 warnings of every unit and chain on the data date, red first, longest wait first
-    staged = data.query("pipeline_warnings", Filters(filters.year), as_of=as_of, **bulletins.limits().params())
-    red_total = int((staged.get_column("level") == "red").sum())
+    # the 四库 warnings of every unit and chain on the data date, red first, longest wait first:
+    # only the rows the panel shows and a count per level (a province has 150,000 of them)
+    staged = data.listing(
+        "pipeline_warnings", Filters(filters.year), count_by=("level",), limit=config.red_warnings,
+        as_of=as_of, **bulletins.limits().params(),
+    )
+    red_total = staged.count(level="red")
     deadline_day = load_reference().report_deadline_day
 
     return wall.View(
@@ -104,7 +108,7 @@ def build(config: wall.WallSettings, today) -> wall.View:
         ),
         red=wall.panel(
             f"四库红色预警 {red_total} 个 · 责任到人",
-            wall.red_warnings_html(staged, config.red_warnings),
+            wall.red_warnings_html(staged.rows, config.red_warnings),
             f"<small>停留最久的 {min(config.red_warnings, red_total)} 个；天数算到数据截至日期</small>" if red_total else "",
             css="wall-red-body",
         ),
