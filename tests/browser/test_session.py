@@ -50,8 +50,11 @@ def login_form(page) -> None:
 def log_in(page) -> None:
     page.get_by_label("用户名").fill(NAME)
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    # the page passes through /account/session, which sets the cookie, and comes back
+    # the page passes through /account/session, which sets the cookie, and comes back: wait
+    # for that answer (the URL is the same before and after, so waiting for it proves nothing)
+    with page.expect_response(re.compile(r"/account/session\?"), timeout=30_000) as handoff:
+        page.get_by_role("button", name="登录", exact=True).click()
+    assert "set-cookie" in handoff.value.all_headers()
     page.wait_for_url(re.compile(r"/data\?tab=x$"), timeout=30_000)
     wait_until_done(page)
 
