@@ -82,7 +82,8 @@ def test_the_login_holds_across_reload_and_tabs_until_logout(app, context):
     open_page(other, f"{app.url}/upload")
     logged_in(other)
 
-    page.get_by_role("button", name="退出登录").click()
+    with page.expect_response(re.compile(r"/account/logout"), timeout=30_000):
+        page.get_by_role("button", name="退出登录").click()
     page.wait_for_url(re.compile(r"/data\?tab=x$"), timeout=30_000)
     wait_until_done(page)
     login_form(page)
