@@ -1,7 +1,6 @@
--- The signed projects behind a figure: the filters' cohort (signed_in) narrowed to $kind
--- ('started', 'unstarted', 'over_1yi'; anything else: all), to an investor province and a
--- size band when given ('' for any) and, with $undated, to signings of unknown month.
--- drill_signed_total.sql sums the same rows. A listing: its order is queries.LISTINGS'.
+-- The signed projects behind a figure (signed_drill: the filters' cohort narrowed to $kind,
+-- $origin, $size and $undated); drill_signed_total.sql sums the same rows. A listing: its
+-- order is queries.LISTINGS'.
 select
     project_key,
     project_name,
@@ -18,13 +17,4 @@ select
     responsible_unit,
     liaison_leader,
     project_code
-from signed_in($year, $month_from, $month_to, $units, $chains)
-where case $kind
-        when 'started' then is_started
-        when 'unstarted' then not is_started
-        when 'over_1yi' then coalesce(signed_amount_wan >= 10000, false)
-        else true
-    end
-  and ($origin = '' or origin_province = $origin)
-  and ($size = '' or size_band = $size)
-  and (not $undated or signed_date is null)
+from signed_drill($year, $month_from, $month_to, $units, $chains, $kind, $origin, $size, $undated)

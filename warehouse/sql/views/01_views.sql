@@ -128,3 +128,20 @@ where signed_date is null
   and month_to_ >= month(signed_period_end)
   and (len(units_) = 0 or list_contains(units_::varchar[], unit_id))
   and (len(chains_) = 0 or list_contains(chains_::varchar[], chain));
+
+-- the signed projects behind a clicked figure: signed_in narrowed to kind_ ('started',
+-- 'unstarted', 'over_1yi'; anything else: all), to an investor province and a size band
+-- ('' for any) and, with undated_, to signings of unknown month; drill_signed lists them
+-- and drill_signed_total sums them
+create or replace macro signed_drill(year_, month_from_, month_to_, units_, chains_, kind_, origin_, size_, undated_) as table
+select *
+from signed_in(year_, month_from_, month_to_, units_, chains_)
+where case kind_
+        when 'started' then is_started
+        when 'unstarted' then not is_started
+        when 'over_1yi' then coalesce(signed_amount_wan >= 10000, false)
+        else true
+    end
+  and (origin_ = '' or origin_province = origin_)
+  and (size_ = '' or size_band = size_)
+  and (not undated_ or signed_date is null);
