@@ -140,3 +140,18 @@ def staff_env(db, tmp_path, monkeypatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "store", lambda: AccountStore(hasher=cheap))
     monkeypatch.setattr(auth, "access_settings", lambda directory=None: AccessSettings())
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (tests/pg.py)."""
+    from tests.pg import PostgresMissing, PostgresServer
+
+    try:
+        server = PostgresServer()
+    except PostgresMissing as missing:
+        if os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
+    yield server
+    server.stop()
