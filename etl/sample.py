@@ -20,7 +20,8 @@ def sample_files(directory: Path = SAMPLE_DIR) -> list[Path]:
 def build_sample(db: str | Path | None = None, directory: Path = SAMPLE_DIR) -> list[LoadResult]:
     """Load every sample ledger into a new file, then swap it in atomically."""
     live = db_path(db)
-    live.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(live, Path):
+        live.parent.mkdir(parents=True, exist_ok=True)
     with staged(live) as staging:
         results = [load_file(p, db=staging, user="sample") for p in sample_files(directory)]
         if all(r.ok for r in results):

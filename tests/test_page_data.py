@@ -338,11 +338,11 @@ def test_likely_duplicates_are_the_pairs_an_all_pairs_search_finds(db):
             from projects p
             join (select project_key, arg_max(name_key, seq) as name_key from row_keys group by all) k using (project_key)
         )
-        select a.project_name, b.project_name, round(jaro_winkler_similarity(a.norm_name, b.norm_name), 2)
+        select a.project_name, b.project_name, round(name_similarity(a.norm_name, b.norm_name), 2)
         from c a join c b on a.unit_id = b.unit_id and a.year = b.year and a.project_key < b.project_key
         where (a.project_code is null or b.project_code is null)
           and regexp_extract_all(a.norm_name, '\\d+') = regexp_extract_all(b.norm_name, '\\d+')
-          and jaro_winkler_similarity(a.norm_name, b.norm_name) >= 0.9
+          and name_similarity(a.norm_name, b.norm_name) >= 0.9
     """
     expected = sorted(
         (a, f"与「{b}」名称相近（相似度 {s}），但被识别为两个项目；如为同一项目请统一名称或填写相同的项目代码")

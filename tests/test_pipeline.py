@@ -319,7 +319,7 @@ def test_review_lists_the_pairs_an_all_pairs_search_finds(db, threshold):
         join pipeline_projects b on a.unit_id = b.unit_id and a.project_key < b.project_key
         where (a.project_code is null or b.project_code is null)
           and a.name_numbers = b.name_numbers
-          and (jaro_winkler_similarity(a.compared_name, b.compared_name) >= ?
+          and (name_similarity(a.compared_name, b.compared_name) >= ?
                or (length(a.compared_name) >= 4 and length(b.compared_name) >= 4
                    and (contains(a.compared_name, b.compared_name) or contains(b.compared_name, a.compared_name))))
     """

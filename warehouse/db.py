@@ -13,20 +13,31 @@ from the command line would lock each other out, so writes never touch the live 
 
 A failed or interrupted write leaves the live file untouched: the temporary copy is
 discarded. This relies on POSIX rename semantics (Linux, macOS).
+
+Past one machine the warehouse is a DuckLake instead (`Lake`): its catalog in PostgreSQL,
+its Parquet data files and the archive of original files in a shared directory. There
+every write is one DuckLake transaction, published as one snapshot when it commits, and
+readers see whole snapshots only; no file is copied or renamed. Writers from every server
+queue on a PostgreSQL advisory lock (the file lock's counterpart), so their commits never
+conflict and a load is never lost to a lost race.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import glob
+import importlib.util
 import math
 import os
+import re
 import shutil
 import tempfile
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -41,23 +52,109 @@ ALIAS = "wh"
 READER_MEMORY = os.environ.get("WAREHOUSE_READER_MEMORY", "500MB")
 
 
-def db_path(path: str | os.PathLike | None = None) -> Path:
-    """The warehouse file: the argument, else $WAREHOUSE_DB, else data/warehouse.duckdb."""
-    return Path(path or os.environ.get("WAREHOUSE_DB") or DEFAULT_DB)
+LAKE_PREFIX = "ducklake:"
 
 
-def archive_dir(path: Path) -> Path:
-    """Original files of every load, stored by content hash beside the database."""
+class LakeMisconfigured(ValueError):
+    """A ducklake: warehouse named without what it needs; str(e) says what in Chinese."""
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A DuckLake warehouse: `ducklake:postgres:<libpq conninfo>` with its data files (and the
+    archive of original files) under `data_path`, a directory every server mounts."""
+
+    catalog: str  # postgres:<conninfo>
+    data_path: Path
+
+    @property
+    def conninfo(self) -> str:
+        return self.catalog.removeprefix("postgres:")
+
+    def __str__(self) -> str:
+        # the conninfo may hold a password: name the database and host only
+        fields = dict(re.findall(r"(\w+)\s*=\s*('[^']*'|\S+)", self.conninfo))
+        where = f"{fields.get('dbname', '?')}@{fields.get('host', 'localhost')}:{fields.get('port', '5432')}"
+        return f"DuckLake（PostgreSQL {where}，数据目录 {self.data_path}）"
+
+    def exists(self) -> bool:
+        return lake_version(self) is not None
+
+
+Location = Path | Lake
+
+
+def db_path(path: str | os.PathLike | Lake | None = None) -> Location:
+    """The warehouse: the argument, else $WAREHOUSE_DB, else data/warehouse.duckdb.
+
+    `ducklake:postgres:<conninfo>` names a DuckLake warehouse, whose data files live in
+    $WAREHOUSE_DATA_PATH."""
+    if isinstance(path, Lake):
+        return path
+    value = str(path or os.environ.get("WAREHOUSE_DB") or DEFAULT_DB)
+    if not value.startswith(LAKE_PREFIX):
+        return Path(value)
+    catalog = value.removeprefix(LAKE_PREFIX)
+    if not catalog.startswith("postgres:"):
+        raise LakeMisconfigured(f"不支持的 DuckLake 目录库：{catalog.split(':')[0]}（只支持 ducklake:postgres:<连接串>）")
+    data_path = os.environ.get("WAREHOUSE_DATA_PATH")
+    if not data_path:
+        raise LakeMisconfigured("使用 DuckLake 数据仓库时必须设置 WAREHOUSE_DATA_PATH（共享数据目录）")
+    return Lake(catalog, Path(data_path))
+
+
+def archive_dir(path: Location) -> Path:
+    """Original files of every load, stored by content hash beside the database (a lake's
+    in its data directory)."""
+    if isinstance(path, Lake):
+        return path.data_path / "archive"
     return path.parent / f"{path.stem}.archive"
 
 
-def file_version(path: Path) -> str | None:
-    """Changes whenever a writer replaces the file; None when there is no warehouse yet."""
+def file_version(path: Location) -> str | None:
+    """Changes whenever a writer publishes; None when there is no warehouse yet."""
+    if isinstance(path, Lake):
+        return lake_version(path)
     try:
         st = path.stat()
     except FileNotFoundError:
         return None
     return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+
+_catalogs: dict[str, object] = {}
+_catalogs_lock = threading.Lock()
+
+
+def lake_version(lake: Lake) -> str | None:
+    """The lake's latest snapshot, read from the catalog; None before its first migration.
+
+    Asked before every read, so one PostgreSQL connection per process answers it."""
+    import psycopg
+
+    query = (
+        "select (select max(snapshot_id) from ducklake_snapshot) "
+        "where exists (select 1 from ducklake_table where table_name = 'schema_migrations' and end_snapshot is null)"
+    )
+    with _catalogs_lock:
+        for attempt in (1, 2):
+            pg = _catalogs.get(lake.conninfo)
+            if pg is None or pg.closed:
+                pg = _catalogs[lake.conninfo] = psycopg.connect(lake.conninfo, autocommit=True, connect_timeout=10)
+            try:
+                rows = pg.execute(query).fetchall()
+                break
+            except psycopg.errors.UndefinedTable:
+                return None
+            except psycopg.OperationalError:
+                pg.close()  # the server restarted or dropped us: one fresh connection
+                if attempt == 2:
+                    raise
+    return f"snapshot-{rows[0][0]}" if rows else None
+
+
+def snapshot_id(version: str) -> int:
+    return int(version.removeprefix("snapshot-"))
 
 
 def read_sql(relative: str) -> str:
@@ -69,21 +166,47 @@ def migrations() -> list[tuple[int, Path]]:
     return [(int(f.name.split("_", 1)[0]), f) for f in files]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
+def migrate(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     """Apply the numbered .sql files of sql/migrations that this database has not seen."""
-    con.execute(
-        "create table if not exists schema_migrations "
-        "(version integer primary key, name varchar, applied_at timestamp)"
-    )
+    con.execute("create table if not exists schema_migrations (version integer, name varchar, applied_at timestamp)")
     done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
     for version, file in migrations():
         if version in done:
             continue
-        con.execute(file.read_text(encoding="utf-8"))
+        sql = file.read_text(encoding="utf-8")
+        con.execute(for_lake(sql) if lake else sql)
         con.execute(
             "insert into schema_migrations values (?, ?, current_timestamp::timestamp)",
             [version, file.name],
         )
+
+
+# What DuckLake has no place for: keys, indexes and sequences (ids are allocated by the
+# writers, which run one at a time), and SET NOT NULL on a column it has no statistics of.
+_LAKE_DROPPED = re.compile(r"^\s*(create|drop)\s+(unique\s+)?(sequence|index)\b|\bset\s+not\s+null\b|\bdrop\s+default\b", re.I)
+_LAKE_STRIPPED = (
+    re.compile(r",\s*primary\s+key\s*\([^)]*\)", re.I),
+    re.compile(r"\s+primary\s+key\b", re.I),
+    re.compile(r"\s+default\s+nextval\('[^']*'\)", re.I),
+)
+
+
+def for_lake(sql: str) -> str:
+    """A migration as DuckLake takes it: the same tables and columns, without constraints
+    it does not support (tests/test_lake.py compares the two schemas)."""
+    statements = []
+    for statement in re.sub(r"--[^\n]*", "", sql).split(";"):
+        if not statement.strip() or _LAKE_DROPPED.search(statement):
+            continue
+        for pattern in _LAKE_STRIPPED:
+            statement = pattern.sub("", statement)
+        statements.append(statement)
+    return ";\n".join(statements)
+
+
+def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
+    """The next id of a table, for a writer (writers run one at a time on either backend)."""
+    return con.execute(f"select coalesce(max({column}), 0) + 1 from {table}").fetchall()[0][0]
 
 
 class WarehouseBusy(RuntimeError):
@@ -158,7 +281,7 @@ def is_damage(exc: BaseException) -> bool:
 
 
 @contextmanager
-def write_lock(path: Path, timeout: float = 600.0) -> Iterator[None]:
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         deadline = time.monotonic() + timeout
@@ -194,6 +317,10 @@ def writer(
     being what it adds) raises DiskFull, saying that `what` (导入, 撤销) did not happen.
     """
     live = db_path(path)
+    if isinstance(live, Lake):
+        with _lake_writer(live, extra_bytes, what, created) as con:
+            yield con
+        return
     with write_lock(live):
         # holding the lock, any other temporary copy is a dead writer's leftover
         for stale in live.parent.glob(f".{live.name}.*.tmp*"):
@@ -236,6 +363,96 @@ def writer(
                     _discard(path)
 
 
+# the advisory lock every writer of a lake takes (any number, the same on every server)
+LAKE_LOCK_KEY = 0x7A68_6173  # "zhas"
+
+
+@contextmanager
+def write_lock(path: Location, timeout: float = 600.0) -> Iterator[None]:
+    """Writers queue here: a file lock beside the warehouse, or a lake's advisory lock in
+    its PostgreSQL catalog, which every server's writers share."""
+    if not isinstance(path, Lake):
+        with _file_lock(path, timeout):
+            yield
+        return
+    import psycopg
+
+    with psycopg.connect(path.conninfo, autocommit=True, connect_timeout=10) as pg:
+        deadline = time.monotonic() + timeout
+        while not pg.execute("select pg_try_advisory_lock(%s)", [LAKE_LOCK_KEY]).fetchall()[0][0]:
+            if time.monotonic() > deadline:
+                raise WarehouseBusy(f"数据仓库正被其他导入占用超过 {timeout:.0f} 秒，请稍后再试")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            pg.execute("select pg_advisory_unlock(%s)", [LAKE_LOCK_KEY])
+
+
+@contextmanager
+def _lake_writer(lake: Lake, extra_bytes: int, what: str, created: list[Path] | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One DuckLake transaction under the lake's lock: one snapshot when it commits, nothing
+    when it fails (files a failed block listed in `created` are removed)."""
+    with write_lock(lake):
+        lake.data_path.mkdir(parents=True, exist_ok=True)
+        needed = 2 * extra_bytes + WRITE_HEADROOM
+        free = shutil.disk_usage(lake.data_path).free
+        if free < needed:
+            raise DiskFull(what, needed, free)
+        published = False
+        try:
+            with closing(connect_lake(lake)) as con:
+                migrate(con, lake=True)
+                con.execute("begin transaction")
+                try:
+                    yield con
+                    con.execute("commit")
+                except BaseException:
+                    con.execute("rollback")
+                    raise
+            published = True
+        except (OSError, duckdb.Error) as exc:
+            if is_disk_full(exc):
+                raise DiskFull(what, max(needed, free + WRITE_HEADROOM), free) from exc
+            raise
+        finally:
+            if not published:
+                for path in reversed(created or []):
+                    _discard(path)
+
+
+def extension_file(name: str) -> str:
+    """A DuckDB extension installed as a pip package (duckdb-extension-<name>): nothing is
+    downloaded at run time."""
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+    found = []
+    for folder in (spec.submodule_search_locations if spec else None) or []:
+        found += glob.glob(os.path.join(folder, "extensions", f"v{duckdb.__version__}", f"{name}.duckdb_extension"))
+    if not found:
+        raise RuntimeError(f"缺少 DuckDB 扩展 {name}（pip install duckdb-extension-{name}=={duckdb.__version__}）")
+    return found[0]
+
+
+def connect_lake(
+    lake: Lake, *, read_only: bool = False, snapshot: int | None = None, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the lake attached as `wh` and in use; a reader's pinned
+    to one snapshot, as a reader of the file backend is to one file."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, **(config or {})})
+    try:
+        for name in ("postgres_scanner", "ducklake"):
+            con.execute(f"load '{_quote(extension_file(name))}'")
+        options = f"data_path '{_quote(str(lake.data_path) + os.sep)}'"
+        options += ", read_only" if read_only else ""
+        options += f", snapshot_version {int(snapshot)}" if snapshot is not None else ""
+        con.execute(f"attach '{_quote(LAKE_PREFIX + lake.catalog)}' as {ALIAS} ({options})")
+        con.execute(f"use {ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def _discard(path: Path) -> None:
     """Undo a file or folder a failed write created; a folder only while it is empty."""
     try:
@@ -252,10 +469,12 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def staged(live: Path) -> Iterator[Path]:
-    """A new warehouse file beside `live` to build whole (a sample, a rebuild), then `publish`;
-    it, its lock and its archive are gone afterwards whatever happened."""
-    staging = live.with_name(f".{live.stem}-{uuid.uuid4().hex[:8]}.duckdb")
+def staged(live: Location) -> Iterator[Path]:
+    """A new warehouse file beside `live` (a lake's: in a temporary folder) to build whole
+    (a sample, a rebuild), then `publish`; it, its lock and its archive are gone afterwards
+    whatever happened."""
+    folder = Path(tempfile.gettempdir()) if isinstance(live, Lake) else live.parent
+    staging = folder / f".{'lake' if isinstance(live, Lake) else live.stem}-{uuid.uuid4().hex[:8]}.duckdb"
     try:
         yield staging
     finally:
@@ -264,24 +483,58 @@ def staged(live: Path) -> Iterator[Path]:
         shutil.rmtree(archive_dir(staging), ignore_errors=True)
 
 
-def publish(staging: Path, live: Path) -> None:
+def publish(staging: Path, live: Location) -> None:
     """Move a staged warehouse and its archive to `live` (the caller holds write_lock(live)
-    and has removed or refused an archive already there)."""
+    and has removed or refused an archive already there).
+
+    A lake takes the staged file's rows in one transaction instead, replacing every table's
+    rows: one snapshot, and the lake's history keeps what was there before."""
+    if isinstance(live, Lake):
+        _publish_to_lake(staging, live)
+        return
     if archive_dir(staging).exists():
         archive_dir(staging).rename(archive_dir(live))
     staging.replace(live)
 
 
-def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+def _publish_to_lake(staging: Path, lake: Lake) -> None:
+    if archive_dir(staging).exists():
+        shutil.copytree(archive_dir(staging), archive_dir(lake), dirs_exist_ok=True)
+    with closing(connect_lake(lake)) as con:
+        migrate(con, lake=True)
+        con.execute(f"attach '{_quote(staging)}' as staged (read_only)")
+        tables = lambda database: {t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [database]
+        ).fetchall()} - {"schema_migrations"}
+        present = tables(ALIAS)
+        con.execute("begin transaction")
+        for table in sorted(tables("staged")):
+            if table in present:  # made by a migration: keep its constraints
+                con.execute(f"delete from {ALIAS}.main.{table}")
+                con.execute(f"insert into {ALIAS}.main.{table} by name select * from staged.main.{table}")
+            else:  # derived
+                con.execute(f"create table {ALIAS}.main.{table} as select * from staged.main.{table}")
+        for file in sorted((SQL_DIR / "views").glob("*.sql")):
+            con.execute(file.read_text(encoding="utf-8"))
+        con.execute("commit")
+
+
+def reader_config() -> dict:
+    return {"memory_limit": READER_MEMORY, "temp_directory": str(Path(tempfile.gettempdir()) / "warehouse-spill")}
+
+
+def connect_readonly(path: Location) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the warehouse attached read-only as `wh`.
 
     Attaching (instead of duckdb.connect(path)) sidesteps DuckDB's per-path instance
     cache, which would hand back the replaced file's old instance.
     """
-    con = duckdb.connect(config={
-        "memory_limit": READER_MEMORY,
-        "temp_directory": str(Path(tempfile.gettempdir()) / "warehouse-spill"),
-    })
+    if isinstance(path, Lake):
+        version = lake_version(path)
+        if version is None:
+            raise FileNotFoundError(str(path))
+        return connect_lake(path, read_only=True, snapshot=snapshot_id(version), config=reader_config())
+    con = duckdb.connect(config=reader_config())
     try:
         con.execute(f"attach '{_quote(path)}' as {ALIAS} (read_only)")
     except duckdb.Error as exc:
@@ -300,7 +553,7 @@ def _quote(path: Path) -> str:
 class Reader:
     """Read access for a long-lived process: reconnects when a writer publishes a new file."""
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | Lake | None = None):
         self.path = db_path(path)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -318,7 +571,10 @@ class Reader:
             if self._con is None or current != self._version:
                 # The old connection is not closed: a thread may still be reading from
                 # it; it goes away with its last cursor.
-                self._con = connect_readonly(self.path)
+                self._con = (
+                    connect_lake(self.path, read_only=True, snapshot=snapshot_id(current), config=reader_config())
+                    if isinstance(self.path, Lake) else connect_readonly(self.path)
+                )
                 self._version = current
             cur = self._con.cursor()
         cur.execute(f"use {ALIAS}")

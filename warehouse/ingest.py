@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from . import build, history
-from .db import archive_dir
+from .db import archive_dir, next_id
 
 
 def active_load(con, sha256: str) -> int | None:
@@ -86,16 +86,16 @@ def record_load(
 ) -> int:
     """Insert one load and its rows (through Arrow); the caller refreshes derived tables.
     source: file, or entry for a form's entry (/entry)."""
-    load_id = con.execute(
+    load_id = next_id(con, "loads", "load_id")
+    con.execute(
         """
-        insert into loads (file_name, sha256, kind, period_label, period_start, period_end,
+        insert into loads (load_id, file_name, sha256, kind, period_label, period_start, period_end,
             sheets_used, sheets_skipped, rows_loaded, warning_count, loaded_at, loaded_by,
             archive_path, file_size, read_options, source)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        returning load_id
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            file_name, sha256, kind,
+            load_id, file_name, sha256, kind,
             period.label if period else None,
             period.start if period else None,
             period.end if period else latest_date(rows),
@@ -105,7 +105,7 @@ def record_load(
             json.dumps(read_options, ensure_ascii=False) if read_options is not None else None,
             source,
         ],
-    ).fetchall()[0][0]
+    )
     con.register("incoming_rows", rows.with_columns(pl.lit(load_id, pl.Int32).alias("load_id")))
     con.execute("insert into ledger_rows by name select * from incoming_rows")
     con.unregister("incoming_rows")

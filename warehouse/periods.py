@@ -21,7 +21,7 @@ import polars as pl
 from base.reference import load_reference
 
 from . import accounts, build
-from .db import Reader, WarehouseBusy, WriteFailed, writer
+from .db import Reader, WarehouseBusy, WriteFailed, next_id, writer
 from .queries import run
 
 
@@ -93,8 +93,8 @@ def file_nil_report(db: str | Path | None, unit_id: str, month: date, user: str,
             how = "本月无新增" if reported[0] else "台账"
             raise PeriodRefused(f"{_unit_name(unit_id)}已经报送过{month:%Y年%-m月}（{how}），无需再报无新增")
         con.execute(
-            "insert into nil_reports (unit_id, month, filed_at, filed_by) values (?, ?, ?, ?)",
-            [unit_id, month, datetime.now(), user],
+            "insert into nil_reports (nil_report_id, unit_id, month, filed_at, filed_by) values (?, ?, ?, ?, ?)",
+            [next_id(con, "nil_reports", "nil_report_id"), unit_id, month, datetime.now(), user],
         )
         build.refresh(con, [])
     accounts.store().audit(accounts.NIL_REPORT, user, ip, {"unit": _unit_name(unit_id), "month": f"{month:%Y-%m}"})

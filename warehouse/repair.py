@@ -152,7 +152,7 @@ def reporting_records(source: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     con = connect_readonly(source)
     try:
         actions = con.sql("select * from period_actions").pl()
-        nil_reports = con.sql("select * exclude (nil_report_id) from nil_reports").pl()
+        nil_reports = con.sql("select * from nil_reports").pl()
     except duckdb.CatalogException:
         return pl.DataFrame(), pl.DataFrame()
     finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from . import accounts
-from .db import writer
+from .db import next_id, writer
 
 # the stages a unit may pass on: a project signed or started in a unit stays there
 OFFERED_STAGES = ("lead", "negotiating")
@@ -41,11 +41,12 @@ def offer(db: str | Path | None, project_key: str, reason: str, user: str, ip: s
             raise TransferRefused(f"项目「{name}」已签约或开工，只有线索库、洽谈库的项目可以流转")
         if _open_offer(con, project_key):
             raise TransferRefused(f"项目「{name}」已提出流转，正等待市中心指派")
-        transfer_id = con.execute(
-            "insert into lead_transfers (project_key, project_name, from_unit, reason, offered_by, offered_at) "
-            "values (?, ?, ?, ?, ?, ?) returning transfer_id",
-            [project_key, name, unit_id, reason, user, datetime.now()],
-        ).fetchall()[0][0]
+        transfer_id = next_id(con, "lead_transfers", "transfer_id")
+        con.execute(
+            "insert into lead_transfers (transfer_id, project_key, project_name, from_unit, reason, offered_by, offered_at) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [transfer_id, project_key, name, unit_id, reason, user, datetime.now()],
+        )
     accounts.store().audit(accounts.LEAD_OFFER, user, ip, {"project": name, "unit": unit_id, "reason": reason})
     return transfer_id
 

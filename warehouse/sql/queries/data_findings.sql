@@ -67,8 +67,8 @@ unmatched as (
 nearest_signed as (
     select
         u.project_key,
-        arg_max(s.project_name, jaro_winkler_similarity(u.norm_name, s.norm_name)) as nearest_name,
-        max(jaro_winkler_similarity(u.norm_name, s.norm_name)) as similarity
+        arg_max(s.project_name, name_similarity(u.norm_name, s.norm_name)) as nearest_name,
+        max(name_similarity(u.norm_name, s.norm_name)) as similarity
     from unmatched u
     join named s on s.unit_id = u.unit_id and s.on_signed_ledger
     group by u.project_key
@@ -122,7 +122,7 @@ duplicate_pairs as (
             case
                 -- the block's own columns (two blocks may, very rarely, share a hash)
                 when a.unit_id = b.unit_id and a.year = b.year and a.numbers = b.numbers
-                then jaro_winkler_similarity(
+                then name_similarity(
                     if(a.project_key < b.project_key, a.norm_name, b.norm_name),
                     if(a.project_key < b.project_key, b.norm_name, a.norm_name))
             end as similarity

@@ -57,7 +57,7 @@ scored as (
     select
         if(a.project_key < b.project_key, a.project_key, b.project_key) as key_a,
         if(a.project_key < b.project_key, b.project_key, a.project_key) as key_b,
-        jaro_winkler_similarity(a.compared, b.compared) as similarity,
+        name_similarity(a.compared, b.compared) as similarity,
         length(a.compared) >= 4 and length(b.compared) >= 4
             and (contains(a.compared, b.compared) or contains(b.compared, a.compared)) as contained
     from candidate_pairs p

@@ -103,6 +103,18 @@ from ledger_rows r
 join loads l using (load_id)
 left join project_rows pr using (load_id, sheet, excel_row);
 
+-- Jaro-Winkler similarity of two names, by characters. duckdb 1.5's jaro_winkler_similarity
+-- compares UTF-8 bytes, and the lead bytes that Chinese characters share make unlike names
+-- look alike; so each character of the pair is first spelled as one ASCII character (its
+-- place among the pair's distinct characters; a name pair has far fewer than 95).
+create or replace macro name_similarity(a_, b_) as
+if(a_ = '' or b_ = '', jaro_winkler_similarity(a_, b_), jaro_winkler_similarity(
+    array_to_string(list_transform(string_split(a_, ''),
+        lambda c: chr(32 + list_position(list_distinct(string_split(a_ || b_, '')), c))), ''),
+    array_to_string(list_transform(string_split(b_, ''),
+        lambda c: chr(32 + list_position(list_distinct(string_split(a_ || b_, '')), c))), '')
+));
+
 -- the signed projects a page's filters select: year, month range, units and chains
 -- (an empty list selects all); every page query starts from here
 create or replace macro signed_in(year_, month_from_, month_to_, units_, chains_) as table
