@@ -18,7 +18,7 @@ from etl.parse import normalize_name
 from etl.read import ROW_SCHEMA
 from etl.sample import build_sample
 from warehouse import build
-from warehouse.db import writer
+from warehouse.db import Lake, writer
 from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,15 +53,27 @@ def add_load(db: Path, frame: pl.DataFrame, kind: str, name: str | None = None) 
     return load_id
 
 
+# `make test` runs the warehouse and CLI tests twice: on the embedded file, then with
+# WAREHOUSE_TEST_BACKEND=ducklake on a DuckLake whose catalog is a real PostgreSQL.
+ON_LAKE = os.environ.get("WAREHOUSE_TEST_BACKEND") == "ducklake"
+
+
+def new_warehouse(request, folder: Path):
+    """An empty warehouse of the backend under test: a file, or a lake in a new database."""
+    if not ON_LAKE:
+        return folder / "warehouse.duckdb"
+    return Lake(f"postgres:{request.getfixturevalue('postgres').database('wh')}", folder / "lake")
+
+
 @pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "warehouse.duckdb"
+def db(request, tmp_path):
+    return new_warehouse(request, tmp_path)
 
 
 @pytest.fixture(scope="session")
-def sample_db(tmp_path_factory) -> Path:
+def sample_db(request, tmp_path_factory):
     """The warehouse of data/sample, built once per session; tests only read it."""
-    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    db = new_warehouse(request, tmp_path_factory.mktemp("sample"))
     assert all(r.ok for r in build_sample(db))
     return db
 

@@ -7,22 +7,23 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from base import config
 from base.actor import current_user
 
 from . import build, bulletins, digest, notices, periods, report, robots
-from .db import Reader, WarehouseBusy, WriteFailed, db_path, is_damage
+from .db import NoHistory, Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
 
 
-def summary(db: str | None, year: int, include_open: bool = False) -> dict:
+def summary(db: str | None, year: int, include_open: bool = False, at: datetime | None = None) -> dict:
     """The headline figures of a year at the published period (with include_open: of
-    everything loaded, open months too), and the month they are published through."""
-    with Reader(db).cursor() as cur:
+    everything loaded, open months too), and the month they are published through; with
+    `at`, as they stood at that time (a DuckLake warehouse only)."""
+    with Reader(db, at=at).cursor() as cur:
         published = periods.state(cur).published_through
         figures = headline(cur, Filters(year, include_open=include_open))
     result = {"year": year}
@@ -32,6 +33,13 @@ def summary(db: str | None, year: int, include_open: bool = False) -> dict:
     result["as_of"] = figures["as_of"].isoformat() if figures["as_of"] else None
     result["published_through"] = f"{published:%Y-%m}" if published else None
     return result
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"无法识别的时刻：{text}（应为 2026-11-30 或 2026-11-30 18:00）") from None
 
 
 def _table(result: dict) -> str:
@@ -60,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--year", type=int, required=True)
     s.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     s.add_argument("--include-open", action="store_true", help="把尚未发布（未完结）月份的台账也计入")
+    s.add_argument("--at", type=_moment, help="某一时刻的数据，如 2026-11-30 或 '2026-11-30 18:00'（仅 DuckLake 数据仓库）")
     _add_users_parser(commands)
     _bulletin_parser(commands)
     periods.add_parser(commands)
@@ -90,7 +99,16 @@ def main(argv: list[str] | None = None) -> int:
             return _digest(args, _actor())
         if args.command == "report":
             return report.cli(args)
-        result = summary(args.db, args.year, args.include_open)
+        result = summary(args.db, args.year, args.include_open, args.at)
+    except NoHistory as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 2
+    except FileNotFoundError:
+        if args.at is None:
+            raise
+        # a lake asked of a time before its first load
+        print(f"错误：{args.at:%Y-%m-%d %H:%M} 时数据仓库还没有数据", file=sys.stderr)
+        return 2
     except (WarehouseBusy, WriteFailed) as failed:  # a full disk, another writer: nothing changed
         print(f"错误：{failed}", file=sys.stderr)
         return 1

@@ -38,6 +38,7 @@ import time
 import uuid
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -61,24 +62,32 @@ class LakeMisconfigured(ValueError):
 
 @dataclass(frozen=True)
 class Lake:
-    """A DuckLake warehouse: `ducklake:postgres:<libpq conninfo>` with its data files (and the
-    archive of original files) under `data_path`, a directory every server mounts."""
+    """A DuckLake warehouse: `ducklake:postgres:<libpq conninfo>`. Its data files (and the
+    archive of original files) live under `data_path`, a directory every server mounts;
+    DuckLake keeps that path in its catalog, so only the first writer needs to be told."""
 
     catalog: str  # postgres:<conninfo>
-    data_path: Path
+    data_path: Path | None = None
 
     @property
     def conninfo(self) -> str:
         return self.catalog.removeprefix("postgres:")
 
     def __str__(self) -> str:
-        # the conninfo may hold a password: name the database and host only
-        fields = dict(re.findall(r"(\w+)\s*=\s*('[^']*'|\S+)", self.conninfo))
-        where = f"{fields.get('dbname', '?')}@{fields.get('host', 'localhost')}:{fields.get('port', '5432')}"
-        return f"DuckLake（PostgreSQL {where}，数据目录 {self.data_path}）"
+        # said in messages and logs: never the password a conninfo may hold
+        return LAKE_PREFIX + re.sub(r"password\s*=\s*('[^']*'|\S+)", "password=***", self.catalog)
 
     def exists(self) -> bool:
         return lake_version(self) is not None
+
+    def files(self) -> Path:
+        """The data directory: as configured, else as the catalog recorded it."""
+        if self.data_path is not None:
+            return self.data_path
+        stored = _catalog_query(self, "select value from ducklake_metadata where key = 'data_path'")
+        if not stored:
+            raise LakeMisconfigured("新建 DuckLake 数据仓库时必须设置 WAREHOUSE_DATA_PATH（共享数据目录）")
+        return Path(stored[0][0])
 
 
 Location = Path | Lake
@@ -98,16 +107,14 @@ def db_path(path: str | os.PathLike | Lake | None = None) -> Location:
     if not catalog.startswith("postgres:"):
         raise LakeMisconfigured(f"不支持的 DuckLake 目录库：{catalog.split(':')[0]}（只支持 ducklake:postgres:<连接串>）")
     data_path = os.environ.get("WAREHOUSE_DATA_PATH")
-    if not data_path:
-        raise LakeMisconfigured("使用 DuckLake 数据仓库时必须设置 WAREHOUSE_DATA_PATH（共享数据目录）")
-    return Lake(catalog, Path(data_path))
+    return Lake(catalog, Path(data_path) if data_path else None)
 
 
 def archive_dir(path: Location) -> Path:
     """Original files of every load, stored by content hash beside the database (a lake's
     in its data directory)."""
     if isinstance(path, Lake):
-        return path.data_path / "archive"
+        return path.files() / "archive"
     return path.parent / f"{path.stem}.archive"
 
 
@@ -126,31 +133,38 @@ _catalogs: dict[str, object] = {}
 _catalogs_lock = threading.Lock()
 
 
-def lake_version(lake: Lake) -> str | None:
-    """The lake's latest snapshot, read from the catalog; None before its first migration.
+def lake_version(lake: Lake, at: datetime | None = None) -> str | None:
+    """The lake's latest snapshot (with `at`: the one current at that time), read from the
+    catalog; None before its first migration (or before `at`)."""
+    rows = _catalog_query(
+        lake,
+        "select (select max(snapshot_id) from ducklake_snapshot where snapshot_time <= coalesce(%s, snapshot_time)) "
+        "where exists (select 1 from ducklake_table where table_name = 'schema_migrations' and end_snapshot is null)",
+        [at.astimezone() if at else None],
+    )
+    return f"snapshot-{rows[0][0]}" if rows and rows[0][0] is not None else None
 
-    Asked before every read, so one PostgreSQL connection per process answers it."""
+
+def _catalog_query(lake: Lake, query: str, params: list | None = None) -> list[tuple]:
+    """A query of the lake's PostgreSQL catalog; [] before DuckLake has made its tables.
+
+    The version is asked before every read, so one connection per process answers."""
     import psycopg
 
-    query = (
-        "select (select max(snapshot_id) from ducklake_snapshot) "
-        "where exists (select 1 from ducklake_table where table_name = 'schema_migrations' and end_snapshot is null)"
-    )
     with _catalogs_lock:
         for attempt in (1, 2):
             pg = _catalogs.get(lake.conninfo)
             if pg is None or pg.closed:
                 pg = _catalogs[lake.conninfo] = psycopg.connect(lake.conninfo, autocommit=True, connect_timeout=10)
             try:
-                rows = pg.execute(query).fetchall()
-                break
+                return pg.execute(query, params).fetchall()
             except psycopg.errors.UndefinedTable:
-                return None
+                return []
             except psycopg.OperationalError:
                 pg.close()  # the server restarted or dropped us: one fresh connection
                 if attempt == 2:
                     raise
-    return f"snapshot-{rows[0][0]}" if rows else None
+    return []
 
 
 def snapshot_id(version: str) -> int:
@@ -181,13 +195,14 @@ def migrate(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
         )
 
 
-# What DuckLake has no place for: keys, indexes and sequences (ids are allocated by the
-# writers, which run one at a time), and SET NOT NULL on a column it has no statistics of.
+# What DuckLake has no place for: keys (a column key stays NOT NULL), indexes and sequences
+# (ids are allocated by the writers, which run one at a time), and SET NOT NULL on a column
+# it has no statistics of.
 _LAKE_DROPPED = re.compile(r"^\s*(create|drop)\s+(unique\s+)?(sequence|index)\b|\bset\s+not\s+null\b|\bdrop\s+default\b", re.I)
 _LAKE_STRIPPED = (
-    re.compile(r",\s*primary\s+key\s*\([^)]*\)", re.I),
-    re.compile(r"\s+primary\s+key\b", re.I),
-    re.compile(r"\s+default\s+nextval\('[^']*'\)", re.I),
+    (re.compile(r",\s*primary\s+key\s*\([^)]*\)", re.I), ""),
+    (re.compile(r"\s+primary\s+key\b", re.I), " not null"),
+    (re.compile(r"\s+default\s+nextval\('[^']*'\)", re.I), ""),
 )
 
 
@@ -198,8 +213,8 @@ def for_lake(sql: str) -> str:
     for statement in re.sub(r"--[^\n]*", "", sql).split(";"):
         if not statement.strip() or _LAKE_DROPPED.search(statement):
             continue
-        for pattern in _LAKE_STRIPPED:
-            statement = pattern.sub("", statement)
+        for pattern, replacement in _LAKE_STRIPPED:
+            statement = pattern.sub(replacement, statement)
         statements.append(statement)
     return ";\n".join(statements)
 
@@ -207,6 +222,10 @@ def for_lake(sql: str) -> str:
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     """The next id of a table, for a writer (writers run one at a time on either backend)."""
     return con.execute(f"select coalesce(max({column}), 0) + 1 from {table}").fetchall()[0][0]
+
+
+class NoHistory(ValueError):
+    """A past state asked of a warehouse that keeps none."""
 
 
 class WarehouseBusy(RuntimeError):
@@ -394,9 +413,10 @@ def _lake_writer(lake: Lake, extra_bytes: int, what: str, created: list[Path] | 
     """One DuckLake transaction under the lake's lock: one snapshot when it commits, nothing
     when it fails (files a failed block listed in `created` are removed)."""
     with write_lock(lake):
-        lake.data_path.mkdir(parents=True, exist_ok=True)
+        files = lake.files()
+        files.mkdir(parents=True, exist_ok=True)
         needed = 2 * extra_bytes + WRITE_HEADROOM
-        free = shutil.disk_usage(lake.data_path).free
+        free = shutil.disk_usage(files).free
         if free < needed:
             raise DiskFull(what, needed, free)
         published = False
@@ -442,10 +462,11 @@ def connect_lake(
     try:
         for name in ("postgres_scanner", "ducklake"):
             con.execute(f"load '{_quote(extension_file(name))}'")
-        options = f"data_path '{_quote(str(lake.data_path) + os.sep)}'"
-        options += ", read_only" if read_only else ""
-        options += f", snapshot_version {int(snapshot)}" if snapshot is not None else ""
-        con.execute(f"attach '{_quote(LAKE_PREFIX + lake.catalog)}' as {ALIAS} ({options})")
+        options = [f"data_path '{_quote(str(lake.data_path) + os.sep)}'"] if lake.data_path else []
+        options += ["read_only"] if read_only else []
+        options += [f"snapshot_version {int(snapshot)}"] if snapshot is not None else []
+        attach = f"attach '{_quote(LAKE_PREFIX + lake.catalog)}' as {ALIAS}"
+        con.execute(attach + (f" ({', '.join(options)})" if options else ""))
         con.execute(f"use {ALIAS}")
     except BaseException:
         con.close()
@@ -551,16 +572,22 @@ def _quote(path: Path) -> str:
 
 
 class Reader:
-    """Read access for a long-lived process: reconnects when a writer publishes a new file."""
+    """Read access for a long-lived process: reconnects when a writer publishes a new file.
 
-    def __init__(self, path: str | os.PathLike | Lake | None = None):
+    A lake's reader may be given a time (`at`): it reads the lake as it stood then, from
+    the snapshots DuckLake keeps (the file backend keeps no history)."""
+
+    def __init__(self, path: str | os.PathLike | Lake | None = None, at: datetime | None = None):
         self.path = db_path(path)
+        if at is not None and not isinstance(self.path, Lake):
+            raise NoHistory("只有 DuckLake 数据仓库保留历史快照；单机数据仓库文件只有当前数据")
+        self.at = at
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._version: str | None = None
 
     def version(self) -> str | None:
-        return file_version(self.path)
+        return lake_version(self.path, self.at) if self.at else file_version(self.path)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one unit of work (one per thread; keep it while using its result)."""
