@@ -171,3 +171,34 @@ def test_upload_through_nginx_shows_on_the_other_servers_wall_and_a_cli_load_lan
     walls = [e for e in log if e.uri.startswith("/_stcore/stream") and e.route != route]
     assert walls and {e.upstream_port for e in walls} == {other}
     assert guards[0].outside == [] and guards[1].outside == []
+
+
+def test_a_stopped_server_hands_its_browsers_to_the_other_still_logged_in(browser, cluster):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{cluster.url}/upload")
+        wait_until_done(page)
+        page.get_by_label("用户名").fill(NAME)
+        page.get_by_label("密码").fill(PASSWORD)
+        with page.expect_response(re.compile(r"/account/session\?"), timeout=30_000):
+            page.get_by_role("button", name="登录", exact=True).click()
+        wait_until_done(page)
+        expect(page.get_by_text(f"已登录：{NAME}（上传员）")).to_be_visible(timeout=30_000)
+        page.evaluate("window.wallMarker = 'same page'")
+        route = route_of(context)
+        home = cluster.nginx.upstream_of(route)
+
+        cluster.server_on(home).stop()
+        (other,) = [s.port for s in cluster.servers if s.port != home]
+        assert cluster.nginx.upstream_of(route) == other
+        # the page reconnects by itself; the next page it opens is the other server's,
+        # with the same login
+        page.get_by_role("link", name="数据管理").click()
+        page.wait_for_url(re.compile(r"/data$"), timeout=60_000)
+        wait_until_done(page, timeout=60_000)
+        expect(page.get_by_text(f"已登录：{NAME}（上传员）")).to_be_visible(timeout=30_000)
+        assert page.evaluate("window.wallMarker") == "same page"
+        assert_no_exception(page)
+    finally:
+        context.close()
