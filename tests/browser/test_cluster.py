@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.cluster import ROUTE_COOKIE, Cluster, NginxMissing
+from warehouse import accounts
 
 from .conftest import ARTIFACTS, ROOT, OfflineGuard, assert_no_exception, wait_until_done
 
@@ -224,3 +225,31 @@ def test_a_stopped_server_hands_its_browsers_to_the_other_still_logged_in(browse
         assert_no_exception(page)
     finally:
         context.close()
+
+
+def test_logins_are_counted_against_the_address_nginx_saw_not_one_the_browser_invented(browser, cluster, backend, monkeypatch):
+    """The login limits and the audit log take the visitor's address from the X-Forwarded-For
+    that nginx writes; a browser sending its own gets the header replaced."""
+
+    def failed_login(url: str) -> None:
+        context = browser.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-For": "203.0.113.9"})
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/upload")
+            wait_until_done(page)
+            page.get_by_label("用户名").fill(NAME)
+            page.get_by_label("密码").fill("wrong password")
+            page.get_by_role("button", name="登录", exact=True).click()
+            expect(page.get_by_text("用户名或密码错误")).to_be_visible(timeout=30_000)
+        finally:
+            context.close()
+
+    for key, value in backend.env.items():
+        monkeypatch.setenv(key, value)
+    # an app server believes the address a proxy on its own machine forwards: that is how it
+    # learns the visitor's address from nginx
+    failed_login(cluster.servers[0].url)
+    # through nginx the browser's header is replaced by the address nginx saw (this machine)
+    failed_login(cluster.url)
+    seen = [e.ip for e in reversed(accounts.store().audit_log(action=accounts.LOGIN_FAILED))]
+    assert seen == ["203.0.113.9", None]
