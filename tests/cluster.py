@@ -52,6 +52,11 @@ class NginxMissing(RuntimeError):
     """No nginx binary on this machine."""
 
 
+def require_nginx() -> None:
+    if not Path(NGINX).exists():
+        raise NginxMissing(f"nginx not found at {NGINX}: apt-get install nginx")
+
+
 def site_config(upstream_ports: list[int], listen_port: int) -> str:
     """deploy/nginx/zhaoshang.conf listening on 127.0.0.1:listen_port in front of these ports."""
     text = SITE.read_text(encoding="utf-8")
@@ -83,8 +88,7 @@ class Nginx:
     """nginx in front of upstream_ports on a free loopback port; stop() ends only this process."""
 
     def __init__(self, upstream_ports: list[int], root: Path, port: int | None = None):
-        if not Path(NGINX).exists():
-            raise NginxMissing(f"nginx not found at {NGINX}: apt-get install nginx")
+        require_nginx()
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
@@ -174,6 +178,7 @@ class Cluster:
         self.root = Path(root)
         self.servers: list[AppProcess] = []
         self.nginx: Nginx | None = None
+        require_nginx()  # before the servers start, which take seconds
         try:
             for i in range(count):
                 self.servers.append(AppProcess(env, self.root / f"app-{i}.log"))

@@ -8,13 +8,15 @@ import http.client
 import json
 import os
 import re
+import subprocess
 import threading
 import tomllib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from tests.cluster import ROOT, ROUTE_COOKIE, SITE, Nginx, NginxMissing
+from tests.cluster import NGINX, ROOT, ROUTE_COOKIE, SITE, Nginx, NginxMissing, require_nginx
 
 ROUTE = re.compile(rf"^{ROUTE_COOKIE}=([0-9a-f]{{32}}); Path=/; HttpOnly; SameSite=Lax$")
 
@@ -33,19 +35,23 @@ class Echo(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory):
+def installed():
+    """nginx is on this machine; in CI its absence is a failure."""
+    try:
+        require_nginx()
+    except NginxMissing as missing:
+        if os.environ.get("CI") or os.environ.get("REQUIRE_NGINX"):
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="module")
+def proxy(installed, tmp_path_factory):
     upstreams = [ThreadingHTTPServer(("127.0.0.1", 0), Echo) for _ in range(2)]
     threads = [threading.Thread(target=u.serve_forever, daemon=True) for u in upstreams]
     for t in threads:
         t.start()
-    try:
-        nginx = Nginx([u.server_port for u in upstreams], tmp_path_factory.mktemp("nginx"))
-    except NginxMissing as missing:
-        for u in upstreams:
-            u.shutdown()
-        if os.environ.get("CI") or os.environ.get("REQUIRE_NGINX"):
-            pytest.fail(str(missing))
-        pytest.skip(str(missing))
+    nginx = Nginx([u.server_port for u in upstreams], tmp_path_factory.mktemp("nginx"))
     yield nginx
     nginx.stop()
     for u in upstreams:
@@ -119,3 +125,16 @@ def test_uploads_up_to_the_apps_limit_pass_and_larger_bodies_are_refused():
 def test_a_body_over_the_limit_is_refused_before_it_is_sent(proxy):
     status, _, _ = get(proxy, "/_stcore/upload_file/a/b", {"Content-Length": str(202 * 1024 * 1024)}, method="PUT")
     assert status == 413
+
+
+def test_the_site_config_passes_nginx_t_inside_debians_own_nginx_conf(installed, tmp_path):
+    # README step 7: the file goes into /etc/nginx/conf.d/, included by the package's nginx.conf
+    debian = Path("/etc/nginx/nginx.conf").read_text(encoding="utf-8")
+    assert "include /etc/nginx/conf.d/*.conf;" in debian
+    main = re.sub(r"^pid .*$", f"pid {tmp_path}/nginx.pid;", debian, flags=re.MULTILINE)
+    main = main.replace("include /etc/nginx/conf.d/*.conf;", f"include {SITE};")
+    main = main.replace("include /etc/nginx/sites-enabled/*;", "")
+    (tmp_path / "nginx.conf").write_text(main, encoding="utf-8")
+    checked = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "error.log")],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
