@@ -10,6 +10,7 @@ CLI and the checks read the environment it returns.
 from __future__ import annotations
 
 import datetime
+import http.client
 import os
 import re
 import shutil
@@ -253,3 +254,25 @@ def test_logins_are_counted_against_the_address_nginx_saw_not_one_the_browser_in
     failed_login(cluster.url)
     seen = [e.ip for e in reversed(accounts.store().audit_log(action=accounts.LOGIN_FAILED))]
     assert seen == ["203.0.113.9", None]
+
+
+def test_behind_https_the_login_cookie_is_secure(cluster, backend, monkeypatch):
+    """nginx terminating HTTPS says so in X-Forwarded-Proto; the cookie route then marks the
+    login cookie Secure, and without it (plain http on an intranet) it cannot."""
+    for key, value in backend.env.items():
+        monkeypatch.setenv(key, value)
+
+    def login_cookie(proto: str) -> str:
+        _, handoff = accounts.store().start_session(NAME, 3600)
+        con = http.client.HTTPConnection("127.0.0.1", cluster.servers[0].port, timeout=30)
+        try:
+            con.request("GET", f"/account/session?h={handoff}&next=/upload", headers={"X-Forwarded-Proto": proto})
+            answer = con.getresponse()
+            assert answer.status == 303
+            (cookie,) = [c for c in answer.headers.get_all("Set-Cookie") if c.startswith("zs_session=")]
+            return cookie.lower()
+        finally:
+            con.close()
+
+    assert "; secure" in login_cookie("https")
+    assert "; secure" not in login_cookie("http")
