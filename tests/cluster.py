@@ -3,8 +3,9 @@
 nginx runs as a child process in a directory of its own (config, pid file, logs, temp
 files) with deploy/nginx/zhaoshang.conf, only its listen address and upstream servers
 replaced, so a test passes through the configuration a city deploys. The access log names
-for every request its routing cookie and the app server that answered it. In CI (CI or
-REQUIRE_NGINX set) a missing nginx is a failure, not a skip.
+for every request its routing cookie and the app server that answered it. A missing nginx
+raises NginxMissing, which the tests' fixtures turn into a failure in CI (CI or
+REQUIRE_NGINX set) and a skip elsewhere.
 """
 
 from __future__ import annotations
