@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.db import archive_dir, publish, staged, write_lock
+from warehouse.db import Lake, archive_dir, publish, staged, write_lock
 from warehouse.repair import RebuildRefused, active_loads, reporting_records, restore_records, transfer_records
 
 from .entry import keep_identity
@@ -29,7 +29,7 @@ class Replayed:
         return self.new_load_id is not None
 
 
-def rebuild(source: Path, out: Path) -> list[Replayed]:
+def rebuild(source: Path, out: Path | Lake) -> list[Replayed]:
     """Replay every active load of `source` from its archived original, in load order and
     with the overrides and user it was recorded with, into the new warehouse `out`.
 
@@ -37,12 +37,13 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
     """
     if out.exists() or archive_dir(out).exists():
         raise RebuildRefused(f"目标已存在，不覆盖：{out if out.exists() else archive_dir(out)}。请指定一个新的文件名")
-    if out.resolve() == source.resolve():
+    if isinstance(out, Path) and out.resolve() == source.resolve():
         raise RebuildRefused("目标不能是源数据仓库本身")
     if not source.exists():
         raise RebuildRefused(f"源数据仓库不存在：{source}")
     loads = active_loads(source)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(out, Path):
+        out.parent.mkdir(parents=True, exist_ok=True)
     replayed: list[Replayed] = []
     try:
         with staged(out) as staging:
@@ -57,7 +58,7 @@ def rebuild(source: Path, out: Path) -> list[Replayed]:
                 publish(staging, out)
         return replayed
     finally:
-        if not out.exists():
+        if isinstance(out, Path) and not out.exists():
             out.with_name(out.name + ".lock").unlink(missing_ok=True)
 
 

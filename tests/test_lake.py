@@ -142,3 +142,23 @@ def test_a_file_warehouse_has_no_past_to_show(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.strip() == "错误：只有 DuckLake 数据仓库保留历史快照；单机数据仓库文件只有当前数据"
+
+
+def test_a_file_warehouse_moves_to_a_lake_by_replaying_its_archive(lake, tmp_path):
+    file = tmp_path / "warehouse.duckdb"
+    for i, project in enumerate([("铝材项目", "临猗县", 10000, date(2024, 2, 1), "铝镁精深加工"),
+                                 ("储能电站", "永济市", 80000, date(2024, 3, 1), "新能源")]):
+        assert load_file(wb.signed_ledger(tmp_path, [project], name=f"2024年1-6月签约项目台账-{i}.xlsx"), db=file, user="t").ok
+    env = {**os.environ, "WAREHOUSE_DATA_PATH": str(lake.data_path)}
+
+    def warehouse(*args):
+        return subprocess.run([sys.executable, "-m", "warehouse", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    moved = warehouse("rebuild", "--from-archive", "--db", str(file), "--out", str(lake))
+    assert moved.returncode == 0, moved.stderr
+    summaries = [warehouse("summary", "--db", str(db), "--year", "2024", "--include-open", "--json").stdout
+                 for db in (file, lake)]
+    assert summaries[0] == summaries[1] and '"signed_projects": 2' in summaries[0]
+    again = warehouse("rebuild", "--from-archive", "--db", str(file), "--out", str(lake))
+    assert again.returncode == 1 and "目标已存在，不覆盖" in again.stderr

@@ -11,7 +11,7 @@ import streamlit as st
 
 from base.config import ROOT
 from warehouse import accounts, build, periods, queries
-from warehouse.db import Reader, db_path
+from warehouse.db import Lake, Reader, db_path
 from warehouse.queries import Filters
 
 from .format import md_text
@@ -131,6 +131,11 @@ def damaged_message() -> str:
     if not viewer_is_admin():
         return "数据仓库文件已损坏或无法读取，页面无法显示数据；请联系管理员。"
     path = db_path()
+    if isinstance(path, Lake):
+        return (
+            f"数据仓库（{md_text(path)}）暂时无法读取：请检查 PostgreSQL 目录库能否连接、共享数据目录是否已挂载，"
+            "以及 `python -m warehouse check` 的结果。"
+        )
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     return (
         f"数据仓库文件已损坏或无法读取（{md_text(shown)}）；请管理员运行 `python -m warehouse check`，"

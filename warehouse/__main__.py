@@ -14,7 +14,7 @@ from base import config
 from base.actor import current_user
 
 from . import build, bulletins, digest, notices, periods, report, robots
-from .db import NoHistory, Reader, WarehouseBusy, WriteFailed, db_path, is_damage
+from .db import Lake, LakeMisconfigured, NoHistory, Reader, WarehouseBusy, WriteFailed, db_path, is_damage
 from .metrics import HEADLINE, METRICS
 from .queries import Filters, headline
 
@@ -135,7 +135,7 @@ def _add_repair_parsers(commands) -> None:
     rebuild = commands.add_parser("rebuild", help="按归档的原始文件依次重放全部有效导入，生成一个新的数据仓库")
     rebuild.add_argument("--from-archive", action="store_true", required=True, help="从 <数据仓库>.archive/ 中的原始文件重建")
     rebuild.add_argument("--db", help="源数据仓库（读取其导入记录和归档；默认 $WAREHOUSE_DB 或 data/warehouse.duckdb）")
-    rebuild.add_argument("--out", required=True, help="新数据仓库文件（不得已存在）")
+    rebuild.add_argument("--out", required=True, help="新数据仓库文件（不得已存在），或新的 ducklake:postgres:<连接串>（迁往多台服务器）")
     for sub in (check, rollback, rebuild):
         sub.error = _usage_error(sub)
 
@@ -191,11 +191,14 @@ def _rebuild(args) -> int:
 
     from .repair import RebuildRefused
 
-    source, out = db_path(args.db), Path(args.out)
+    source, out = db_path(args.db), db_path(args.out)
+    if isinstance(source, Lake):
+        print("未重建：源须是单机数据仓库文件（DuckLake 数据仓库自带历史快照，无需重放）", file=sys.stderr)
+        return 1
     print(f"从 {source} 的归档重建到 {out}")
     try:
         replayed = rebuild(source, out)
-    except RebuildRefused as refused:
+    except (RebuildRefused, LakeMisconfigured) as refused:
         print(f"未重建：{refused}", file=sys.stderr)
         return 1
     except (WarehouseBusy, WriteFailed) as failed:
