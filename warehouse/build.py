@@ -39,9 +39,16 @@ def refresh_reference(con: duckdb.DuckDBPyConnection, reference: Reference) -> N
         load_targets(), schema={"year": pl.String, "unit": pl.String, "metric": pl.String, "target": pl.String}
     )
     for table, frame in (("ref_units", units), ("ref_chains", chains), ("ref_targets", targets)):
-        con.execute(f"delete from {table}")
         con.register("frame", frame)
-        con.execute(f"insert into {table} by name select * from frame")
+        # rewritten only when city.toml changed them: on a lake every rewrite is new files
+        con.execute(f"create or replace temp view incoming as (from {table} limit 0) union all by name (from frame)")
+        changed = con.execute(
+            f"select exists (from {table} except all from incoming) or exists (from incoming except all from {table})"
+        ).fetchall()[0][0]
+        if changed:
+            con.execute(f"delete from {table}")
+            con.execute(f"insert into {table} by name select * from frame")
+        con.execute("drop view incoming")
         con.unregister("frame")
 
 
