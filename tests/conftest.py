@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from etl.parse import normalize_name
 from etl.read import ROW_SCHEMA
 from etl.sample import build_sample
 from warehouse import build
-from warehouse.db import Lake, writer
+from warehouse.db import Lake, archive_dir, publish, writer
 from warehouse.ingest import record_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,16 +67,47 @@ def new_warehouse(request, folder: Path):
 
 
 @pytest.fixture
-def db(request, tmp_path):
-    return new_warehouse(request, tmp_path)
+def db(request, tmp_path, monkeypatch):
+    warehouse = new_warehouse(request, tmp_path)
+    if ON_LAKE:  # a new lake learns its data directory from the first command that writes it
+        monkeypatch.setenv("WAREHOUSE_DATA_PATH", str(warehouse.data_path))
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def sample_file(tmp_path_factory) -> Path:
+    """The warehouse of data/sample as a file, built once per session."""
+    db = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    assert all(r.ok for r in build_sample(db))
+    return db
+
+
+def copy_of_sample(request, folder: Path):
+    """A private copy of the sample warehouse, archive included, on the backend under test
+    (a lake gets the file's tables in one snapshot, as a move to a lake does)."""
+    source = request.getfixturevalue("sample_file")
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = new_warehouse(request, folder)
+    if ON_LAKE:
+        publish(source, copy)
+    else:
+        shutil.copyfile(source, copy)
+        shutil.copytree(archive_dir(source), archive_dir(copy))
+    return copy
 
 
 @pytest.fixture(scope="session")
 def sample_db(request, tmp_path_factory):
-    """The warehouse of data/sample, built once per session; tests only read it."""
-    db = new_warehouse(request, tmp_path_factory.mktemp("sample"))
-    assert all(r.ok for r in build_sample(db))
-    return db
+    """The warehouse of data/sample; tests only read it."""
+    if not ON_LAKE:
+        return request.getfixturevalue("sample_file")
+    return copy_of_sample(request, tmp_path_factory.mktemp("sample-lake"))
+
+
+@pytest.fixture
+def sample_copy(request, tmp_path):
+    """A copy of the sample warehouse that a test may write."""
+    return copy_of_sample(request, tmp_path / "sample")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -13,7 +12,7 @@ import pytest
 import workbooks as wb
 from etl.load import load_file
 from warehouse import periods
-from warehouse.db import Reader, archive_dir
+from warehouse.db import Reader
 from warehouse.queries import Filters, headline
 from conftest import routed
 
@@ -22,13 +21,10 @@ SAMPLE_2025 = {"signed_projects": 402, "as_of": date(2025, 9, 30)}
 
 
 @pytest.fixture
-def city(sample_db, tmp_path, monkeypatch) -> Path:
+def city(sample_copy, tmp_path, monkeypatch) -> Path:
     """A private copy of the sample warehouse (every month through 2025-09 complete)."""
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(sample_db, db)
-    shutil.copytree(archive_dir(sample_db), archive_dir(db))
     monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
-    return db
+    return sample_copy
 
 
 def early_october(tmp_path) -> Path:

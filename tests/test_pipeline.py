@@ -353,23 +353,20 @@ def test_sample_calibration_586_leads_112_signed(sample):
     assert len({n for n in names if any(mark in n for mark in ("有限公司", "生产线", "（一期）"))}) == 8
 
 
-def test_stored_warnings_are_the_ones_worked_out_live(sample_db, tmp_path):
+def test_stored_warnings_are_the_ones_worked_out_live(request, tmp_path):
     """/pipeline reads the warnings each write stores for the data date and city.toml's
     limits; they must be exactly what working them out gives, and other limits must not
     read them."""
-    import shutil
-
+    from conftest import copy_of_sample
     from warehouse.db import writer
 
-    db = tmp_path / "copy.duckdb"
-    shutil.copyfile(sample_db, db)
+    db = copy_of_sample(request, tmp_path / "copy")
     cur = Reader(db).cursor()
     as_of = cur.execute("select as_of from v_as_of").fetchall()[0][0]
     city = limits().params()
     assert cur.execute("select count(*) from pipeline_warnings_stored").fetchall()[0][0] > 0
     stored = run(cur, "pipeline_warnings", Filters(2025), as_of=as_of, **city)
-    tampered = tmp_path / "tampered.duckdb"
-    shutil.copyfile(db, tampered)
+    tampered = copy_of_sample(request, tmp_path / "tampered")
     with writer(tampered) as con:  # the page does read the stored copy
         con.execute("delete from pipeline_warnings_stored where position = 1")
     assert run(Reader(tampered).cursor(), "pipeline_warnings", Filters(2025), as_of=as_of, **city).height == stored.height - 1
