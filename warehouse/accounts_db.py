@@ -14,8 +14,10 @@ transaction keeps every other writer out.
   `accounts.schema_version`, and `nocase` is an ICU collation (case-insensitive,
   accent-sensitive) so that names compare as they do in SQLite.
 
-Every call opens its own short-lived connection (a few milliseconds on PostgreSQL), so
-threads, processes and servers share the store without a pool to keep alive.
+On SQLite every call opens its own short-lived connection. On PostgreSQL a connection
+costs several milliseconds and a server process, more than most of the store's queries,
+and a page checks its session on every run: each process keeps a small pool per database
+(psycopg_pool), whose connections are checked when taken and closed after a minute idle.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ DUCKLAKE_POSTGRES = "ducklake:postgres:"
 PG_SCHEMA = "accounts"
 # Key of the transaction-scoped advisory lock every write takes (any constant of our own).
 PG_WRITE_LOCK = 0x7A68_6163_636F  # "zhacco"
+PG_POOL_SIZE = 10  # connections per process: a store call holds one for a few statements
+PG_WAIT = 10  # seconds to wait for the server (connecting) or for a free pooled connection
 
 
 class AccountsUnavailable(RuntimeError):
@@ -138,8 +142,8 @@ class PostgresBackend:
     is hashed inside one) and released by commit, rollback or a dropped connection.
     """
 
-    _ready: set[str] = set()  # conninfos whose schema this process has checked
-    _ready_lock = threading.Lock()
+    _pools: dict = {}  # conninfo -> this process's ConnectionPool
+    _pools_lock = threading.Lock()
 
     def __init__(self, conninfo: str, schema: str, version: int):
         from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -151,7 +155,9 @@ class PostgresBackend:
             self._params = conninfo_to_dict(conninfo)
         except Exception:
             raise AccountsUnavailable("账号库的 PostgreSQL 连接串格式有误（ACCOUNTS_DB=postgres:… 或 WAREHOUSE_DB=ducklake:postgres:…）") from None
-        extra = {} if "connect_timeout" in self._params else {"connect_timeout": 10}
+        extra = {"options": f"{self._params.get('options', '')} -c search_path={PG_SCHEMA}".strip()}
+        if "connect_timeout" not in self._params:
+            extra["connect_timeout"] = PG_WAIT
         self.conninfo = make_conninfo(conninfo, **extra)
 
     def exists(self) -> bool:
@@ -164,32 +170,45 @@ class PostgresBackend:
         port = f":{p['port']}" if p.get("port") else ""
         return f"PostgreSQL（{p.get('dbname') or p.get('user') or '默认库'}@{host}{port}）"
 
-    def _connect(self, autocommit: bool):
+    def _pool(self):
+        with self._pools_lock:
+            pool = self._pools.get(self.conninfo)
+            if pool is None:
+                self._create()
+                from psycopg_pool import ConnectionPool
+
+                pool = ConnectionPool(
+                    self.conninfo, kwargs={"autocommit": True}, min_size=0, max_size=PG_POOL_SIZE, max_idle=60,
+                    timeout=PG_WAIT, check=ConnectionPool.check_connection, num_workers=1, name="accounts", open=True,
+                )
+                self._pools[self.conninfo] = pool
+        return pool
+
+    @contextmanager
+    def _connection(self):
+        from psycopg_pool import PoolTimeout
+
+        try:
+            with self._pool().connection() as con:
+                yield con
+        except PoolTimeout:
+            raise AccountsUnavailable(f"无法连接账号库 {self.describe()}（{PG_WAIT} 秒内未取得连接）") from None
+
+    def _create(self) -> None:
+        """Connect once directly, so that an unreachable server is named with its reason,
+        and create the schema unless this version of it is there."""
         import psycopg
 
         try:
-            con = psycopg.connect(self.conninfo, autocommit=autocommit)
+            con = psycopg.connect(self.conninfo, autocommit=True)
         except psycopg.Error as exc:
             reason = str(exc).strip()
             if self._params.get("password"):
                 reason = reason.replace(self._params["password"], "***")
             raise AccountsUnavailable(f"无法连接账号库 {self.describe()}：{reason}") from None
-        try:
-            if self.conninfo not in self._ready:
-                self._create(con)
-            con.execute(f"set search_path = {PG_SCHEMA}")
-            if not autocommit:
-                con.commit()  # a session setting, not part of the caller's transaction
-        except BaseException:
-            con.close()
-            raise
-        return con
-
-    def _create(self, con) -> None:
-        with self._ready_lock, con.transaction():
+        with closing(con), con.transaction():
             con.execute("select pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
             con.execute(f"create schema if not exists {PG_SCHEMA}")
-            con.execute(f"set local search_path = {PG_SCHEMA}")
             con.execute("create collation if not exists nocase "
                         "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)")
             con.execute("create table if not exists schema_version (version integer not null)")
@@ -203,17 +222,15 @@ class PostgresBackend:
                         con.execute(statement)
                 con.execute("delete from schema_version")
                 con.execute("insert into schema_version values (%s)", (self.version,))
-            self._ready.add(self.conninfo)
 
     @contextmanager
     def read(self) -> Iterator[_PgConnection]:
-        with closing(self._connect(autocommit=True)) as con:
+        with self._connection() as con:
             yield _PgConnection(con)
 
     @contextmanager
     def write(self) -> Iterator[_PgConnection]:
         """One write transaction, alone on every server (see the class docstring)."""
-        with closing(self._connect(autocommit=False)) as con:
-            with con.transaction():
-                con.execute("select pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
-                yield _PgConnection(con)
+        with self._connection() as con, con.transaction():
+            con.execute("select pg_advisory_xact_lock(%s)", (PG_WRITE_LOCK,))
+            yield _PgConnection(con)
