@@ -5,10 +5,10 @@ copy-and-rename (see db.py), so they live here instead: by default a SQLite file
 mode ($ACCOUNTS_DB or data/accounts.sqlite, created with its schema on first write); for
 several servers a PostgreSQL database (`ACCOUNTS_DB=postgres:<conninfo>`, or the one of a
 `ducklake:postgres:` warehouse), so that a login, a lockout or a disabled account holds
-on every server. accounts_db.py keeps the two apart. Every call opens its own
-short-lived connection, and every write transaction runs alone (on SQLite, and on
-PostgreSQL across servers), so the app's threads, the command line and other servers
-may use the store at the same time.
+on every server. accounts_db.py keeps the two apart. Every call takes a connection of
+its own (a new one on SQLite, a pooled one on PostgreSQL), and every write transaction
+runs alone (on SQLite, and on PostgreSQL across servers), so the app's threads, the
+command line and other servers may use the store at the same time.
 
 Passwords are hashed with argon2id (argon2-cffi's PasswordHasher: salted, slow, memory
 hard) and never stored, logged or put into an exception message.

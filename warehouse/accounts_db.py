@@ -117,7 +117,8 @@ class SqliteBackend:
 
 
 class _PgConnection:
-    """A psycopg connection that takes the store's `?` placeholders."""
+    """A psycopg connection that takes the store's `?` placeholders (the store's SQL has no
+    literal `?` or `%`)."""
 
     def __init__(self, con):
         self._con = con
