@@ -112,3 +112,17 @@ def test_an_unreachable_postgresql_is_an_error_that_names_it_without_its_passwor
     result = users(where, "list")
     assert_error(result, "无法连接账号库 PostgreSQL（zs@127.0.0.1:")
     assert "hunter2secret" not in result.stderr + result.stdout
+
+
+def test_with_a_ducklake_postgres_warehouse_the_accounts_are_in_its_database(postgres):
+    import psycopg
+
+    dsn = postgres.database("wh")
+    env = {k: v for k, v in os.environ.items() if k != "ACCOUNTS_DB"} | {"WAREHOUSE_DB": f"ducklake:postgres:{dsn}"}
+    added = subprocess.run(
+        [sys.executable, "-m", "warehouse", "users", "add", "管理员", "--role", "admin"],
+        input=PASSWORD + "\n", capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env=env, timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    with psycopg.connect(dsn) as con:
+        assert con.execute("select name, role from accounts.users").fetchall() == [("管理员", "admin")]
