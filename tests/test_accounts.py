@@ -427,3 +427,23 @@ def test_parallel_guesses_on_two_servers_cannot_pass_the_limits(servers):
     assert one_account.count(None) == accounts.FREE_FAILURES and one_account.count("blocked") == 12 - accounts.FREE_FAILURES
     many_accounts = race([(f"guess{i}", "203.0.113.7") for i in range(2 * accounts.ADDRESS_MAX_FAILURES)])
     assert many_accounts.count(None) == accounts.ADDRESS_MAX_FAILURES
+
+
+def test_accounts_and_a_ducklake_catalog_share_one_database(postgres, tmp_path):
+    import importlib.util
+
+    import duckdb
+
+    dsn = postgres.database("wh")
+    store = AccountStore("postgres:" + dsn, hasher=FAST)
+    store.add_user("管理员", "admin", PASSWORD)
+    con = duckdb.connect()
+    for package, name in (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake")):
+        root = importlib.util.find_spec(package).submodule_search_locations[0]
+        con.execute(f"LOAD '{root}/extensions/v{duckdb.__version__}/{name}.duckdb_extension'")
+    con.execute(f"ATTACH 'ducklake:postgres:{dsn}' AS wh (DATA_PATH '{tmp_path}/')")
+    con.execute("create table wh.users as select 1 as x")  # a warehouse table named like the accounts one
+    assert con.execute("select x from wh.users").fetchall() == [(1,)]
+    assert store.authenticate("管理员", PASSWORD, "10.0.0.1").can("admin")
+    store.add_user("张三", "viewer", PASSWORD)
+    assert {u.name for u in store.list_users()} == {"张三", "管理员"}
