@@ -12,7 +12,8 @@ transaction keeps every other writer out.
   database of a `WAREHOUSE_DB=ducklake:postgres:<conninfo>` warehouse. The tables live in
   their own schema `accounts` (DuckLake's catalog tables stay in theirs), the version in
   `accounts.schema_version`, and `nocase` is an ICU collation (case-insensitive,
-  accent-sensitive) so that names compare as they do in SQLite.
+  accent-sensitive; PostgreSQL built with ICU, as Debian's is), so that names compare
+  ignoring case as in SQLite, whose nocase folds ASCII letters only.
 
 On SQLite every call opens its own short-lived connection. On PostgreSQL a connection
 costs several milliseconds and a server process, more than most of the store's queries,
