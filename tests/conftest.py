@@ -199,3 +199,30 @@ def postgres():
         pytest.skip(str(missing))
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def accounts_location(request, tmp_path) -> str:
+    """An empty accounts store on each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "accounts.sqlite")
+    return "postgres:" + request.getfixturevalue("postgres").database("accounts")
+
+
+@pytest.fixture
+def accounts_env(accounts_location, monkeypatch) -> str:
+    """$ACCOUNTS_DB points at an empty store on each backend."""
+    monkeypatch.setenv("ACCOUNTS_DB", accounts_location)
+    return accounts_location
+
+
+def stored_text(store) -> str:
+    """Everything an accounts store holds, as text: the SQLite files' bytes, or every row
+    of every table of the PostgreSQL schema."""
+    if store.path is not None:
+        return b"".join(f.read_bytes() for f in store.path.parent.glob(store.path.name + "*")).decode("utf-8", "replace")
+    with store.backend.read() as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = current_schema()").fetchall()]
+        assert tables
+        return "\n".join(str(row) for t in tables for row in con.execute(f"select * from {t}").fetchall())

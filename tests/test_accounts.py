@@ -9,6 +9,7 @@ import threading
 import pytest
 from argon2 import PasswordHasher
 
+from conftest import stored_text
 from warehouse import accounts
 from warehouse.accounts import AccountError, AccountStore, RateLimited, User
 
@@ -34,13 +35,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path, clock) -> AccountStore:
-    return AccountStore(tmp_path / "accounts.sqlite", clock=clock, hasher=FAST)
+def store(accounts_location, clock) -> AccountStore:
+    """A new store on SQLite, then on PostgreSQL: every test below runs on both."""
+    return AccountStore(accounts_location, clock=clock, hasher=FAST)
 
 
 def stored_hash(store: AccountStore, name: str) -> str:
-    with sqlite3.connect(store.path) as con:
-        return con.execute("select password_hash from users where name = ?", (name,)).fetchone()[0]
+    with store.backend.read() as con:
+        return con.execute("select password_hash from users where name = ?", (name,)).fetchall()[0][0]
 
 
 def actions(store: AccountStore) -> list[str]:
@@ -78,16 +80,17 @@ def test_password_never_stored_or_logged(store):
     store.add_user("张三", "viewer", PASSWORD)
     store.set_password("张三", "another secret 2")
     store.authenticate("张三", "wrong password 3", "10.0.0.1")
-    raw = store.path.read_bytes()
+    raw = stored_text(store)
+    assert "$argon2id$" in raw
     for text in (PASSWORD, "another secret 2", "wrong password 3"):
-        assert text.encode() not in raw
+        assert text not in raw
         assert all(text not in (e.detail or "") for e in store.audit_log(100))
 
 
 def test_outdated_hash_is_upgraded_at_login(store):
     store.add_user("张三", "viewer", PASSWORD)
     old = stored_hash(store, "张三")
-    stronger = AccountStore(store.path, clock=store.clock, hasher=PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
+    stronger = AccountStore(store.location, clock=store.clock, hasher=PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
     assert stronger.authenticate("张三", PASSWORD) is not None
     new = stored_hash(store, "张三")
     assert new != old and "m=2048,t=2" in new
@@ -208,9 +211,9 @@ def test_an_address_guessing_many_accounts_is_locked_for_all_of_them(store, cloc
     assert store.authenticate("张三", PASSWORD, "203.0.113.7") is not None
 
 
-def test_an_account_guessed_from_everywhere_is_slowed_not_locked(tmp_path, clock):
+def test_an_account_guessed_from_everywhere_is_slowed_not_locked(accounts_location, clock):
     slept = []
-    store = AccountStore(tmp_path / "accounts.sqlite", clock=clock, hasher=FAST, sleep=slept.append)
+    store = AccountStore(accounts_location, clock=clock, hasher=FAST, sleep=slept.append)
     store.add_user("张三", "viewer", PASSWORD)
     for i in range(accounts.ACCOUNT_CEILING):
         fail(store, ip=f"10.1.{i // 250}.{i % 250}")
@@ -333,3 +336,114 @@ def test_the_store_follows_the_environment(tmp_path, monkeypatch):
     assert [u.disabled for u in accounts.store().list_users()] == [True]
     accounts.store().audit("upload", "管理员", None, "2024年3月签约项目台账.xlsx")
     assert accounts.store().audit_log(1)[0].detail == "2024年3月签约项目台账.xlsx"
+
+
+# ---------------------------------------------------------------- on PostgreSQL, several servers
+
+
+def test_a_ducklake_postgres_warehouse_keeps_its_accounts_in_the_same_database(postgres, tmp_path, monkeypatch):
+    import psycopg
+
+    dsn = postgres.database("wh")
+    monkeypatch.delenv("ACCOUNTS_DB", raising=False)
+    monkeypatch.setenv("WAREHOUSE_DB", f"ducklake:postgres:{dsn}")
+    accounts.store().add_user("管理员", "admin", PASSWORD, actor="test")
+    assert accounts.store().path is None
+    with psycopg.connect(dsn) as con:
+        assert con.execute("select name from accounts.users").fetchall() == [("管理员",)]
+    assert accounts.location_text() == f"PostgreSQL（{psycopg.conninfo.conninfo_to_dict(dsn)['dbname']}@127.0.0.1:{postgres.port}）"
+
+    monkeypatch.setenv("ACCOUNTS_DB", str(tmp_path / "own.sqlite"))
+    assert not accounts.store().any_accounts(), "an explicit ACCOUNTS_DB wins"
+    monkeypatch.delenv("ACCOUNTS_DB")
+    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "warehouse.duckdb"))
+    assert accounts.store().location == str(accounts.accounts_db.DEFAULT_ACCOUNTS_DB), "an embedded warehouse: the SQLite default"
+
+
+@pytest.mark.parametrize("conninfo", [
+    "dbname=zs host=db.example user=zs password=hunter2secret",
+    "postgresql://zs:hunter2secret@db.example:5433/zs",
+])
+def test_messages_name_the_database_never_its_password(conninfo, monkeypatch):
+    monkeypatch.setenv("ACCOUNTS_DB", "postgres:" + conninfo)
+    shown = accounts.location_text()
+    assert shown.startswith("PostgreSQL（zs@db.example") and "hunter2secret" not in shown
+
+
+@pytest.fixture
+def servers(postgres, clock) -> tuple[AccountStore, AccountStore]:
+    """Two servers' stores on one PostgreSQL database."""
+    where = "postgres:" + postgres.database("accounts")
+    return AccountStore(where, clock=clock, hasher=FAST), AccountStore(where, clock=clock, hasher=FAST)
+
+
+def test_a_lockout_and_a_disabled_account_hold_on_every_server(servers):
+    a, b = servers
+    a.add_user("张三", "viewer", PASSWORD)
+    fail(a, times=2)
+    fail(b)  # the third failure from this address, on the other server
+    for server in (a, b):
+        with pytest.raises(RateLimited, match="该账号从此地址"):
+            server.authenticate("张三", PASSWORD, "10.0.0.1")
+
+    for i in range(accounts.ADDRESS_MAX_FAILURES):
+        fail((a, b)[i % 2], name=f"guess{i}", ip="203.0.113.7")
+    for server in (a, b):
+        with pytest.raises(RateLimited, match="来自该地址"):
+            server.authenticate("张三", PASSWORD, "203.0.113.7")
+
+    assert b.authenticate("张三", PASSWORD, "10.0.0.9") is not None
+    token, _ = b.start_session("张三", 3600)
+    a.disable_user("张三", actor="管理员")
+    assert b.authenticate("张三", PASSWORD, "10.0.0.9") is None
+    assert b.session(token, 3600).status == "disabled", "the session on the other server ends at once"
+    b.enable_user("张三")
+    assert a.authenticate("张三", PASSWORD, "10.0.0.9") is not None
+    assert [e.action for e in b.audit_log(3)] == ["login", "user_enable", "login_failed"]
+
+
+def test_parallel_guesses_on_two_servers_cannot_pass_the_limits(servers):
+    a, b = servers
+    a.add_user("张三", "viewer", PASSWORD)
+
+    def race(guesses: list[tuple[str, str]]) -> list:
+        outcomes, start = [], threading.Barrier(len(guesses))
+
+        def attempt(server, name, ip):
+            start.wait()
+            try:
+                outcomes.append(server.authenticate(name, "wrong password", ip))
+            except RateLimited:
+                outcomes.append("blocked")
+
+        threads = [threading.Thread(target=attempt, args=((a, b)[i % 2], *g)) for i, g in enumerate(guesses)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return outcomes
+
+    one_account = race([("张三", "10.0.0.1")] * 12)
+    assert one_account.count(None) == accounts.FREE_FAILURES and one_account.count("blocked") == 12 - accounts.FREE_FAILURES
+    many_accounts = race([(f"guess{i}", "203.0.113.7") for i in range(2 * accounts.ADDRESS_MAX_FAILURES)])
+    assert many_accounts.count(None) == accounts.ADDRESS_MAX_FAILURES
+
+
+def test_accounts_and_a_ducklake_catalog_share_one_database(postgres, tmp_path):
+    import importlib.util
+
+    import duckdb
+
+    dsn = postgres.database("wh")
+    store = AccountStore("postgres:" + dsn, hasher=FAST)
+    store.add_user("管理员", "admin", PASSWORD)
+    con = duckdb.connect()
+    for package, name in (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake")):
+        root = importlib.util.find_spec(package).submodule_search_locations[0]
+        con.execute(f"LOAD '{root}/extensions/v{duckdb.__version__}/{name}.duckdb_extension'")
+    con.execute(f"ATTACH 'ducklake:postgres:{dsn}' AS wh (DATA_PATH '{tmp_path}/')")
+    con.execute("create table wh.users as select 1 as x")  # a warehouse table named like the accounts one
+    assert con.execute("select x from wh.users").fetchall() == [(1,)]
+    assert store.authenticate("管理员", PASSWORD, "10.0.0.1").can("admin")
+    store.add_user("张三", "viewer", PASSWORD)
+    assert {u.name for u in store.list_users()} == {"张三", "管理员"}

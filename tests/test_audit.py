@@ -30,7 +30,8 @@ pytestmark = pytest.mark.usefixtures("staff_env")
 
 
 @pytest.fixture
-def people():
+def people(staff_env, accounts_env):
+    """Two accounts in a store on SQLite, then on PostgreSQL (after staff_env's own)."""
     accounts.store().add_user("管理员", "admin", PASSWORD)
     accounts.store().add_user("张三", "uploader", PASSWORD, ["临猗县"])
     return {"admin": accounts.store().get_user("管理员"), "uploader": accounts.store().get_user("张三")}

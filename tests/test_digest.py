@@ -322,8 +322,9 @@ def test_the_page_is_for_administrators_only(day, people):
     assert not at.code
 
 
-def test_the_app_pushes_the_day_once_at_push_at_however_many_processes_look(day):
-    """Every server process runs a scheduler; the day is claimed in the accounts store, so one pushes."""
+def test_the_app_pushes_the_day_once_at_push_at_however_many_processes_look(day, accounts_env):
+    """Every server process runs a scheduler; the day is claimed in the accounts store (SQLite,
+    then PostgreSQL), so one pushes."""
     with Receiver() as robot:
         settings = DigestConfig(wecom_webhook=f"{robot.url}/w?key=K", push_at=time(18, 0))
         at = lambda hour, minute: lambda: datetime(2025, 3, 14, hour, minute)  # noqa: E731
@@ -339,7 +340,7 @@ def test_the_app_pushes_the_day_once_at_push_at_however_many_processes_look(day)
     assert [(a, d["robot"]) for a, d in audit_actions()] == [("digest_push", "企业微信")]
 
 
-def test_a_daily_push_no_robot_took_is_tried_again_later_three_times_at_most(day):
+def test_a_daily_push_no_robot_took_is_tried_again_later_three_times_at_most(day, accounts_env):
     with Receiver([500] * 9) as robot:
         settings = DigestConfig(wecom_webhook=f"{robot.url}/w?key=K", push_at=time(18, 0), attempts=1)
         now = datetime(2025, 3, 14, 18, 30)
@@ -352,6 +353,23 @@ def test_a_daily_push_no_robot_took_is_tried_again_later_three_times_at_most(day
         assert daily.claim("2025-03-14", now=later + daily.STALE_AFTER)  # its process died: the third
         assert not daily.claim("2025-03-14", now=later + 10 * daily.STALE_AFTER)  # and the last
     assert len(robot.requests) == 1
+
+
+def test_servers_claiming_the_day_at_once_get_it_once(accounts_env):
+    start = threading.Barrier(8)
+    taken = []
+
+    def claim():
+        start.wait()
+        taken.append(daily.claim("2025-03-14"))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken) == [False] * 7 + [True]
+    assert daily.state("2025-03-14") == "sending"
 
 
 def test_push_at_is_a_time_of_day(tmp_path):

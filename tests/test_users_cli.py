@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import stored_text
 from warehouse.accounts import AccountStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,11 +18,12 @@ PASSWORD = "s3cret password"
 
 
 @pytest.fixture
-def accounts_db(tmp_path) -> Path:
-    return tmp_path / "accounts.sqlite"
+def accounts_db(accounts_location) -> str:
+    """$ACCOUNTS_DB of the commands: a SQLite file, then postgres:<conninfo>."""
+    return accounts_location
 
 
-def users(accounts_db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def users(accounts_db: str | Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "ACCOUNTS_DB": str(accounts_db)}
     return subprocess.run(
         [sys.executable, "-m", "warehouse", "users", *args],
@@ -64,7 +66,7 @@ def test_add_list_passwd_disable(accounts_db):
     changes = [e for e in reversed(store.audit_log(100)) if e.action.startswith("user_")]
     assert [e.action for e in changes] == ["user_add", "user_add", "user_passwd", "user_disable"]
     assert all(e.user.startswith("命令行") for e in changes)
-    assert PASSWORD not in accounts_db.read_bytes().decode("utf-8", "replace")
+    assert PASSWORD not in stored_text(store)
 
 
 def test_empty_list_says_how_to_start(accounts_db):
@@ -101,3 +103,26 @@ def test_unusable_database_is_an_error_not_a_traceback(tmp_path):
     directory = tmp_path / "not-a-file"
     directory.mkdir()
     assert_error(users(directory, "add", "张三", "--role", "viewer", stdin=PASSWORD), "账号库操作失败")
+
+
+def test_an_unreachable_postgresql_is_an_error_that_names_it_without_its_password():
+    from tests.pg import free_port
+
+    where = f"postgres:dbname=zs host=127.0.0.1 port={free_port()} user=zs password=hunter2secret connect_timeout=5"
+    result = users(where, "list")
+    assert_error(result, "无法连接账号库 PostgreSQL（zs@127.0.0.1:")
+    assert "hunter2secret" not in result.stderr + result.stdout
+
+
+def test_with_a_ducklake_postgres_warehouse_the_accounts_are_in_its_database(postgres):
+    import psycopg
+
+    dsn = postgres.database("wh")
+    env = {k: v for k, v in os.environ.items() if k != "ACCOUNTS_DB"} | {"WAREHOUSE_DB": f"ducklake:postgres:{dsn}"}
+    added = subprocess.run(
+        [sys.executable, "-m", "warehouse", "users", "add", "管理员", "--role", "admin"],
+        input=PASSWORD + "\n", capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env=env, timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    with psycopg.connect(dsn) as con:
+        assert con.execute("select name, role from accounts.users").fetchall() == [("管理员", "admin")]

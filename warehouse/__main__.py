@@ -181,7 +181,7 @@ def _rollback(args) -> int:
     try:
         accounts.store().audit(accounts.ROLLBACK, user, None, {"load_id": args.load_id, "file": file_name, "note": args.note, "via": "命令行"})
     except Exception as exc:  # the rollback stands; only its audit entry is missing
-        print(f"注意：已撤销，但未能写入审计日志（{accounts.accounts_path()}）：{exc}", file=sys.stderr)
+        print(f"注意：已撤销，但未能写入审计日志（{accounts.location_text()}）：{exc}", file=sys.stderr)
     print(f"已撤销第 {args.load_id} 次导入（{file_name}），各项指标已重新计算。撤销人：{user}")
     return 0
 
@@ -219,7 +219,11 @@ def _rebuild(args) -> int:
 
 
 def _add_users_parser(commands) -> None:
-    users = commands.add_parser("users", help="管理账号（账号库：$ACCOUNTS_DB 或 data/accounts.sqlite）")
+    users = commands.add_parser(
+        "users",
+        help="管理账号（账号库：$ACCOUNTS_DB，文件路径或 postgres:连接串；未设置时为 data/accounts.sqlite，"
+        "仓库为 ducklake:postgres: 时为其 PostgreSQL 库）",
+    )
     actions = users.add_subparsers(dest="users_command", required=True, metavar="{add,list,disable,enable,passwd}")
     add = actions.add_parser("add", help="新建账号，密码从标准输入读取（一行）")
     add.add_argument("name", help="用户名")
@@ -309,12 +313,12 @@ def _users(args) -> int:
             accounts.store().set_password(args.name, _read_password(), actor=_actor())
             print(f"已更新「{args.name.strip()}」的密码")
         return 0
-    except (accounts.AccountError, _CliError) as exc:
+    except (accounts.AccountError, accounts.AccountsUnavailable, _CliError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
-    except Exception as exc:  # sqlite errors, unreadable reference files, ...
-        print(f"错误：账号库操作失败（{accounts.accounts_path()}）：{type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # database errors, unreadable reference files, ...
+        print(f"错误：账号库操作失败（{accounts.location_text()}）：{type(exc).__name__}: {exc}", file=sys.stderr)
     return 1
 
 

@@ -1,10 +1,14 @@
-"""Accounts, roles and the audit log, in a small SQLite database beside the warehouse.
+"""Accounts, roles and the audit log, in a small database beside the warehouse.
 
 Logins and audit entries are frequent small writes; the DuckDB warehouse is published by
-copy-and-rename (see db.py), so they live here instead: stdlib sqlite3 in WAL mode with a
-busy timeout, at $ACCOUNTS_DB or data/accounts.sqlite, created with its schema on first
-write. Every call opens its own short-lived connection, so the app's threads and the
-command line may use the file at the same time (SQLite serialises the writers).
+copy-and-rename (see db.py), so they live here instead: by default a SQLite file in WAL
+mode ($ACCOUNTS_DB or data/accounts.sqlite, created with its schema on first write); for
+several servers a PostgreSQL database (`ACCOUNTS_DB=postgres:<conninfo>`, or the one of a
+`ducklake:postgres:` warehouse), so that a login, a lockout or a disabled account holds
+on every server. accounts_db.py keeps the two apart. Every call takes a connection of
+its own (a new one on SQLite, a pooled one on PostgreSQL), and every write transaction
+runs alone (on SQLite, and on PostgreSQL across servers), so the app's threads, the
+command line and other servers may use the store at the same time.
 
 Passwords are hashed with argon2id (argon2-cffi's PasswordHasher: salted, slow, memory
 hard) and never stored, logged or put into an exception message.
@@ -40,22 +44,19 @@ import json
 import math
 import os
 import secrets
-import sqlite3
 import time
 import unicodedata
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from base.reference import load_reference, resolve_unit, suggest_unit
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ACCOUNTS_DB = ROOT / "data" / "accounts.sqlite"
+from . import accounts_db
+from .accounts_db import AccountsUnavailable
 
 ROLES = ("viewer", "uploader", "admin")  # each role includes the ones before it
 ROLE_LABELS = {"viewer": "查看者", "uploader": "上传员", "admin": "管理员"}
@@ -125,7 +126,7 @@ create index if not exists login_failures_ip on login_failures (ip, ts);
 create table if not exists audit (
     id integer primary key,
     ts text not null,                           -- ISO 8601, local time with offset
-    user text,
+    "user" text,
     ip text,
     action text not null,
     detail text
@@ -210,9 +211,13 @@ class AuditEntry:
 # ---------------------------------------------------------------- validation
 
 
-def accounts_path(path: str | os.PathLike | None = None) -> Path:
-    """The accounts database: the argument, else $ACCOUNTS_DB, else data/accounts.sqlite."""
-    return Path(path or os.environ.get("ACCOUNTS_DB") or DEFAULT_ACCOUNTS_DB)
+def location_text() -> str:
+    """Where the configured store is, for messages: the file, or PostgreSQL（库@主机）
+    (never a password)."""
+    try:
+        return accounts_db.open_backend(None, SCHEMA, SCHEMA_VERSION).describe()
+    except AccountsUnavailable:
+        return "PostgreSQL（连接串格式有误）"
 
 
 _ROLE_ALIASES = {**{r: r for r in ROLES}, **{label: r for r, label in ROLE_LABELS.items()}}
@@ -289,63 +294,26 @@ def unit_names(unit_ids: Iterable[str], reference=None) -> list[str]:
 
 
 class AccountStore:
-    """Accounts and audit log in one SQLite file. `clock` returns unix seconds and `sleep`
-waits (tests inject both)."""
+    """Accounts and audit log at `location` (see accounts_db.location: a SQLite file or
+`postgres:<conninfo>`). `clock` returns unix seconds and `sleep` waits (tests inject both)."""
 
     def __init__(
         self,
-        path: str | os.PathLike | None = None,
+        location: str | os.PathLike | None = None,
         *,
         clock: Callable[[], float] = time.time,
         hasher: PasswordHasher | None = None,
         reference=None,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.path = accounts_path(path)
+        self.location = accounts_db.location(location)
+        self.backend = accounts_db.open_backend(self.location, SCHEMA, SCHEMA_VERSION)
+        self.path = self.backend.path  # the SQLite file; None on PostgreSQL
         self.clock = clock
         self.sleep = sleep
         self.hasher = hasher or PasswordHasher()  # argon2id, random 16-byte salt per hash
         self.reference = reference
         self._dummy_hash: str | None = None
-
-    # -- connections
-
-    def _connect(self) -> sqlite3.Connection:
-        new = not self.path.exists()
-        if new:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Password hashes inside: readable by the owner only (SQLite gives the -wal
-            # and -shm files the permissions of the database file).
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        con.execute("pragma busy_timeout = 10000")
-        if con.execute("pragma user_version").fetchone()[0] < SCHEMA_VERSION:
-            con.execute("pragma journal_mode = wal")
-            con.execute("begin immediate")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    con.execute(statement)
-            con.execute(f"pragma user_version = {SCHEMA_VERSION}")
-            con.execute("commit")
-        con.execute("pragma synchronous = normal")
-        return con
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: takes the write lock up front)."""
-        with closing(self._connect()) as con:
-            con.execute("begin immediate")
-            try:
-                yield con
-            except BaseException:
-                con.execute("rollback")
-                raise
-            con.execute("commit")
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as con:
-            yield con
 
     def _stamp(self, ts: float | None = None) -> str:
         return datetime.fromtimestamp(self.clock() if ts is None else ts).astimezone().isoformat(timespec="seconds")
@@ -356,7 +324,7 @@ waits (tests inject both)."""
         if isinstance(detail, (dict, list, tuple)):
             detail = json.dumps(detail, ensure_ascii=False, default=str)
         con.execute(
-            "insert into audit (ts, user, ip, action, detail) values (?, ?, ?, ?, ?)",
+            'insert into audit (ts, "user", ip, action, detail) values (?, ?, ?, ?, ?)',
             (self._stamp(), user, ip or None, action, detail),
         )
 
@@ -364,22 +332,22 @@ waits (tests inject both)."""
 
     def any_accounts(self) -> bool:
         """Whether any account (disabled ones included) exists; never creates the file."""
-        if not self.path.exists():
+        if not self.backend.exists():
             return False
-        with self._read() as con:
+        with self.backend.read() as con:
             return con.execute("select exists (select 1 from users)").fetchone()[0] == 1
 
     def get_user(self, name: str) -> User | None:
-        if not self.path.exists():
+        if not self.backend.exists():
             return None
-        with self._read() as con:
+        with self.backend.read() as con:
             row = con.execute(_USER_SELECT + " where name = ?", (_lookup(name),)).fetchone()
         return _user(row) if row else None
 
     def list_users(self) -> list[User]:
-        if not self.path.exists():
+        if not self.backend.exists():
             return []
-        with self._read() as con:
+        with self.backend.read() as con:
             return [_user(r) for r in con.execute(_USER_SELECT + " order by name")]
 
     def add_user(
@@ -395,7 +363,7 @@ waits (tests inject both)."""
             raise AccountError(f"只有上传员（uploader）需要指定填报单位；{ROLE_LABELS[role]}可以访问所有单位的数据")
         digest = self.hasher.hash(password)
         now = self._stamp()
-        with self._write() as con:
+        with self.backend.write() as con:
             if con.execute("select 1 from users where name = ?", (name,)).fetchone():
                 raise AccountError(f"用户「{name}」已存在")
             con.execute(
@@ -409,7 +377,7 @@ waits (tests inject both)."""
     def set_password(self, name: str, password: str, *, actor: str | None = None, ip: str | None = None) -> None:
         check_password(password)
         digest = self.hasher.hash(password)
-        with self._write() as con:
+        with self.backend.write() as con:
             stored = self._require(con, name)
             con.execute(
                 "update users set password_hash = ?, updated_at = ? where name = ?", (digest, self._stamp(), stored)
@@ -427,7 +395,7 @@ waits (tests inject both)."""
         self._set_disabled(name, False, USER_ENABLE, actor, ip)
 
     def _set_disabled(self, name, disabled: bool, action: str, actor, ip) -> None:
-        with self._write() as con:
+        with self.backend.write() as con:
             stored = self._require(con, name)
             con.execute(
                 "update users set disabled = ?, updated_at = ? where name = ?", (int(disabled), self._stamp(), stored)
@@ -451,7 +419,7 @@ waits (tests inject both)."""
         """A new session for `name` lasting at most `lifetime` seconds: (token, handoff)."""
         now = self.clock() if now is None else now
         token, handoff = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self._write() as con:
+        with self.backend.write() as con:
             con.execute("delete from sessions where expires < ? or revoked < ?", (now - 86400, now - 86400))
             con.execute(
                 "insert into sessions (token_hash, handoff_hash, handoff_expires, name, created, last_seen, expires) "
@@ -464,10 +432,10 @@ waits (tests inject both)."""
         """The token a handoff stands for and the seconds its session has left; None when the
         handoff is unknown, used, late, or its session over. A handoff works once."""
         now = self.clock() if now is None else now
-        if not handoff or not self.path.exists():
+        if not handoff or not self.backend.exists():
             return None
         token = secrets.token_urlsafe(32)
-        with self._write() as con:
+        with self.backend.write() as con:
             row = con.execute(
                 "select id, handoff_expires, expires, revoked from sessions where handoff_hash = ?", (_digest(handoff),)
             ).fetchone()
@@ -487,9 +455,9 @@ waits (tests inject both)."""
     def session(self, token: str | None, idle_limit: float, now: float | None = None) -> Session:
         """What the session of `token` is now; a live one counts `now` as activity."""
         now = self.clock() if now is None else now
-        if not token or not self.path.exists():
+        if not token or not self.backend.exists():
             return Session("unknown")
-        with self._read() as con:
+        with self.backend.read() as con:
             row = con.execute(
                 "select id, name, last_seen, expires, revoked from sessions where token_hash = ?", (_digest(token),)
             ).fetchone()
@@ -506,16 +474,16 @@ waits (tests inject both)."""
             self.end_session(token, now)
             return Session("expired", name, idle_seconds=idle)
         if idle > SESSION_TOUCH_SECONDS:
-            with self._write() as con:
+            with self.backend.write() as con:
                 con.execute("update sessions set last_seen = ? where id = ?", (now, session_id))
         return Session("live", name, user, idle)
 
     def end_session(self, token: str | None, now: float | None = None) -> str | None:
         """Revoke the session of `token`; its user's name (None: no such session)."""
         now = self.clock() if now is None else now
-        if not token or not self.path.exists():
+        if not token or not self.backend.exists():
             return None
-        with self._write() as con:
+        with self.backend.write() as con:
             row = con.execute("select id, name from sessions where token_hash = ?", (_digest(token),)).fetchone()
             if row is None:
                 return None
@@ -524,12 +492,12 @@ waits (tests inject both)."""
 
     def secret(self, key: str = "session_cookie") -> bytes:
         """A random server secret, made on first use and kept (e.g. to sign cookies)."""
-        if self.path.exists():
-            with self._read() as con:
+        if self.backend.exists():
+            with self.backend.read() as con:
                 row = con.execute("select value from secrets where key = ?", (key,)).fetchone()
             if row is not None:
                 return bytes.fromhex(row[0])
-        with self._write() as con:
+        with self.backend.write() as con:
             row = con.execute("select value from secrets where key = ?", (key,)).fetchone()
             if row is None:
                 row = (secrets.token_hex(32),)
@@ -547,7 +515,7 @@ waits (tests inject both)."""
         shown = unicodedata.normalize("NFKC", str(name or "")).strip()[:MAX_NAME_LENGTH] or None
         ip = ip or None
         now = self.clock()
-        with self._write() as con:
+        with self.backend.write() as con:
             con.execute("delete from login_failures where ts < ?", (now - 86400,))
             blocked = self._address_blocked(con, ip, now) or self._pair_delayed(con, key, ip, now)
             if blocked is not None:
@@ -558,8 +526,8 @@ waits (tests inject both)."""
                 ).fetchone()[0] >= ACCOUNT_CEILING
                 # Counted before checking, so that parallel guesses all count; removed on success.
                 attempt = con.execute(
-                    "insert into login_failures (ts, name_key, ip) values (?, ?, ?)", (now, key, ip)
-                ).lastrowid
+                    "insert into login_failures (ts, name_key, ip) values (?, ?, ?) returning id", (now, key, ip)
+                ).fetchall()[0][0]
                 row = con.execute(
                     "select name, role, units, disabled, created_at, updated_at, password_hash from users where name = ?",
                     (_lookup(name),),
@@ -580,13 +548,13 @@ waits (tests inject both)."""
 
         # Hashes made with weaker parameters are upgraded (hashing outside the transaction).
         rehashed = self.hasher.hash(password) if reason is None and self.hasher.check_needs_rehash(row[6]) else None
-        with self._write() as con:
+        with self.backend.write() as con:
             if reason is not None:
                 self._audit(con, LOGIN_FAILED, shown, ip, reason)
                 return None
             user = _user(row[:6])
             # the owner's success clears their own delays, not those of other addresses
-            con.execute("delete from login_failures where id = ? or (name_key = ? and ip is ?)", (attempt, key, ip))
+            con.execute("delete from login_failures where id = ? or (name_key = ? and ip is not distinct from ?)", (attempt, key, ip))
             if rehashed:
                 con.execute(
                     "update users set password_hash = ? where name = ? and password_hash = ?", (rehashed, user.name, row[6])
@@ -616,7 +584,7 @@ waits (tests inject both)."""
         """The wait after the FREE_FAILURES-th failure of this account from this address
         within DELAY_WINDOW: 1, 2, 4, ... seconds after the last one, at most MAX_DELAY."""
         count, last = con.execute(
-            "select count(*), max(ts) from login_failures where name_key = ? and ip is ? and ts > ?",
+            "select count(*), max(ts) from login_failures where name_key = ? and ip is not distinct from ? and ts > ?",
             (key, ip, now - DELAY_WINDOW),
         ).fetchone()
         if count < FREE_FAILURES:
@@ -632,7 +600,7 @@ waits (tests inject both)."""
         times = [
             ts
             for (ts,) in con.execute(
-                "select ts from login_failures where ip is ? and ts > ? order by ts", (ip, now - FAILURE_WINDOW - LOCKOUT)
+                "select ts from login_failures where ip is not distinct from ? and ts > ? order by ts", (ip, now - FAILURE_WINDOW - LOCKOUT)
             )
         ]
         until = None
@@ -652,7 +620,7 @@ waits (tests inject both)."""
 
     def audit(self, action: str, user: "str | User | None", ip: str | None = None, detail=None) -> None:
         """Record an event. `detail` is text, or a dict/list stored as JSON."""
-        with self._write() as con:
+        with self.backend.write() as con:
             self._audit(con, action, user, ip, detail)
 
     def audit_log(
@@ -666,7 +634,7 @@ waits (tests inject both)."""
     ) -> list[AuditEntry]:
         """The newest entries first: of these actions and this user, from `since` to
         `until` (local dates, both included); limit None: every one."""
-        if not self.path.exists():
+        if not self.backend.exists():
             return []
         where, params = [], []
         if action:
@@ -674,7 +642,7 @@ waits (tests inject both)."""
             where.append(f"action in ({', '.join('?' * len(actions))})")
             params += actions
         if user:
-            where.append("user = ?")
+            where.append('"user" = ?')
             params.append(user)
         # ts is ISO 8601 in local time: its first ten characters are the local date
         if since:
@@ -683,23 +651,23 @@ waits (tests inject both)."""
         if until:
             where.append("substr(ts, 1, 10) <= ?")
             params.append(until.isoformat())
-        sql = "select id, ts, user, ip, action, detail from audit"
+        sql = 'select id, ts, "user", ip, action, detail from audit'
         if where:
             sql += " where " + " and ".join(where)
         sql += " order by id desc"
         if limit is not None:
             sql += " limit ?"
             params.append(int(limit))
-        with self._read() as con:
+        with self.backend.read() as con:
             rows = con.execute(sql, params).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
     def audit_users(self) -> list[str]:
         """Everyone named in the audit log, for a filter."""
-        if not self.path.exists():
+        if not self.backend.exists():
             return []
-        with self._read() as con:
-            return [u for (u,) in con.execute("select distinct user from audit where user is not null order by user")]
+        with self.backend.read() as con:
+            return [u for (u,) in con.execute('select distinct "user" from audit where "user" is not null order by "user"')]
 
 
 def _digest(token: str) -> str:

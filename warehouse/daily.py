@@ -1,7 +1,8 @@
 """The day's update pushed to the group robots by the running app, once a day at [digest] push_at.
 
-Every app process runs the same check; the day is claimed in the accounts store (SQLite,
-shared by every process of a deployment) so that one process pushes it. A push that failed
+Every app process runs the same check; the day is claimed in the accounts store (the SQLite
+file of one machine, or the PostgreSQL database every server shares) so that one process
+pushes it: a claim is a write transaction of the store, which runs alone. A push that failed
 every try is tried again later the same day, a few times; a process that died while pushing
 leaves a claim that expires. The warehouse itself is only read: a claim must not cost a
 copy of the warehouse file.
@@ -10,15 +11,13 @@ copy of the warehouse file.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import datetime
 
 from base.config import DigestConfig
 
-from . import robots
-from .accounts import accounts_path
+from . import accounts, robots
 from .db import Reader
 from .digest import compose
 
@@ -34,57 +33,49 @@ create table if not exists digest_pushes (
     day text primary key,
     state text not null check (state in ('sending', 'sent', 'failed')),
     tries integer not null,
-    updated_at real not null
+    updated_at double precision not null
 )
 """
 
 
-def _store() -> sqlite3.Connection:
-    path = accounts_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=10, isolation_level=None)
-    con.execute("pragma busy_timeout = 10000")
-    con.execute(SCHEMA)
-    return con
+@contextmanager
+def _claims():
+    """A write transaction on the accounts store, with the claims' table."""
+    with accounts.store().backend.write() as con:
+        con.execute(SCHEMA)
+        yield con
 
 
 def state(day: str) -> str | None:
     """'sending', 'sent', 'failed' or None (not tried) for the day YYYY-MM-DD."""
-    with closing(_store()) as con:
-        row = con.execute("select state from digest_pushes where day = ?", (day,)).fetchone()
-    return row[0] if row else None
+    with _claims() as con:
+        rows = con.execute("select state from digest_pushes where day = ?", (day,)).fetchall()
+    return rows[0][0] if rows else None
 
 
 def claim(day: str, now: float | None = None) -> bool:
     """Take the day's push for this process; False when another has it, has sent it, or gave up."""
     now = time.time() if now is None else now
-    with closing(_store()) as con:
-        con.execute("begin immediate")
-        try:
-            row = con.execute("select state, tries, updated_at from digest_pushes where day = ?", (day,)).fetchone()
-            if row is None:
-                con.execute("insert into digest_pushes values (?, 'sending', 1, ?)", (day, now))
-                taken = True
-            else:
-                status, tries, updated = row
-                taken = tries < MAX_TRIES and (
-                    (status == "failed" and now - updated >= RETRY_AFTER)
-                    or (status == "sending" and now - updated >= STALE_AFTER)
-                )
-                if taken:
-                    con.execute(
-                        "update digest_pushes set state = 'sending', tries = tries + 1, updated_at = ? where day = ?",
-                        (now, day),
-                    )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+    with _claims() as con:
+        rows = con.execute("select state, tries, updated_at from digest_pushes where day = ?", (day,)).fetchall()
+        if not rows:
+            con.execute("insert into digest_pushes values (?, 'sending', 1, ?)", (day, now))
+            return True
+        status, tries, updated = rows[0]
+        taken = tries < MAX_TRIES and (
+            (status == "failed" and now - updated >= RETRY_AFTER)
+            or (status == "sending" and now - updated >= STALE_AFTER)
+        )
+        if taken:
+            con.execute(
+                "update digest_pushes set state = 'sending', tries = tries + 1, updated_at = ? where day = ?",
+                (now, day),
+            )
     return taken
 
 
 def _finish(day: str, sent: bool) -> None:
-    with closing(_store()) as con:
+    with _claims() as con:
         con.execute(
             "update digest_pushes set state = ?, updated_at = ? where day = ?",
             ("sent" if sent else "failed", time.time(), day),

@@ -15,10 +15,11 @@ NAME = "临猗上传员"
 
 
 @pytest.fixture
-def app(sample_db, tmp_path):
-    store = AccountStore(tmp_path / "accounts.sqlite")
+def app(sample_db, tmp_path, accounts_location):
+    """The app with its accounts on SQLite, then on PostgreSQL."""
+    store = AccountStore(accounts_location)
     store.add_user(NAME, "uploader", PASSWORD, units=["临猗县"])
-    server = AppServer(sample_db, tmp_path / "streamlit.log", env={"ACCOUNTS_DB": str(store.path)})
+    server = AppServer(sample_db, tmp_path / "streamlit.log", env={"ACCOUNTS_DB": store.location})
     server.store = store
     yield server
     server.stop()
