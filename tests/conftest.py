@@ -90,6 +90,8 @@ def copy_of_sample(request, folder: Path):
     copy = new_warehouse(request, folder)
     if ON_LAKE:
         publish(source, copy)
+        if request.scope == "function":  # its commands find its data directory as a test's `db`'s do
+            request.getfixturevalue("monkeypatch").setenv("WAREHOUSE_DATA_PATH", str(copy.data_path))
     else:
         shutil.copyfile(source, copy)
         shutil.copytree(archive_dir(source), archive_dir(copy))

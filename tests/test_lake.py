@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import workbooks as wb
-from warehouse.db import Lake, Reader, archive_dir, connect_lake, db_path, lake_version, migrate, writer
+from warehouse.db import Lake, LakeMisconfigured, Reader, archive_dir, connect_lake, db_path, lake_version, migrate, writer
 from etl.load import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,3 +162,11 @@ def test_a_file_warehouse_moves_to_a_lake_by_replaying_its_archive(lake, tmp_pat
     assert summaries[0] == summaries[1] and '"signed_projects": 2' in summaries[0]
     again = warehouse("rebuild", "--from-archive", "--db", str(file), "--out", str(lake))
     assert again.returncode == 1 and "目标已存在，不覆盖" in again.stderr
+
+
+def test_a_server_that_mounts_the_data_elsewhere_is_refused(lake, tmp_path):
+    ledger = wb.signed_ledger(tmp_path, [("铝材项目", "临猗县", 10000, date(2024, 2, 1), "铝镁精深加工")])
+    assert load_file(ledger, db=lake, user="t").ok
+    elsewhere = Lake(lake.catalog, tmp_path / "elsewhere")
+    with pytest.raises(LakeMisconfigured, match="与 DuckLake 目录库记录的数据目录.*不一致"):
+        Reader(elsewhere).cursor()

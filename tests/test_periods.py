@@ -221,6 +221,7 @@ def test_the_overview_stands_at_the_published_period_and_labels_the_open_month(c
     assert opened.metric[0].value == "403 个"
 
 
+@pytest.mark.file_only  # rebuild replays a file warehouse's archive
 def test_a_rebuild_from_the_archive_keeps_closed_months_and_nil_reports(city, tmp_path):
     from etl.rebuild import rebuild
 

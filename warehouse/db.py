@@ -441,6 +441,22 @@ def _lake_writer(lake: Lake, extra_bytes: int, what: str, created: list[Path] | 
                     _discard(path)
 
 
+def _new_data_path(lake: Lake) -> bool:
+    """Whether the configured data directory is to be recorded (a new lake); one that differs
+    from the recorded directory is refused: every server mounts the share at one path."""
+    if lake.data_path is None:
+        return False
+    stored = _catalog_query(lake, "select value from ducklake_metadata where key = 'data_path'")
+    if not stored:
+        return True
+    if Path(stored[0][0]).resolve() != lake.data_path.resolve():
+        raise LakeMisconfigured(
+            f"WAREHOUSE_DATA_PATH（{lake.data_path}）与 DuckLake 目录库记录的数据目录（{stored[0][0]}）不一致；"
+            "各服务器须把共享数据目录挂载在同一路径"
+        )
+    return False
+
+
 def extension_file(name: str) -> str:
     """A DuckDB extension installed as a pip package (duckdb-extension-<name>): nothing is
     downloaded at run time."""
@@ -462,7 +478,7 @@ def connect_lake(
     try:
         for name in ("postgres_scanner", "ducklake"):
             con.execute(f"load '{_quote(extension_file(name))}'")
-        options = [f"data_path '{_quote(str(lake.data_path) + os.sep)}'"] if lake.data_path else []
+        options = [f"data_path '{_quote(str(lake.data_path) + os.sep)}'"] if _new_data_path(lake) else []
         options += ["read_only"] if read_only else []
         options += [f"snapshot_version {int(snapshot)}"] if snapshot is not None else []
         attach = f"attach '{_quote(LAKE_PREFIX + lake.catalog)}' as {ALIAS}"

@@ -42,8 +42,7 @@ class Backend:
     env: dict[str, str]
 
 
-# "ducklake" joins once warehouse/db.py serves WAREHOUSE_DB=ducklake:postgres:… (issue 15)
-@pytest.fixture(params=["embedded"])
+@pytest.fixture(params=["embedded", "ducklake"])
 def backend(request, sample_db, tmp_path) -> Backend:
     """embedded: one warehouse file that both servers on this machine share (a copy of the
     sample), accounts in SQLite. ducklake: the sample built into DuckLake with its catalog in
