@@ -33,8 +33,16 @@ sample: $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	WAREHOUSE_DB=$(DB) $(BIN)/python -m ui.serve --server.address 127.0.0.1 --server.port $(PORT)
 
+# The warehouse and CLI tests run a second time on DuckLake with a PostgreSQL catalog
+# (tests/pg.py starts one; without PostgreSQL they skip outside CI).
+LAKE_TESTS := tests/test_warehouse.py tests/test_load.py tests/test_history.py tests/test_cli.py \
+	tests/test_periods.py tests/test_undated.py tests/test_bulletins.py tests/test_entry.py \
+	tests/test_pipeline.py tests/test_digest.py tests/test_report.py tests/test_precedent.py \
+	tests/test_ownership.py tests/test_audit.py
+
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+	WAREHOUSE_TEST_BACKEND=ducklake $(BIN)/python -m pytest -q -m "not file_only" $(LAKE_TESTS)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks

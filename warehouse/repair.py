@@ -191,7 +191,7 @@ def transfer_records(source: Path) -> pl.DataFrame:
     """The source's leads passed on (项目流转; none in a warehouse older than them)."""
     con = connect_readonly(source)
     try:
-        return con.sql("select * exclude (transfer_id) from lead_transfers order by transfer_id").pl()
+        return con.sql("select * from lead_transfers order by transfer_id").pl()
     except duckdb.CatalogException:
         return pl.DataFrame()
     finally:
