@@ -170,3 +170,4 @@ def test_a_server_that_mounts_the_data_elsewhere_is_refused(lake, tmp_path):
     elsewhere = Lake(lake.catalog, tmp_path / "elsewhere")
     with pytest.raises(LakeMisconfigured, match="与 DuckLake 目录库记录的数据目录.*不一致"):
         Reader(elsewhere).cursor()
+

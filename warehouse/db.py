@@ -576,6 +576,8 @@ def connect_readonly(path: Location) -> duckdb.DuckDBPyConnection:
         con.execute(f"attach '{_quote(path)}' as {ALIAS} (read_only)")
     except duckdb.Error as exc:
         con.close()
+        if "newer version of duckdb" in str(exc).lower():
+            raise WarehouseDamaged(path, f"文件由更新版本的 DuckDB 写成，本程序的 duckdb {duckdb.__version__} 无法读取") from exc
         if is_damage(exc) and path.exists():
             raise WarehouseDamaged(path, exc) from exc
         raise
