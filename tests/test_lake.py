@@ -57,6 +57,7 @@ def test_a_lake_is_named_by_the_environment_and_never_shows_its_password(monkeyp
     assert lake == Lake("postgres:dbname=wh host=db.local user=zs password=s3cret", tmp_path)
     assert "s3cret" not in str(lake)
     assert str(lake) == "ducklake:postgres:dbname=wh host=db.local user=zs password=***"
+    assert db_path(lake.uri) == lake  # what configuration passes on keeps the password
     assert archive_dir(lake) == tmp_path / "archive"
 
 

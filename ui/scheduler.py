@@ -8,7 +8,7 @@ import logging
 import streamlit as st
 
 from warehouse import scheduler
-from warehouse.db import db_path
+from warehouse.db import Lake, db_path
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,4 +32,5 @@ def _log_to_server_output() -> None:
 
 def start() -> scheduler.Scheduler | None:
     """The running scheduler of the warehouse the app reads (one per process and file)."""
-    return _scheduler(str(db_path()))
+    where = db_path()
+    return _scheduler(where.uri if isinstance(where, Lake) else str(where))

@@ -73,6 +73,11 @@ class Lake:
     def conninfo(self) -> str:
         return self.catalog.removeprefix("postgres:")
 
+    @property
+    def uri(self) -> str:
+        """What names it in WAREHOUSE_DB, password included: for configuration, never to show."""
+        return LAKE_PREFIX + self.catalog
+
     def __str__(self) -> str:
         # said in messages and logs: never the password a conninfo may hold
         return LAKE_PREFIX + re.sub(r"password\s*=\s*('[^']*'|\S+)", "password=***", self.catalog)
@@ -481,7 +486,7 @@ def connect_lake(
         options = [f"data_path '{_quote(str(lake.data_path) + os.sep)}'"] if _new_data_path(lake) else []
         options += ["read_only"] if read_only else []
         options += [f"snapshot_version {int(snapshot)}"] if snapshot is not None else []
-        attach = f"attach '{_quote(LAKE_PREFIX + lake.catalog)}' as {ALIAS}"
+        attach = f"attach '{_quote(lake.uri)}' as {ALIAS}"
         con.execute(attach + (f" ({', '.join(options)})" if options else ""))
         con.execute(f"use {ALIAS}")
     except BaseException:
