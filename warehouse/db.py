@@ -186,18 +186,25 @@ def migrations() -> list[tuple[int, Path]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
-    """Apply the numbered .sql files of sql/migrations that this database has not seen."""
-    con.execute("create table if not exists schema_migrations (version integer, name varchar, applied_at timestamp)")
-    done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
-    for version, file in migrations():
-        if version in done:
-            continue
-        sql = file.read_text(encoding="utf-8")
-        con.execute(for_lake(sql) if lake else sql)
-        con.execute(
-            "insert into schema_migrations values (?, ?, current_timestamp::timestamp)",
-            [version, file.name],
-        )
+    """Apply the numbered .sql files of sql/migrations that this database has not seen, in
+    one transaction (on a lake: one snapshot, not one per statement)."""
+    con.execute("begin transaction")
+    try:
+        con.execute("create table if not exists schema_migrations (version integer, name varchar, applied_at timestamp)")
+        done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
+        for version, file in migrations():
+            if version in done:
+                continue
+            sql = file.read_text(encoding="utf-8")
+            con.execute(for_lake(sql) if lake else sql)
+            con.execute(
+                "insert into schema_migrations values (?, ?, current_timestamp::timestamp)",
+                [version, file.name],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 # What DuckLake has no place for: keys (a column key stays NOT NULL), indexes and sequences
@@ -474,15 +481,27 @@ def extension_file(name: str) -> str:
     return found[0]
 
 
+LAKE_EXTENSIONS = ("postgres_scanner", "ducklake")
+_extensions_checked = threading.Event()
+
+
 def connect_lake(
     lake: Lake, *, read_only: bool = False, snapshot: int | None = None, config: dict | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the lake attached as `wh` and in use; a reader's pinned
     to one snapshot, as a reader of the file backend is to one file."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, **(config or {})})
+    # DuckDB checks an extension's signature by hashing the whole file (1-3 s for the two
+    # on a busy 2-core server, at every write); the first connection of a process checks
+    # them, later ones load the same checked files without hashing them again
+    checked = _extensions_checked.is_set()
+    con = duckdb.connect(config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "allow_unsigned_extensions": checked, **(config or {}),
+    })
     try:
-        for name in ("postgres_scanner", "ducklake"):
+        for name in LAKE_EXTENSIONS:
             con.execute(f"load '{_quote(extension_file(name))}'")
+        _extensions_checked.set()
         options = [f"data_path '{_quote(str(lake.data_path) + os.sep)}'"] if _new_data_path(lake) else []
         options += ["read_only"] if read_only else []
         options += [f"snapshot_version {int(snapshot)}"] if snapshot is not None else []
