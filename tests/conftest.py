@@ -171,6 +171,13 @@ def on_sample(sample_db, monkeypatch) -> Path:
     return sample_db
 
 
+def point_at(monkeypatch, warehouse) -> None:
+    """The app and its commands read this warehouse (a lake: with its data directory)."""
+    monkeypatch.setenv("WAREHOUSE_DB", str(warehouse))
+    if isinstance(warehouse, Lake):
+        monkeypatch.setenv("WAREHOUSE_DATA_PATH", str(warehouse.data_path))
+
+
 @pytest.fixture
 def staff_env(db, tmp_path, monkeypatch) -> None:
     """Pages behind a login: own warehouse and account store, cheap argon2, default access."""

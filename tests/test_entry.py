@@ -232,6 +232,7 @@ def test_an_update_on_the_page_starts_from_the_project_and_keeps_it(cohort):
     assert project(cohort, "L4") == [("name:140821:l4", LINYI, "negotiating", None, None, "环评待批复")]
 
 
+@pytest.mark.file_only  # rebuild replays a file warehouse's archive
 def test_rebuild_replays_entries_as_entries_and_a_pass_on_with_its_record(cohort, tmp_path):
     from etl.rebuild import rebuild
 

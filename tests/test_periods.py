@@ -14,7 +14,7 @@ from etl.load import load_file
 from warehouse import periods
 from warehouse.db import Reader
 from warehouse.queries import Filters, headline
-from conftest import routed
+from conftest import point_at, routed
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_2025 = {"signed_projects": 402, "as_of": date(2025, 9, 30)}
@@ -159,7 +159,7 @@ def test_the_period_command_closes_and_shows_the_months(city, tmp_path):
 @pytest.fixture
 def staff_on_city(city, staff_env, monkeypatch):
     """The pages over the private sample copy, with accounts of their own."""
-    monkeypatch.setenv("WAREHOUSE_DB", str(city))
+    point_at(monkeypatch, city)
     from warehouse import accounts
 
     accounts.store().add_user("admin", "admin", "s3cret password")

@@ -85,9 +85,10 @@ def pending(con: duckdb.DuckDBPyConnection, transfer_id: int) -> dict:
 def record_assignment(con: duckdb.DuckDBPyConnection, transfer_id: int, to_unit: str, note: str | None,
                       user: str, load_id: int) -> None:
     """Inside the assigning load's transaction: the offer is assigned by that load."""
-    updated = con.execute(
+    # the count of rows updated (DuckLake has no RETURNING for updates)
+    [(updated,)] = con.execute(
         "update lead_transfers set to_unit = ?, assign_note = ?, assigned_by = ?, assigned_at = ?, assigned_load = ? "
-        "where transfer_id = ? and assigned_load is null and withdrawn_at is null returning transfer_id",
+        "where transfer_id = ? and assigned_load is null and withdrawn_at is null",
         [to_unit, note, user, datetime.now(), load_id, transfer_id],
     ).fetchall()
     if not updated:  # assigned or withdrawn by someone else meanwhile: the load must not land
