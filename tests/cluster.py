@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from ui.process import AppProcess, free_port
+from ui.process import AppProcess, end, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "zhaoshang.conf"
@@ -163,12 +163,7 @@ class Nginx:
         raise RuntimeError(f"no routing cookie reached port {port} in {attempts} attempts")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end(self.process)
 
 
 class Cluster:

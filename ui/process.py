@@ -90,13 +90,18 @@ class AppProcess:
         return out
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end(self.process)
         self._log.close()
+
+
+def end(process: subprocess.Popen) -> None:
+    """Ask a child to stop; kill it when it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def launch_chromium(playwright):

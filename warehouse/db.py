@@ -311,19 +311,28 @@ def is_damage(exc: BaseException) -> bool:
     return isinstance(exc, (WarehouseDamaged, duckdb.IOException, duckdb.SerializationException)) or damage_said(exc)
 
 
+def _queue(take, timeout: float) -> None:
+    """Try a lock until `take()` gets it: writers wait their turn, for `timeout` at most."""
+    deadline = time.monotonic() + timeout
+    while not take():
+        if time.monotonic() > deadline:
+            raise WarehouseBusy(f"数据仓库正被其他导入占用超过 {timeout:.0f} 秒，请稍后再试")
+        time.sleep(0.05)
+
+
+def _try_flock(lock) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 @contextmanager
 def _file_lock(path: Path, timeout: float) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WarehouseBusy(f"数据仓库正被其他导入占用超过 {timeout:.0f} 秒，请稍后再试")
-                time.sleep(0.05)
+        _queue(lambda: _try_flock(lock), timeout)
         try:
             yield
         finally:
@@ -409,11 +418,7 @@ def write_lock(path: Location, timeout: float = 600.0) -> Iterator[None]:
     import psycopg
 
     with psycopg.connect(path.conninfo, autocommit=True, connect_timeout=10) as pg:
-        deadline = time.monotonic() + timeout
-        while not pg.execute("select pg_try_advisory_lock(%s)", [LAKE_LOCK_KEY]).fetchall()[0][0]:
-            if time.monotonic() > deadline:
-                raise WarehouseBusy(f"数据仓库正被其他导入占用超过 {timeout:.0f} 秒，请稍后再试")
-            time.sleep(0.05)
+        _queue(lambda: pg.execute("select pg_try_advisory_lock(%s)", [LAKE_LOCK_KEY]).fetchall()[0][0], timeout)
         try:
             yield
         finally:
