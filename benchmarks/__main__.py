@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--only ingest|queries|browser|memory]`, then RESULTS.md."""
+"""`python -m benchmarks [--quick] [--only ingest|queries|browser|memory|lake]`, then RESULTS.md."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-PARTS = ("ingest", "queries", "browser", "memory")
+PARTS = ("ingest", "queries", "browser", "memory", "lake")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             generate.ensure_ledger("200k")
             generate.ensure_ledger("10k")
             generate.ensure_warehouse("10k")
-        if "queries" in parts:
+        if "queries" in parts or "lake" in parts:
             generate.ensure_warehouse("10k")
         generate.ensure_warehouse("1m")
         log(f"data ready in {time.perf_counter() - t0:.0f} s")
@@ -63,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
             begin("memory")
             log(f"memory: load average {os.getloadavg()[0]:.1f}")
             browser.run_memory(log)
+        if "lake" in parts:
+            from . import lake
+
+            begin("lake")
+            log(f"lake: load average {os.getloadavg()[0]:.1f}")
+            lake.run(runs, log, quick=args.quick)
     path = report.write()
     log(f"wrote {path}")
     return 0
