@@ -309,6 +309,9 @@ def render() -> str:
         out.append("")
         targets.append(("App peak RSS < 800 MB at 1M", ok, f"{peak:,.0f} MB"))
 
+    lake = load("lake")
+    if lake:
+        out.append(render_lake(lake))
     out += ["## Targets (issue 6)", "", "| target | measured | result |", "|---|---|---|"]
     for name, ok, value in targets:
         out.append(f"| {name} | {value} | {_mark(ok)} |")
@@ -325,4 +328,130 @@ def write() -> Path:
     if not notes:
         notes = "<!-- notes -->\n## Notes\n\n(Hand-written analysis goes here; kept when the tables are rewritten.)\n<!-- /notes -->"
     RESULTS_MD.write_text(text + "\n" + notes + "\n", encoding="utf-8")
+    return RESULTS_MD
+
+
+LAKE_BLOCK = re.compile(r"<!-- lake -->.*?<!-- /lake -->\n?", re.S)
+
+
+def _ratio(r: dict | None) -> str:
+    return "—" if not r or r.get("ratio") is None else f"{r['ratio']:.2f} ({r['min']:.2f}–{r['max']:.2f})"
+
+
+def render_lake(lake: dict) -> str:
+    """The issue-15 section: DuckLake on PostgreSQL against the embedded file."""
+    out = ["<!-- lake -->", "## DuckLake against the embedded file (issue 15)", ""]
+    load = lake.get("loadavg_start"), lake.get("loadavg_end")
+    out.append(f"Measured {lake['date']}; 1-minute load average {_load(load[0])} at the start and {_load(load[1])} at "
+               f"the end (2 cores: other work competed for the CPU, so read the ratios, not the absolute times). "
+               f"The lake's catalog is a throwaway PostgreSQL on the same "
+               f"machine (tests/pg.py, fsync off), its data directory on the same disk; each benchmark warehouse file "
+               f"was published into a lake (`warehouse.db.publish`), and every run that writes started from a copy of "
+               f"that lake (a PostgreSQL database made from it as template). Medians over {lake['runs']} runs; file and "
+               f"lake interleaved run by run, ratios lake / file of the paired runs (min–max in brackets).")
+    out.append("")
+    pub = lake.get("publish_s", {})
+    out.append("Publishing a warehouse file into a new lake (one transaction, every table): " + ", ".join(
+        f"{size} {sec(s, 1)} s" if s is not None else f"{size} over the budget, left out" for size, s in pub.items()) + ".")
+    out.append("")
+    w = lake.get("writers")
+    if w:
+        out += ["### Writers: 20 monthly loads submitted at once", ""]
+        out.append(f"{w['writers']} `python -m etl load` processes started together, each a {w['rows_each']}-row monthly "
+                   f"signed ledger of another reporting unit, into a fresh copy of the 10k warehouse (file: writers queue "
+                   f"on the file lock, each copies and renames the file; lake: writers queue on the PostgreSQL advisory "
+                   f"lock, each commits one DuckLake snapshot). Every load landed in every round (the count of loads "
+                   f"is checked). Per-load time is each process's wall time from the common start (queueing included).")
+        out.append("")
+        out.append("| backend | rounds | all 20 landed in s (median) | per load p50 s | per load p95 s |")
+        out.append("|---|---|---|---|---|")
+        for b in ("file", "lake"):
+            s = w[f"{b}_summary"]
+            out.append(f"| {b} | {len(w[b])} | {sec(s['total']['median'], 1)} ({_range(s['total'], lambda v: sec(v, 1))}) "
+                       f"| {sec(s['p50'], 1)} | {sec(s['p95'], 1)} |")
+        out.append("")
+        out.append(f"Total time lake / file: **{_ratio(w['ratio_total'])}**.")
+        out.append("")
+    q = lake.get("queries")
+    if q:
+        out += ["### Page query sets", ""]
+        out.append("The page sets of the queries part (every file of `warehouse/sql/queries/`, grouped per page, the "
+                   "same parameters and filter variants) through `Reader(file)` and `Reader(lake)`. Cold: a new Reader "
+                   "per page set (a new DuckDB instance; for the lake also the extension load, the catalog attach and "
+                   "the snapshot lookup: connection time apart). Warm: one Reader, after a warm-up run. "
+                   "Times per page set in ms.")
+        out.append("")
+        for size, left in q.get("left_out", {}).items():
+            out.append(f"- {size}: not measured, {left}.")
+        for size, r in q["sizes"].items():
+            for variant, totals in r["totals"].items():
+                c = r["connect"][variant]
+                out.append(f"**{size}, {variant}** — connect: file {ms(c['file']['median'])} ms, lake "
+                           f"{ms(c['lake']['median'])} ms; all page sets together: file cold "
+                           f"{ms(totals['file']['cold']['median'])} / warm {ms(totals['file']['warm']['median'])} ms, "
+                           f"lake cold {ms(totals['lake']['cold']['median'])} / warm "
+                           f"{ms(totals['lake']['warm']['median'])} ms")
+                out.append("")
+                out.append("| page | queries | file cold | lake cold | lake / file cold | file warm | lake warm | lake / file warm |")
+                out.append("|---|---|---|---|---|---|---|---|")
+                pages = r["pages"][variant]
+                ratios = r["ratios"][variant]["lake"]
+                for page in pages["file"]:
+                    f, k = pages["file"][page], pages["lake"][page]
+                    out.append(f"| {page} | {len(r['queries'][page])} | {ms(f['cold']['median'])} | {ms(k['cold']['median'])} | "
+                               f"{_ratio(ratios[page]['cold'])} | {ms(f['warm']['median'])} | {ms(k['warm']['median'])} | "
+                               f"{_ratio(ratios[page]['warm'])} |")
+                out.append("")
+            failed = {k: v for k, v in r["failed"].items() if v}
+            if failed:
+                out.append(f"Queries that failed at {size}: " + "; ".join(
+                    f"{k} {name}: {why}" for k, f in failed.items() for name, why in f.items()))
+                out.append("")
+    i = lake.get("inlining")
+    if i:
+        out += ["### Data inlining and compaction for small monthly loads", ""]
+        out.append(f"{i['loads']} `python -m etl load` runs one after another, each a {i['rows_each']}-row monthly "
+                   f"ledger of another unit, into a copy of the 10k lake: with DuckLake's data inlining at its default "
+                   f"(inserts of up to 10 rows stay in the PostgreSQL catalog), and off (`set_option("
+                   f"'data_inlining_row_limit', 0)`: every insert writes Parquet). Then compaction: "
+                   f"`ducklake_flush_inlined_data` + `ducklake_merge_adjacent_files` (no snapshot expired, so time "
+                   f"travel and rollback keep working; its time includes a process start). Files are the catalog's live "
+                   f"data files (`ducklake_data_file`), inlined rows the live rows of its inlined-data tables. Page "
+                   f"query sets: all pages, latest-year filters, summed, ms; the file got no loads.")
+        out.append("")
+        out.append("| inlining | per load s (median, min–max) | data files before → after loads | inlined rows after loads "
+                   "| compaction s | data files after compaction | all page sets cold / warm after loads | "
+                   "after compaction |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        before, after = i["sets_after_loads"], i["sets_after_compaction"]
+        for label, v in i["variants"].items():
+            out.append(f"| {label} | {sec(v['per_load']['median'])} ({_range(v['per_load'], sec)}) | "
+                       f"{v['files_before']['data_files']} → {v['files_after']['data_files']} | "
+                       f"{v['files_after']['inlined_rows']:,} | {sec(v.get('compaction_s'), 1)} | "
+                       f"{v.get('files_compacted', {}).get('data_files', '—')} | "
+                       f"{ms(before[label]['cold']['median'])} / {ms(before[label]['warm']['median'])} | "
+                       f"{ms(after[label]['cold']['median'])} / {ms(after[label]['warm']['median'])} |")
+        f0, f1 = before["file"], after["file"]
+        out.append(f"| (embedded file, for scale) | | | | | | {ms(f0['cold']['median'])} / {ms(f0['warm']['median'])} | "
+                   f"{ms(f1['cold']['median'])} / {ms(f1['warm']['median'])} |")
+        out.append("")
+    out.append("<!-- /lake -->")
+    return "\n".join(out) + "\n"
+
+
+def write_lake() -> Path:
+    """Only the lake section, put in place of the one RESULTS.md holds (or before the notes):
+    `--only lake` leaves the other parts' tables as they were."""
+    lake = load("lake")
+    text = RESULTS_MD.read_text(encoding="utf-8")
+    if lake is None:
+        return RESULTS_MD
+    block = render_lake(lake)
+    if LAKE_BLOCK.search(text):
+        text = LAKE_BLOCK.sub(lambda _: block, text, count=1)
+    elif "<!-- notes -->" in text:
+        text = text.replace("<!-- notes -->", block + "<!-- notes -->", 1)
+    else:
+        text += "\n" + block
+    RESULTS_MD.write_text(text, encoding="utf-8")
     return RESULTS_MD
