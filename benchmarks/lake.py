@@ -330,6 +330,12 @@ def compare_sets(locations: dict, file: Path, runs: int, variants=("latest", "fi
             for k in locations
         }
         if "file" in locations:
+            per_run = {k: {m: [sum(times[k][p][m][r] for p in pages) for r in range(runs)] for m in ("cold", "warm")}
+                       for k in locations}
+            out.setdefault("total_ratios", {})[variant] = {
+                k: {m: paired_ratio(per_run[k][m], per_run["file"][m]) for m in ("cold", "warm")}
+                for k in locations if k != "file"
+            }
             out.setdefault("ratios", {})[variant] = {
                 k: {p: {m: paired_ratio(times[k][p][m], times["file"][p][m]) for m in ("cold", "warm")} for p in pages}
                 for k in locations if k != "file"
@@ -435,6 +441,8 @@ def inlining(lakes: Lakes, loads: int, runs: int, log) -> dict:
     compacted = compare_sets({"file": file, **lakes_by}, file, runs, variants=("latest",))
     result["sets_after_loads"] = sets["totals"]["latest"]
     result["sets_after_compaction"] = compacted["totals"]["latest"]
+    result["ratios_after_loads"] = sets["total_ratios"]["latest"]
+    result["ratios_after_compaction"] = compacted["total_ratios"]["latest"]
     result["failed"] = {"after_loads": sets["failed"], "after_compaction": compacted["failed"]}
     return result
 

@@ -420,19 +420,26 @@ def render_lake(lake: dict) -> str:
                    f"query sets: all pages, latest-year filters, summed, ms; the file got no loads.")
         out.append("")
         out.append("| inlining | per load s (median, min–max) | data files before → after loads | inlined rows after loads "
-                   "| compaction s | data files after compaction | all page sets cold / warm after loads | "
-                   "after compaction |")
+                   "| compaction s | data files after compaction | all page sets cold / warm after loads "
+                   "(lake / file warm) | after compaction (lake / file warm) |")
         out.append("|---|---|---|---|---|---|---|---|")
         before, after = i["sets_after_loads"], i["sets_after_compaction"]
+
+        def warm_ratio(key: str, label: str) -> str:
+            r = i.get(key, {}).get(label, {}).get("warm")
+            return f" ({_ratio(r)})" if r else ""
+
         for label, v in i["variants"].items():
             out.append(f"| {label} | {sec(v['per_load']['median'])} ({_range(v['per_load'], sec)}) | "
                        f"{v['files_before']['data_files']} → {v['files_after']['data_files']} | "
                        f"{v['files_after']['inlined_rows']:,} | {sec(v.get('compaction_s'), 1)} | "
                        f"{v.get('files_compacted', {}).get('data_files', '—')} | "
-                       f"{ms(before[label]['cold']['median'])} / {ms(before[label]['warm']['median'])} | "
-                       f"{ms(after[label]['cold']['median'])} / {ms(after[label]['warm']['median'])} |")
+                       f"{ms(before[label]['cold']['median'])} / {ms(before[label]['warm']['median'])}"
+                       f"{warm_ratio('ratios_after_loads', label)} | "
+                       f"{ms(after[label]['cold']['median'])} / {ms(after[label]['warm']['median'])}"
+                       f"{warm_ratio('ratios_after_compaction', label)} |")
         f0, f1 = before["file"], after["file"]
-        out.append(f"| (embedded file, for scale) | | | | | | {ms(f0['cold']['median'])} / {ms(f0['warm']['median'])} | "
+        out.append(f"| (embedded file, same runs) | | | | | | {ms(f0['cold']['median'])} / {ms(f0['warm']['median'])} | "
                    f"{ms(f1['cold']['median'])} / {ms(f1['warm']['median'])} |")
         out.append("")
     out.append("<!-- /lake -->")
