@@ -34,7 +34,7 @@ WRITERS = 20
 WRITER_ROWS = 50  # a county's month: tens of signed projects
 SMALL_LOADS = 30
 # a limit above a monthly load (e.g. 1,000) would be the third variant, but set_option with
-# a limit of 50 or more crashes this process on duckdb 1.5.5's ducklake (see RESULTS.md)
+# any non-zero limit crashes the process on duckdb 1.5.5's ducklake (see RESULTS.md)
 INLINING = {"default (10 rows)": None, "off (0)": 0}
 QUERY_SIZES = ("10k", "1m")
 PUBLISH_BUDGET_S = 600  # the 1M lake is left out when publishing it would take longer
@@ -270,7 +270,7 @@ def run_set(cur, names, filters, found, ctx, failed: dict) -> float:
         if name in failed:
             continue
         try:
-            _, seconds = queries.timed_run(cur, name, filters, queries.params_for(name, found[name], ctx), 60.0)
+            _, seconds = queries.timed_run(cur, name, filters, queries.params_for(name, found[name], ctx), 30.0)
         except Exception as exc:  # a query the lake cannot run is a result, not the end of the part
             failed[name] = f"{type(exc).__name__}: {str(exc)[:300]}"
             continue
