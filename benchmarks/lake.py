@@ -14,9 +14,9 @@ files there, and nothing here deletes one).
   through Reader(file) and Reader(lake), cold (a new Reader per page set, connection time
   reported apart) and warm (one Reader, after a warm-up), file and lake interleaved;
 * inlining: small monthly loads one after another into a lake with DuckLake's data
-  inlining at its default, off, and at a limit a monthly load stays under; per-load time,
-  live data files and inlined rows, the page query sets; then the same after compaction
-  (`ducklake_flush_inlined_data` + `ducklake_merge_adjacent_files`).
+  inlining at its default and off; per-load time, live data files and inlined rows, the
+  page query sets; then the same after compaction (`ducklake_flush_inlined_data` +
+  `ducklake_merge_adjacent_files`).
 """
 
 from __future__ import annotations
