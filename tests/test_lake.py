@@ -5,6 +5,7 @@ The rest of the warehouse and CLI tests run on a lake too (WAREHOUSE_TEST_BACKEN
 a second pass of `make test`); these run in both passes, on a real PostgreSQL."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import workbooks as wb
-from warehouse.db import Lake, LakeMisconfigured, Reader, archive_dir, connect_lake, db_path, lake_version, migrate, writer
+from warehouse.db import Lake, LakeMisconfigured, Reader, compact, archive_dir, connect_lake, db_path, lake_version, migrate, writer
 from etl.load import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +173,34 @@ def test_a_server_that_mounts_the_data_elsewhere_is_refused(lake, tmp_path):
     with pytest.raises(LakeMisconfigured, match="与 DuckLake 目录库记录的数据目录.*不一致"):
         Reader(elsewhere).cursor()
 
+
+
+def test_compacting_gathers_small_writes_and_keeps_the_figures_and_the_past(lake, tmp_path):
+    for i in range(4):
+        ledger = wb.signed_ledger(tmp_path, [(f"项目{i}", "临猗县", 1000 * (i + 1), date(2024, 2 + i, 1), "新能源")],
+                                  name=f"2024年1-6月签约项目台账-{i}.xlsx")
+        assert load_file(ledger, db=lake, user="t").ok
+    first_snapshot = lake_version(lake)
+    env = {**os.environ, "WAREHOUSE_DB": str(lake)}
+    figures = lambda: Reader(lake).cursor().execute(
+        "select count(*), sum(signed_amount_wan) from projects").fetchall()
+    before = figures()
+    done = subprocess.run([sys.executable, "-m", "warehouse", "compact"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"数据文件 \d+ 个 → \d+ 个；历史快照全部保留", done.stdout), done.stdout
+    assert figures() == before == [(4, 10000)]
+    settled = compact(lake)  # everything was gathered: nothing left to do
+    assert settled[0] == settled[1]
+    # the past is still there: the reader of the snapshot before compacting
+    past = connect_lake(lake, read_only=True, snapshot=int(first_snapshot.removeprefix("snapshot-")))
+    assert past.execute("select count(*) from projects").fetchall() == [(4,)]
+
+
+def test_a_file_warehouse_needs_no_compacting(tmp_path):
+    file = tmp_path / "warehouse.duckdb"
+    assert load_file(wb.signed_ledger(tmp_path, [("铝材项目", "临猗县", 10000, date(2024, 2, 1), "铝镁精深加工")]),
+                     db=file, user="t").ok
+    done = subprocess.run([sys.executable, "-m", "warehouse", "compact", "--db", str(file)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "单机数据仓库文件无需整理（每次写入后已整体写好）\n")

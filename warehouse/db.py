@@ -519,6 +519,20 @@ def connect_lake(
     return con
 
 
+def compact(lake: Lake) -> tuple[int, int]:
+    """Gather a lake's small writes: rows inlined in the catalog into data files, and small
+    adjacent files of a table into one. Snapshots are kept (rollback and --at read them).
+    Returns the current data files before and after."""
+    def files() -> int:
+        return _catalog_query(lake, "select count(*) from ducklake_data_file where end_snapshot is null")[0][0]
+
+    with write_lock(lake), closing(connect_lake(lake)) as con:
+        before = files()
+        con.execute(f"call ducklake_flush_inlined_data('{ALIAS}')")
+        con.execute(f"call ducklake_merge_adjacent_files('{ALIAS}')")
+    return before, files()
+
+
 def _discard(path: Path) -> None:
     """Undo a file or folder a failed write created; a folder only while it is empty."""
     try:
