@@ -7,6 +7,7 @@ server is a failure, not a skip.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -52,6 +53,8 @@ class PostgresServer:
             entry = pwd.getpwnam("postgres")
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale")
+        # a script that ends on an exception without stopping it leaves no server behind
+        atexit.register(self.stop)
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
             "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -79,6 +82,8 @@ class PostgresServer:
         return self.dsn(name)
 
     def stop(self) -> None:
+        if not self.data.exists():
+            return  # stopped already
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
