@@ -376,3 +376,37 @@ def test_stored_warnings_are_the_ones_worked_out_live(request, tmp_path):
     assert stored.height > 0 and stored.equals(live)
     stricter = {**city, "lead_yellow": 1, "lead_red": 2}
     assert run(cur, "pipeline_warnings", Filters(2025), as_of=as_of, **stricter).height > stored.height
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro-Winkler by characters, as the textbook (and duckdb 2) computes it."""
+    if not a or not b:
+        return 0.0
+    window = max(max(len(a), len(b)) // 2 - 1, 0)
+    taken = [False] * len(b)
+    matched_a = []
+    for i, c in enumerate(a):
+        for j in range(max(0, i - window), min(len(b), i + window + 1)):
+            if not taken[j] and b[j] == c:
+                taken[j] = True
+                matched_a.append(c)
+                break
+    if not matched_a:
+        return 0.0
+    matched_b = [c for j, c in enumerate(b) if taken[j]]
+    m = len(matched_a)
+    transpositions = sum(x != y for x, y in zip(matched_a, matched_b)) / 2
+    jaro = (m / len(a) + m / len(b) + (m - transpositions) / m) / 3
+    prefix = next((i for i, (x, y) in enumerate(zip(a[:4], b[:4])) if x != y), min(4, len(a), len(b)))
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+def test_names_are_compared_by_characters_not_bytes(db, tmp_path):
+    # duckdb 1.5 compares UTF-8 bytes: 宏和智能装备 and 宏和智装司产 came out 0.89 instead of 0.84
+    load(db, [signing("铝材项目", "140821", date(2025, 1, 1))], "signed")
+    names = ["宏和智能装备", "宏和智装司产", "年产8万吨再生铝项目", "8万吨再生铝项目", "光伏电站", "风电场", "abc", "abd", "铝材"]
+    cur = Reader(db).cursor()
+    for a in names:
+        for b in names:
+            [(got,)] = cur.execute("select name_similarity(?, ?)", [a, b]).fetchall()
+            assert got == pytest.approx(jaro_winkler(a, b)), (a, b)

@@ -105,15 +105,15 @@ left join project_rows pr using (load_id, sheet, excel_row);
 
 -- Jaro-Winkler similarity of two names, by characters. duckdb 1.5's jaro_winkler_similarity
 -- compares UTF-8 bytes, and the lead bytes that Chinese characters share make unlike names
--- look alike; so each character of the pair is first spelled as one ASCII character (its
--- place among the pair's distinct characters; a name pair has far fewer than 95).
+-- look alike; so each character of the pair is first spelled as one ASCII character, the
+-- one at the place where it first occurs in a || b (translate takes a character's first
+-- place). 93 of them (printable ASCII but ;): a longer pair is compared by bytes.
 create or replace macro name_similarity(a_, b_) as
-if(a_ = '' or b_ = '', jaro_winkler_similarity(a_, b_), jaro_winkler_similarity(
-    array_to_string(list_transform(string_split(a_, ''),
-        lambda c: chr(32 + list_position(list_distinct(string_split(a_ || b_, '')), c))), ''),
-    array_to_string(list_transform(string_split(b_, ''),
-        lambda c: chr(32 + list_position(list_distinct(string_split(a_ || b_, '')), c))), '')
-));
+if(length(a_) + length(b_) > 93,
+   jaro_winkler_similarity(a_, b_),
+   jaro_winkler_similarity(
+       translate(a_, a_ || b_, '!"#$%&''()*+,-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~'),
+       translate(b_, a_ || b_, '!"#$%&''()*+,-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~')));
 
 -- the signed projects a page's filters select: year, month range, units and chains
 -- (an empty list selects all); every page query starts from here
