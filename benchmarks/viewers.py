@@ -25,15 +25,20 @@ from pathlib import Path
 
 from ui.process import CHROMIUM, CHROMIUM_ARGS, AppProcess
 
-from .common import DATA, save, summary
+from .common import DATA, save
 from .harness import COUNT_JS, READY_JS
 
-SIZES = (10, 25, 50)
+# sessions per wave: the websocket client is cheap enough to go further than the browsers
+# (ws-serial: that many sessions one after another, the server's cost of one visit alone)
+PLAN = {"ws-serial": (10,), "ws": (10, 25, 50, 100), "browser": (10, 25, 50)}
 TARGET_S = 2.5
 TOKEN = "viewers-benchmark-token"
 PAGES = {"overview": "", "wall": f"wall?token={TOKEN}"}
 WORK = DATA / "tmp" / "viewers"
-VISIT_TIMEOUT_MS = 240_000
+VISIT_TIMEOUT_MS = 120_000
+POLL_MS = 100
+HANG_WINDOW_S = 8  # this long with sessions unfinished and the servers under HANG_CORES: deadlocked
+HANG_CORES = 0.05
 SAMPLE_EVERY_S = 0.1
 TICK = os.sysconf("SC_CLK_TCK")
 FAILED_TEXT = "页面暂时无法显示"
@@ -147,22 +152,24 @@ class Meter:
         }
 
 
-# ---------------------------------------------------------------- the browser side
+# ---------------------------------------------------------------- the two clients
 
 
 async def _visit(context, url: str, settle: bool) -> dict:
-    """benchmarks.harness.timed_visit for the async API; a failure is a result."""
+    """benchmarks.harness.timed_visit for the async API, checked every 100 ms rather than every
+    frame (fifty pages polling each frame would take the CPU the servers need); a failure is
+    a result."""
     page = await context.new_page()
     t0 = time.perf_counter()
     try:
         await page.goto(url, wait_until="commit", timeout=VISIT_TIMEOUT_MS)
-        await page.wait_for_function(READY_JS, timeout=VISIT_TIMEOUT_MS, polling="raf")
+        await page.wait_for_function(READY_JS, timeout=VISIT_TIMEOUT_MS, polling=POLL_MS)
         done = time.perf_counter() - t0
         for _ in range(10 if settle else 0):
             await page.wait_for_timeout(500)
             if await page.evaluate(READY_JS):
                 break
-            await page.wait_for_function(READY_JS, timeout=VISIT_TIMEOUT_MS, polling="raf")
+            await page.wait_for_function(READY_JS, timeout=VISIT_TIMEOUT_MS, polling=POLL_MS)
             done = time.perf_counter() - t0
         drawn = await page.evaluate(COUNT_JS)
         failed = any(FAILED_TEXT in a for a in drawn["alerts"])
@@ -171,17 +178,77 @@ async def _visit(context, url: str, settle: bool) -> dict:
         return {"seconds": None, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}", "drawn": None}
 
 
-async def _wave(browser, base_url: str, path: str, n: int, meter: Meter) -> tuple[list[dict], dict]:
-    settle = not path.startswith("wall")
-    contexts = [await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN") for _ in range(n)]
-    meter.start()
+async def _ws_visit(base_url: str, path: str) -> dict:
+    """One session as the browser's websocket runs it: connect to /_stcore/stream, ask for the
+    page's script run, wait for its script_finished. No HTML, scripts or drawing: the server's
+    side of a first visit only (as if the browser had Streamlit's scripts cached)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    page, _, query = path.partition("?")
+    back = BackMsg()
+    back.rerun_script.query_string = query
+    back.rerun_script.page_name = page
+    back.rerun_script.context_info.url = f"{base_url}/{path}"
+    back.rerun_script.context_info.timezone = "Asia/Shanghai"
+    back.rerun_script.context_info.locale = "zh-CN"
+    host = base_url.split("://", 1)[1]
+    t0 = time.perf_counter()
     try:
-        visits = await asyncio.gather(*(_visit(c, f"{base_url}/{path}", settle) for c in contexts))
-    finally:
-        usage = meter.stop()
-        for c in contexts:
-            await c.close()
-    return visits, usage
+        async with websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"],
+                                      origin=base_url, max_size=None, open_timeout=VISIT_TIMEOUT_MS / 1000) as ws:
+            await ws.send(back.SerializeToString())
+            failed, received = False, 0
+            async with asyncio.timeout(VISIT_TIMEOUT_MS / 1000):
+                async for frame in ws:
+                    received += len(frame)
+                    failed = failed or FAILED_TEXT.encode() in frame
+                    msg = ForwardMsg()
+                    msg.ParseFromString(frame)
+                    kind = msg.WhichOneof("type")
+                    if kind == "page_not_found":
+                        return {"seconds": None, "error": "page not found", "bytes": received}
+                    if kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                        return {"seconds": time.perf_counter() - t0, "error": "app error box" if failed else None,
+                                "bytes": received}
+        return {"seconds": None, "error": "closed before the script finished", "bytes": received}
+    except Exception as exc:
+        return {"seconds": None, "error": f"{type(exc).__name__}: {str(exc)[:160]}", "bytes": 0}
+
+
+async def _ws_serial(base_url: str, path: str, n: int) -> list[dict]:
+    return [await _ws_visit(base_url, path) for _ in range(n)]
+
+
+# ---------------------------------------------------------------- waves
+
+
+def _server_ticks(pids: list[int]) -> int:
+    tree = _children()
+    return sum(_cpu_ticks(p) for s in pids for p in _descendants(s, tree))
+
+
+async def _watched(coros, pids: list[int]) -> tuple[list[dict], bool]:
+    """Run the sessions; when sessions are left and the servers have used almost no CPU for
+    HANG_WINDOW_S, the servers are deadlocked: the rest is cancelled and the wave says so."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    history: list[tuple[float, int]] = []
+    hung = False
+    while True:
+        _, pending = await asyncio.wait(tasks, timeout=1)
+        if not pending:
+            break
+        history.append((time.monotonic(), _server_ticks(pids)))
+        old = [h for h in history if h[0] <= history[-1][0] - HANG_WINDOW_S]
+        if old and (history[-1][1] - old[-1][1]) / TICK / (history[-1][0] - old[-1][0]) < HANG_CORES:
+            hung = True
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            break
+    lost = {"seconds": None, "error": "unfinished: the server was deadlocked", "drawn": None, "bytes": 0}
+    return [lost if t.cancelled() else t.result() for t in tasks], hung
 
 
 def _quantile(values: list[float], q: float) -> float | None:
@@ -196,50 +263,119 @@ def _idle(pids: list[int], seconds: float = 1.0, limit: float = 0.1, timeout: fl
     """Wait until the servers use under `limit` of a core (closed sessions are cleaned up)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        tree = _children()
-        procs = [p for s in pids for p in _descendants(s, tree)]
-        before = sum(_cpu_ticks(p) for p in procs)
+        before = _server_ticks(pids)
         time.sleep(seconds)
-        if (sum(_cpu_ticks(p) for p in procs) - before) / TICK / seconds < limit:
+        if (_server_ticks(pids) - before) / TICK / seconds < limit:
             return
 
 
-async def _topology(name: str, base_url: str, server_pids: list[int], sizes, log) -> list[dict]:
+class Servers:
+    """One app server on its own port, or two behind nginx; restarted after a deadlock."""
+
+    def __init__(self, topology: str, env: dict[str, str]):
+        self.topology, self.env = topology, env
+        self.routed: dict[int, int] = {}  # websockets nginx handed to each server (two only)
+        self._start()
+
+    def _start(self) -> None:
+        from tests.cluster import Cluster
+
+        if self.topology == "one":
+            self.cluster = None
+            self.apps = [AppProcess(self.env, WORK / "one.log")]
+            self.url = self.apps[0].url
+        else:
+            self.cluster = Cluster(self.env, 2, WORK / "two")
+            self.apps, self.url = self.cluster.servers, self.cluster.url
+        self.pids = [a.pid for a in self.apps]
+        self.idle_rss_mb = sum(a.memory_mb()["VmRSS"] for a in self.apps)
+
+    async def warm(self) -> None:
+        """Imports, connections and st.cache_data warm on every server: a running server."""
+        for app in self.apps:
+            for path in PAGES.values():
+                await _ws_visit(app.url, path)
+
+    def stop(self) -> None:
+        if self.cluster is None:
+            self.apps[0].stop()
+            return
+        for entry in self.cluster.nginx.log():
+            if entry.uri.startswith("/_stcore/stream") and entry.upstream_port:
+                self.routed[entry.upstream_port] = self.routed.get(entry.upstream_port, 0) + 1
+        self.cluster.stop()
+
+    async def restart(self) -> None:
+        self.stop()
+        self._start()
+        await self.warm()
+
+
+async def _wave(client: str, browser, servers: Servers, path: str, n: int) -> tuple[list[dict], dict, bool]:
+    meter = Meter(servers.pids)
+    url = f"{servers.url}/{path}"
+    if client == "browser":
+        contexts = [await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN") for _ in range(n)]
+        meter.start()
+        try:
+            visits, hung = await _watched([_visit(c, url, not path.startswith("wall")) for c in contexts], servers.pids)
+        finally:
+            usage = meter.stop()
+            for c in contexts:
+                await c.close()
+        return visits, usage, hung
+    own = os.times()
+    meter.start()
+    if client == "ws-serial":
+        visits, hung = await _watched([_ws_serial(servers.url, path, n)], servers.pids)
+        visits = visits[0] if not hung else visits
+    else:
+        visits, hung = await _watched([_ws_visit(servers.url, path) for _ in range(n)], servers.pids)
+    usage = meter.stop()
+    after = os.times()
+    usage["browser_cpu_s"] += after.user + after.system - own.user - own.system  # the client is this process
+    return visits, usage, hung
+
+
+async def _topology(topology: str, env: dict[str, str], plan: dict[str, tuple[int, ...]], log) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
 
     rows = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            warm = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-            for path in PAGES.values():  # imports, connections and st.cache_data warm on the server(s)
-                for _ in range(len(server_pids)):
-                    await _visit(warm, f"{base_url}/{path}", settle=False)
-            await warm.close()
-            for n in sizes:
-                for page, path in PAGES.items():
-                    _idle(server_pids)
-                    load = os.getloadavg()[0]
-                    visits, usage = await _wave(browser, base_url, path, n, Meter(server_pids))
-                    times = sorted(v["seconds"] for v in visits if v["seconds"] is not None and v["error"] is None)
-                    errors = [v["error"] for v in visits if v["error"]]
-                    row = {
-                        "topology": name, "page": page, "n": n, "loadavg_1m": load,
-                        "p50": _quantile(times, 0.5), "p95": _quantile(times, 0.95),
-                        "max": times[-1] if times else None, "ok": len(times),
-                        "within_target": sum(t <= TARGET_S for t in times),
-                        "errors": errors, "times": times,
-                        "drawn": next((v["drawn"] for v in visits if v["drawn"]), None), **usage,
-                    }
-                    rows.append(row)
-                    log(f"  {name:<5} {page:<8} N={n:<3} p50 {_s(row['p50'])}  p95 {_s(row['p95'])}  max {_s(row['max'])} s  "
-                        f"ok {row['ok']}/{n}  server CPU {usage['server_cpu_s']:.1f} s  browser CPU {usage['browser_cpu_s']:.1f} s  "
-                        f"other {usage['other_cpu_s']:.1f} s  wave {usage['wave_s']:.1f} s  peak RSS {usage['peak_rss_total_mb']:.0f} MB"
-                        f"  (load {load:.1f})")
-        finally:
-            await browser.close()
-    return rows
-
+    servers = Servers(topology, env)
+    idle_rss = servers.idle_rss_mb
+    try:
+        await servers.warm()
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                for client, sizes in plan.items():
+                    for n in sizes:
+                        for page, path in PAGES.items():
+                            _idle(servers.pids)
+                            load = os.getloadavg()[0]
+                            visits, usage, hung = await _wave(client, browser, servers, path, n)
+                            times = sorted(v["seconds"] for v in visits if v["seconds"] is not None and v["error"] is None)
+                            row = {
+                                "topology": topology, "client": client, "page": page, "n": n, "loadavg_1m": load,
+                                "p50": _quantile(times, 0.5), "p95": _quantile(times, 0.95),
+                                "max": times[-1] if times else None, "ok": len(times), "hung": hung,
+                                "within_target": sum(t <= TARGET_S for t in times),
+                                "errors": [v["error"] for v in visits if v["error"]], "times": times,
+                                "drawn": next((v["drawn"] for v in visits if v.get("drawn")), None), **usage,
+                            }
+                            rows.append(row)
+                            log(f"  {topology:<3} {client:<7} {page:<8} N={n:<3} p50 {_s(row['p50'])}  p95 {_s(row['p95'])}  "
+                                f"max {_s(row['max'])} s  ok {row['ok']}/{n}{'  DEADLOCK' if hung else ''}  "
+                                f"server CPU {usage['server_cpu_s']:.1f} s  client CPU {usage['browser_cpu_s']:.1f} s  "
+                                f"other {usage['other_cpu_s']:.1f} s  wave {usage['wave_s']:.1f} s  "
+                                f"peak RSS {usage['peak_rss_total_mb']:.0f} MB  (load {load:.1f})")
+                            if hung:
+                                await servers.restart()
+            finally:
+                await browser.close()
+    finally:
+        servers.stop()
+    return rows, {"idle_rss_mb": idle_rss, "routed": {str(k): v for k, v in servers.routed.items()}}
 
 
 def _s(v: float | None) -> str:
@@ -265,42 +401,24 @@ def _sample_warehouse() -> Path:
     return db
 
 
-def run(log=print, sizes=SIZES) -> dict:
-    from tests.cluster import Cluster
-
+def run(log=print, plan: dict[str, tuple[int, ...]] | None = None) -> dict:
+    plan = plan or PLAN
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "accounts.sqlite").unlink(missing_ok=True)
     env = _env(_sample_warehouse())
     rows: list[dict] = []
-    rss_idle: dict[str, float] = {}
-
-    server = AppProcess(env, WORK / "one.log")
-    try:
-        rss_idle["one"] = server.memory_mb()["VmRSS"]
-        rows += asyncio.run(_topology("one", server.url, [server.pid], sizes, log))
-    finally:
-        server.stop()
-
-    cluster = Cluster(env, 2, WORK / "two")
-    try:
-        rss_idle["two"] = sum(s.memory_mb()["VmRSS"] for s in cluster.servers)
-        rows += asyncio.run(_topology("two", cluster.url, [s.pid for s in cluster.servers], sizes, log))
-        routed = {}
-        for entry in cluster.nginx.log():
-            if entry.uri.startswith("/_stcore/stream") and entry.upstream_port:
-                routed[entry.upstream_port] = routed.get(entry.upstream_port, 0) + 1
-    finally:
-        cluster.stop()
-
+    servers: dict[str, dict] = {}
+    for topology in ("one", "two"):
+        done, servers[topology] = asyncio.run(_topology(topology, env, plan, log))
+        rows += done
     result = {
         "warehouse": "sample (embedded DuckDB file built by etl.sample)",
-        "sizes": list(sizes),
-        "pages": PAGES | {"wall": "wall?token=…"},
+        "plan": plan,
         "rows": rows,
-        "rss_idle_mb": rss_idle,
-        "sessions_per_server_two": {str(k): v for k, v in routed.items()},
+        "servers": servers,
         "target_s": TARGET_S,
         "visit_timeout_s": VISIT_TIMEOUT_MS / 1000,
+        "hang_window_s": HANG_WINDOW_S,
     }
     save("viewers", result)
     return result
@@ -309,4 +427,5 @@ def run(log=print, sizes=SIZES) -> dict:
 if __name__ == "__main__":
     import sys
 
-    run(sizes=tuple(int(a) for a in sys.argv[1:]) or SIZES)
+    sizes = tuple(int(a) for a in sys.argv[1:])
+    run(plan={"ws-serial": sizes, "ws": sizes, "browser": sizes} if sizes else None)
