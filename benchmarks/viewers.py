@@ -1,17 +1,22 @@
-"""Viewers: N browser sessions at once opening / (overview) or /wall, on one app server and on
-two behind nginx (tests/cluster.py, deploy/nginx/zhaoshang.conf), against the sample warehouse.
+"""Viewers: N sessions at once opening / (overview) or /wall, on one app server and on two
+behind nginx (tests/cluster.py, deploy/nginx/zhaoshang.conf), against the sample warehouse.
 
-Each wave: N new browser contexts in one headless chromium (empty browser caches: a first
-visit), all navigating at the same moment; each session's time from navigation to a finished,
-drawn page (benchmarks/harness.py's notion, as in the browser part). The servers were started
-for the topology and warmed by one visit to each page first, so a wave measures new viewers
-of a running server (imports and st.cache_data warm), not a cold start.
+Two clients. browser: N new browser contexts in one headless chromium (empty browser caches:
+a first visit), all navigating at the same moment; each session's time from navigation to a
+finished, drawn page (benchmarks/harness.py's notion, as in the browser part). ws: N
+websocket sessions as Streamlit's frontend opens them, until the server says the script has
+finished: the server's side of a first visit, without the browser's CPU on the same 2 cores
+(ws-serial: the same one after another, the cost of one visit alone). The servers were
+started for the topology and warmed by one visit to each page first, so a wave measures new
+viewers of a running server (imports and st.cache_data warm), not a cold start.
 
 While a wave runs, a thread samples VmRSS of every app server process and its children
 (/proc/<pid>/status) and the CPU ticks (/proc/<pid>/stat, /proc/stat) of the servers, of
 everything else this benchmark started (chromium, playwright's driver, nginx) and of the
 whole machine, so the result says what share of the 2 cores the servers got, what the
-browsers took, and what other work on the machine took.
+browsers took, and what other work on the machine took. A server that stops using CPU
+while sessions wait is deadlocked (benchmarks/polars_deadlock.py shows why): the wave is
+cut short, says so, and the servers are restarted.
 """
 
 from __future__ import annotations
