@@ -355,9 +355,10 @@ def viewers_section(v: dict) -> list[str]:
         f"side of a first visit without HTML, scripts or drawing. **ws-serial**: the same, N one after another. "
         f"CPU seconds from /proc during the wave: the app servers (and their children), the client (chromium and "
         f"playwright's driver, or this process), and everything else on the machine (other work that competed). "
-        f"Peak RSS: VmRSS of the server processes and their children summed, sampled every 0.1 s. A wave whose "
-        f"servers used under 0.05 of a core for {v['hang_window_s']} s with sessions unfinished is marked "
-        f"**deadlock**; its servers are restarted.")
+        f"Peak RSS: VmRSS of the server processes and their children summed, sampled every 0.1 s. A wave in "
+        f"which a server used under 0.05 of a core for {v['hang_window_s']} s with sessions unfinished and did "
+        f"not answer its health check is marked **deadlock** and cut short; after any wave with unfinished "
+        f"sessions the servers are restarted.")
     out.append("")
     out.append("| servers | client | page | N | p50 s | p95 s | max s | finished (≤ 2.5 s) | server CPU s (per visit) "
                "| server cores used | client CPU s | other work CPU s | wave s | peak server RSS MB |")
