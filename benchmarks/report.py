@@ -373,10 +373,12 @@ def viewers_section(v: dict) -> list[str]:
             f"{r['wave_s']:.1f} | {r['peak_rss_total_mb']:,.0f} |")
     out.append("")
     idle = {k: s["idle_rss_mb"] for k, s in v["servers"].items()}
-    routed = v["servers"].get("two", {}).get("routed") or {}
+    both = [sorted(r["peak_rss_mb"].values()) for r in rows if r["topology"] == "two" and len(r["peak_rss_mb"]) == 2]
     out.append(f"Idle RSS after start: one server {idle.get('one', 0):,.0f} MB, two servers {idle.get('two', 0):,.0f} MB "
-               f"together. Websockets nginx handed to each of the two servers: "
-               f"{', '.join(f'port {k}: {n}' for k, n in routed.items()) or '—'}.")
+               f"together. Peak RSS of each of the two servers in their waves: the smaller "
+               f"{min(b[0] for b in both):,.0f}–{max(b[0] for b in both):,.0f} MB, the larger "
+               f"{min(b[1] for b in both):,.0f}–{max(b[1] for b in both):,.0f} MB (nginx spread the sessions over "
+               f"both)." if both else f"Idle RSS after start: one server {idle.get('one', 0):,.0f} MB.")
     out.append("")
     out.append("**What one 2-core server holds** (first visits within 2.5 s):")
     out.append("")

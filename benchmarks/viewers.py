@@ -301,7 +301,6 @@ class Servers:
 
     def __init__(self, topology: str, env: dict[str, str]):
         self.topology, self.env = topology, env
-        self.routed: dict[int, int] = {}  # websockets nginx handed to each server (two only)
         self._start()
 
     def _start(self) -> None:
@@ -326,11 +325,8 @@ class Servers:
     def stop(self) -> None:
         if self.cluster is None:
             self.apps[0].stop()
-            return
-        for entry in self.cluster.nginx.log():
-            if entry.uri.startswith("/_stcore/stream") and entry.upstream_port:
-                self.routed[entry.upstream_port] = self.routed.get(entry.upstream_port, 0) + 1
-        self.cluster.stop()
+        else:
+            self.cluster.stop()
 
     async def restart(self) -> None:
         self.stop()
@@ -402,7 +398,7 @@ async def _topology(topology: str, env: dict[str, str], plan: dict[str, tuple[in
                 await browser.close()
     finally:
         servers.stop()
-    return rows, {"idle_rss_mb": idle_rss, "routed": {str(k): v for k, v in servers.routed.items()}}
+    return rows, {"idle_rss_mb": idle_rss}
 
 
 def _s(v: float | None) -> str:
