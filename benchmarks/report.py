@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .common import load, machine, ms, sec
+from .common import load, machine, median, ms, sec
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 NOTES = re.compile(r"<!-- notes -->.*?<!-- /notes -->", re.S)
@@ -312,6 +312,10 @@ def render() -> str:
     lake = load("lake")
     if lake:
         out.append(render_lake(lake))
+    viewers = load("viewers")
+    if viewers:
+        out += viewers_section(viewers)
+
     out += ["## Targets (issue 6)", "", "| target | measured | result |", "|---|---|---|"]
     for name, ok, value in targets:
         out.append(f"| {name} | {value} | {_mark(ok)} |")
@@ -462,3 +466,86 @@ def write_lake() -> Path:
         text += "\n" + block
     RESULTS_MD.write_text(text, encoding="utf-8")
     return RESULTS_MD
+def _per_visit(rows: list[dict], client: str, page: str, topology: str = "one") -> float | None:
+    """Server CPU seconds per visit, from the waves of this client that finished every session."""
+    done = [r for r in rows if r["client"] == client and r["page"] == page and r["topology"] == topology
+            and not r["hung"] and r["ok"] == r["n"]]
+    return median([r["server_cpu_s"] / r["n"] for r in done])
+
+
+def viewers_section(v: dict) -> list[str]:
+    """Issue 15's viewers: sessions at once on one server and two behind nginx, and what one server holds."""
+    rows, target = v["rows"], v["target_s"]
+    load_s, load_e = v.get("loadavg_start"), v.get("loadavg_end")
+    out = ["## Viewers (issue 15)", ""]
+    out.append(
+        f"`python -m benchmarks --only viewers` ({v['date']}; 1-minute load average {_load(load_s)} → {_load(load_e)} on "
+        f"{v['machine']['nproc']} cores), warehouse: {v['warehouse']}, no accounts (the overview is open), the wall "
+        f"by its token. Each wave: N sessions started at the same moment against servers warmed by one visit "
+        f"to each page (a running server: imports and st.cache_data warm). **browser**: N new contexts (empty "
+        f"browser cache) in one headless chromium on the same machine; time from navigation to a finished, drawn "
+        f"page (as in the Browser part, checked every 100 ms). **ws**: N websocket sessions as the browser's "
+        f"script opens them (`/_stcore/stream`, the page's rerun request, until `script_finished`): the server's "
+        f"side of a first visit without HTML, scripts or drawing. **ws-serial**: the same, N one after another. "
+        f"CPU seconds from /proc during the wave: the app servers (and their children), the client (chromium and "
+        f"playwright's driver, or this process), and everything else on the machine (other work that competed). "
+        f"Peak RSS: VmRSS of the server processes and their children summed, sampled every 0.1 s. A wave in "
+        f"which a server used under 0.05 of a core for {v['hang_window_s']} s with sessions unfinished and did "
+        f"not answer its health check is marked **deadlock** and cut short; after any wave with unfinished "
+        f"sessions the servers are restarted.")
+    out.append("")
+    out.append("| servers | client | page | N | p50 s | p95 s | max s | finished (≤ 2.5 s) | server CPU s (per visit) "
+               "| server cores used | client CPU s | other work CPU s | wave s | peak server RSS MB |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        where = "one" if r["topology"] == "one" else "two + nginx"
+        finished = f"{r['ok']}/{r['n']} ({r['within_target']})" + (" **deadlock**" if r["hung"] else "")
+        out.append(
+            f"| {where} | {r['client']} | {r['page']} | {r['n']} | {sec(r['p50'])} | {sec(r['p95'])} | {sec(r['max'])} | "
+            f"{finished} | {r['server_cpu_s']:.1f} ({r['server_cpu_s'] / r['n']:.2f}) | "
+            f"{r['server_cpu_s'] / r['wave_s']:.2f} | {r['browser_cpu_s']:.1f} | {r['other_cpu_s']:.1f} | "
+            f"{r['wave_s']:.1f} | {r['peak_rss_total_mb']:,.0f} |")
+    out.append("")
+    idle = {k: s["idle_rss_mb"] for k, s in v["servers"].items()}
+    both = [sorted(r["peak_rss_mb"].values()) for r in rows if r["topology"] == "two" and len(r["peak_rss_mb"]) == 2]
+    out.append(f"Idle RSS after start: one server {idle.get('one', 0):,.0f} MB, two servers {idle.get('two', 0):,.0f} MB "
+               f"together. Peak RSS of each of the two servers in their waves: the smaller "
+               f"{min(b[0] for b in both):,.0f}–{max(b[0] for b in both):,.0f} MB, the larger "
+               f"{min(b[1] for b in both):,.0f}–{max(b[1] for b in both):,.0f} MB (nginx spread the sessions over "
+               f"both)." if both else f"Idle RSS after start: one server {idle.get('one', 0):,.0f} MB.")
+    out.append("")
+    out.append("**What one 2-core server holds** (first visits within 2.5 s):")
+    out.append("")
+    one_cores = max((r["server_cpu_s"] / r["wave_s"] for r in rows
+                     if r["topology"] == "one" and r["client"] == "ws" and r["wave_s"] > 1), default=None)
+    for page in dict.fromkeys(r["page"] for r in rows):
+        cpu = _per_visit(rows, "ws-serial", page) or _per_visit(rows, "ws", page)
+        held = {t: max((r["n"] for r in rows if r["client"] == "ws" and r["page"] == page and r["topology"] == t
+                        and not r["hung"] and r["ok"] == r["n"] and r["p95"] is not None and r["p95"] <= target),
+                       default=None) for t in ("one", "two")}
+        browser = [r for r in rows if r["client"] == "browser" and r["page"] == page and r["ok"]]
+        share = (sum(r["browser_cpu_s"] for r in browser) / sum(r["browser_cpu_s"] + r["server_cpu_s"] for r in browser)
+                 if browser else None)
+        per_browser = median([r["browser_cpu_s"] / r["n"] for r in browser])
+        text = f"- /{'' if page == 'overview' else 'wall'} ({page}): "
+        if cpu:
+            text += (f"server CPU per first visit {cpu:.2f} s (ws-serial); by CPU alone, 2 cores give "
+                     f"{2 * target / cpu:.0f} first visits per {target} s")
+            if one_cores:
+                text += (f", one server process (it used at most {one_cores:.2f} cores in the ws waves) about "
+                         f"{min(2, one_cores) * target / cpu:.0f}")
+            text += ". "
+        text += ("Largest ws wave with p95 ≤ 2.5 s and every session finished: one server "
+                 f"{held['one'] or 'none'}, two behind nginx {held['two'] or 'none'}. ")
+        if share is not None:
+            text += (f"In the browser waves chromium took {share:.0%} of the CPU that chromium and the servers used "
+                     f"({per_browser:.1f} s per session against {cpu or 0:.2f} s in the server), so those waves "
+                     f"understate a server whose viewers sit at their own machines about "
+                     f"{1 / (1 - share):.0f}-fold.")
+        hung = [r for r in rows if r["page"] == page and r["hung"]]
+        if hung:
+            text += (f" **{len(hung)} of {sum(r['page'] == page for r in rows)} waves deadlocked** "
+                     f"({', '.join(sorted({r['client'] + ' N=' + str(r['n']) + ' ' + r['topology'] for r in hung}))}).")
+        out.append(text)
+    out.append("")
+    return out
