@@ -127,3 +127,21 @@ def test_a_circle_is_found_when_there_is_one():
         assert frozenset({"base.text", "base.reference"}) in _circles()
     finally:
         GRAPH["base.text"].discard("base.reference")
+
+
+PYTHON_IN_POLARS = ("map_elements", "map_batches", "map_groups", "map_rows")
+
+
+@pytest.mark.parametrize("package", ["base", "warehouse", "etl", "ui", "pages"])
+def test_no_python_function_runs_inside_polars_in_the_app(package):
+    # Ten visitors opening the overview at once hung the server for good: a map_elements
+    # on polars' thread pool waited for the GIL that another session's st.dataframe held in
+    # to_pandas while it waited on that pool (benchmarks/polars_deadlock.py). ui.format
+    # has the native columns and per_row, which works a function out in the caller's thread.
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.attr}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in PYTHON_IN_POLARS
+    ]
+    assert found == []

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Callable
+
+import polars as pl
 
 from base.config import rise_colour  # the pages and the wall ask ui.format
 
@@ -82,3 +85,24 @@ def md_text(text) -> str:
         return ""
     joined = _BARE_LINK.sub(WORD_JOINER, str(text))
     return _MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(), joined)
+
+
+# No Python function ever runs inside a polars expression here (map_elements, map_batches):
+# polars runs it on its thread pool, whose threads then need the GIL, while another
+# session's st.dataframe holds the GIL in to_pandas waiting on that same pool, and the
+# server hangs for good (benchmarks/polars_deadlock.py; tests/test_layers.py keeps it out).
+
+
+def yi_column(name: str) -> pl.Expr:
+    """万元 -> 亿元 as metrics.yi rounds (half up, two decimals), missing kept missing."""
+    return (pl.col(name).cast(pl.Decimal(38, 8)) / 10000).round(2, mode="half_away_from_zero").cast(pl.Decimal(20, 2))
+
+
+def percent_column(name: str) -> pl.Expr:
+    """A fraction as a percentage number with two decimals (0.8219 -> 82.19), half up."""
+    return (pl.col(name).cast(pl.Decimal(38, 10)) * 100).round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
+
+
+def per_row(frame: pl.DataFrame, fn: Callable[[dict], object], dtype=pl.String) -> pl.Expr:
+    """fn of each row of frame, worked out in this thread, as a column expression of frame."""
+    return pl.lit(pl.Series([fn(row) for row in frame.iter_rows(named=True)], dtype=dtype))

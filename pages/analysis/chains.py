@@ -64,11 +64,6 @@ def card(column, key: str, value, previous, show) -> None:
     )
 
 
-def to_yi(column: str) -> pl.Expr:
-    """万元 -> 亿元 with the city's rounding (half-up, two decimals)."""
-    return pl.col(column).map_elements(yi, return_dtype=pl.Decimal(20, 2))
-
-
 def chain_bars(chains: pl.DataFrame) -> go.Figure:
     amounts = [float(yi(a)) for a in chains.get_column("amount_wan")]
     fig = go.Figure(
@@ -207,9 +202,9 @@ def render() -> None:
         chains.join(last_year, on="chain", how="left", maintain_order="left").select(
             pl.col("chain").alias("产业链"),
             pl.col("projects").alias("签约项目数"),
-            to_yi("amount_wan").alias("签约金额（亿元）"),
+            fmt.yi_column("amount_wan").alias("签约金额（亿元）"),
             (pl.col("share") * 100).round(2).alias("金额占比（%）"),
-            to_yi("previous_wan").alias("去年同期签约金额（亿元）"),
+            fmt.yi_column("previous_wan").alias("去年同期签约金额（亿元）"),
             pl.when(pl.col("previous_wan") > 0).then((growth * 100).round(2)).alias("同比增长（%）"),
         ),
         f"产业链签约_{period}",
@@ -322,7 +317,7 @@ def render() -> None:
             (pl.col("top_share") * 100).round(2).alias("主导产业链金额占比（%）"),
             pl.col("chains").alias("签约产业链数"),
             pl.col("projects").cast(pl.Int64).alias("签约项目数"),
-            to_yi("amount_wan").alias("签约金额（亿元）"),
+            fmt.yi_column("amount_wan").alias("签约金额（亿元）"),
         ),
         f"产业集中度_{period}",
         title=f"{period}各县区产业集中度 HHI（{as_of}）",

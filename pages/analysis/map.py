@@ -30,7 +30,7 @@ def shown(key: str, value) -> str:
 
 def as_shown(column: str, rate: bool) -> pl.Expr:
     """Table cells: rates as percentage numbers (82.19), amounts and counts as they are."""
-    return pl.col(column).map_elements(geo.in_percent, return_dtype=pl.Decimal(38, 2)) if rate else pl.col(column)
+    return fmt.percent_column(column) if rate else pl.col(column)
 
 
 def figures(scope: Filters, key: str) -> pl.DataFrame:
@@ -120,7 +120,7 @@ on_map = current.with_columns(
     pl.lit(f"{metric_name}排名").alias("metric_label"),
     *[
         pl.when(pl.col("selected"))
-        .then(pl.col(k).map_elements(lambda v, k=k: shown(k, v), return_dtype=pl.String).fill_null("—"))
+        .then(fmt.per_row(current, lambda row, k=k: shown(k, row[k])))
         .otherwise(pl.lit("未选"))
         .alias(f"t_{k}")
         for k in RANKABLE
@@ -178,13 +178,12 @@ value_header = f"{metric_name}（{metric.unit}）"
 last_year_header = f"{filters.year - 1}年同期（{metric.unit}）"
 change_header = "同比（百分点）" if rate else "同比增长（%）"
 
+ranked = current.filter(pl.col("kind") == scope, pl.col("selected")).sort("rank", nulls_last=True, maintain_order=True)
 rows = (
-    current.filter(pl.col("kind") == scope, pl.col("selected"))
-    .sort("rank", nulls_last=True, maintain_order=True)
-    .select(
+    ranked.select(
         pl.col("rank").alias("排名"),
         pl.col("name").alias(SCOPES[scope]),
-        pl.struct("unit_id", "kind", "host_adcode").map_elements(projects_url, return_dtype=pl.String).alias("签约项目"),
+        fmt.per_row(ranked, projects_url).alias("签约项目"),
         *([pl.col("host_adcode").replace_strict(county_names).alias("所在县（市、区）")] if scope == "zone" else []),
         as_shown("value", rate).alias(value_header),
         *(

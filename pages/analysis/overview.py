@@ -20,10 +20,6 @@ def shown(key: str, value) -> str:
     return SHOW[unit](value) + ("" if unit == "%" else f" {unit}")
 
 
-def yi_column(name: str) -> pl.Expr:
-    """万元 -> 亿元 with the city's rounding (metrics.yi), keeping missing amounts missing."""
-    return pl.col(name).map_elements(yi, return_dtype=pl.Decimal(18, 2), skip_nulls=True)
-
 
 st.title("招商引资总览")
 filters = page_filters()
@@ -120,7 +116,7 @@ ranked = top.with_row_index("rank", offset=1).select(
     links.dossier_column(include_open=filters.include_open),
     pl.col("rank").alias("排名"),
     pl.col("project_name").alias("项目名称"),
-    yi_column("signed_amount_wan").alias("签约金额（亿元）"),
+    fmt.yi_column("signed_amount_wan").alias("签约金额（亿元）"),
     pl.col("unit_name").alias("县（市、区）/开发区"),
     pl.col("chain").alias("产业链"),
     pl.col("signed_date").alias("签约日期"),

@@ -38,10 +38,6 @@ PERCENT = st.column_config.NumberColumn(format="%.2f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 
-def yi_column(name: str) -> pl.Expr:
-    """万元 -> 亿元 with the city's rounding (metrics.yi), keeping missing amounts missing."""
-    return pl.col(name).map_elements(yi, return_dtype=pl.Decimal(18, 2), skip_nulls=True)
-
 
 def values(frame: pl.DataFrame, column: str) -> list[float]:
     """A measure column for plotting: 万元 amounts become 亿元."""
@@ -111,13 +107,13 @@ def breakdown_table(frame: pl.DataFrame, label: str, header: str, with_previous:
     columns = [
         pl.col(label).alias(header),
         pl.col("projects").alias("签约项目数"),
-        yi_column("amount_wan").alias("签约金额（亿元）"),
+        fmt.yi_column("amount_wan").alias("签约金额（亿元）"),
         share.round(2).alias("金额占比（%）"),
     ]
     if with_previous:
         columns += [
             pl.col("previous_projects").alias("上年同期项目数"),
-            yi_column("previous_amount_wan").alias("上年同期金额（亿元）"),
+            fmt.yi_column("previous_amount_wan").alias("上年同期金额（亿元）"),
             pl.when(pl.col("previous_amount_wan") > 0).then(growth.cast(pl.Float64).round(2)).alias("金额同比（%）"),
         ]
     return frame.select(columns)
@@ -259,7 +255,7 @@ def project_columns(projects: pl.DataFrame, include_open: bool) -> pl.DataFrame:
     return projects.select(
         links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
-        yi_column("signed_amount_wan").alias("签约金额（亿元）"),
+        fmt.yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
         pl.col("chain").alias("产业链"),
         pl.col("signed_date").alias("签约日期"),

@@ -8,7 +8,7 @@ from base.reference import load_reference
 from ui import charts, data, format as fmt, links, warnings as warning_list
 from ui.filters import describe, page_filters
 from ui.table import table
-from warehouse.metrics import METRICS, yi
+from warehouse.metrics import METRICS
 
 CHART = charts.CONFIG
 BIN_DAYS = 30
@@ -75,7 +75,7 @@ def warning_columns(warnings: pl.DataFrame) -> pl.DataFrame:
             warning_list.level_badge().alias(warning_list.LEVEL),
             pl.col("project_name").alias("项目名称"),
             pl.col("days_waiting").alias("已签约天数"),
-            pl.col("signed_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("签约金额（亿元）"),
+            fmt.yi_column("signed_amount_wan").alias("签约金额（亿元）"),
             pl.col("unit_name").alias("县（市、区）"),
             pl.col("chain").alias("产业链"),
             pl.col("responsible_unit").alias("责任单位"),

@@ -11,7 +11,7 @@ from base.reference import load_reference
 from etl.fields import BY_KEY, LABELS
 from etl.parse import resolve_chain
 from etl.read import KIND_NAMES
-from ui import data, links, reporting, upload
+from ui import data, format as fmt, links, reporting, upload
 from ui.auth import audit_export, client_ip, page_user
 from ui.format import md_text
 from ui.table import table
@@ -162,13 +162,8 @@ with history_tab:
                 .then(pl.lit("产业链变更"))
                 .otherwise(pl.col("change").replace_strict({k: v[0] for k, v in CHANGES.items()}, default=pl.col("change")))
                 .alias("变更"),
-                pl.struct("field", "old_value", "new_value")
-                .map_elements(
-                    lambda c: f"{upload.CHANGED_FIELDS.get(c['field'], c['field'])}：{shown_value(c['field'], c['old_value'])} → {shown_value(c['field'], c['new_value'])}"
-                    if c["field"] else "",
-                    return_dtype=pl.String,
-                )
-                .alias("变更内容"),
+                fmt.per_row(changes, lambda c: f"{upload.CHANGED_FIELDS.get(c['field'], c['field'])}：{shown_value(c['field'], c['old_value'])} → {shown_value(c['field'], c['new_value'])}"
+                            if c["field"] else "").alias("变更内容"),
             )
             table(
                 readable.select(

@@ -10,7 +10,7 @@ from ui import data, format as fmt, links, warnings as warning_list
 from ui.filters import sidebar_filters
 from ui.table import EMPTY, table
 from warehouse import bulletins
-from warehouse.metrics import METRICS, yi
+from warehouse.metrics import METRICS
 from warehouse.queries import Filters
 
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
@@ -53,7 +53,7 @@ def project_rows(frame: pl.DataFrame, compared: bool) -> pl.DataFrame:
             warning_list.level_badge().alias("预警"),
             pl.col("project_name").alias("项目名称"),
             pl.col("days").alias("停留天数"),
-            pl.col("library_amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("金额（亿元）"),
+            fmt.yi_column("library_amount_wan").alias("金额（亿元）"),
             pl.col("unit_name").alias("县（市、区）"),
             pl.col("library_label").alias("所处阶段"),
             pl.col("change").replace_strict(CHANGE_TEXT, default="").alias("较上期通报"),
@@ -197,7 +197,7 @@ if tab_leaders.open:
         shown = leaders.filter(pl.col("leader").str.contains(query.strip(), literal=True)) if query.strip() else leaders
         table(
             summary_table(shown, "leader", "包联领导", compared).with_columns(
-                pl.col("包联领导").map_elements(lambda n: f"liaison?leader={quote(n)}", return_dtype=pl.String).alias("打印视图")
+                (pl.lit("liaison?leader=") + links.url_quoted(pl.col("包联领导"))).alias("打印视图")
             ),
             f"包联领导汇总_{as_of}",
             title=f"包联领导汇总（{fmt.as_of(as_of)}）",

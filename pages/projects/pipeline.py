@@ -187,7 +187,7 @@ with right:
         libraries.select(
             pl.col("label").alias("库"),
             pl.col("projects").alias("在库项目数"),
-            pl.col("amount_wan").map_elements(yi, return_dtype=pl.Decimal(20, 2)).alias("在库金额（亿元）"),
+            fmt.yi_column("amount_wan").alias("在库金额（亿元）"),
         ),
         f"四库在库项目_{as_of}",
         title=f"四库在库项目（{as_of_text}）",

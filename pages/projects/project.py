@@ -221,11 +221,8 @@ else:
             pl.col("loaded_at").alias("导入时间"),
             pl.col("file_name").alias("文件"),
             pl.col("change").replace_strict(upload.CHANGE_NAMES, default=pl.col("change")).alias("变化"),
-            pl.struct("field", "old_value", "new_value").map_elements(
-                lambda c: f"{upload.CHANGED_FIELDS.get(c['field'], c['field'])}：{upload.shown_value(c['field'], c['old_value']) or '空'}"
-                f" → {upload.shown_value(c['field'], c['new_value']) or '空'}" if c["field"] else "",
-                return_dtype=pl.String,
-            ).alias("变更内容"),
+            fmt.per_row(changes, lambda c: f"{upload.CHANGED_FIELDS.get(c['field'], c['field'])}：{upload.shown_value(c['field'], c['old_value']) or '空'}"
+                        f" → {upload.shown_value(c['field'], c['new_value']) or '空'}" if c["field"] else "").alias("变更内容"),
             pl.when(pl.col("load_status") == "active").then(pl.lit("有效")).otherwise(pl.lit("已撤销")).alias("导入状态"),
         ),
         f"项目档案_变化_{p['project_name'][:30]}",

@@ -14,21 +14,18 @@ STAGES = {"signed": "未开工", "started": "已开工", "producing": "已投产
 SEARCHED = ("project_name", "investor", "unit_name", "responsible_unit", "liaison_leader")
 
 
-def yi_column(name: str) -> pl.Expr:
-    return pl.col(name).map_elements(yi, return_dtype=pl.Decimal(18, 2), skip_nulls=True)
-
 
 def signed_columns(frame: pl.DataFrame, include_open: bool) -> pl.DataFrame:
     return frame.select(
         links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
-        yi_column("signed_amount_wan").alias("签约金额（亿元）"),
+        fmt.yi_column("signed_amount_wan").alias("签约金额（亿元）"),
         pl.col("chain").alias("产业链"),
         pl.col("signed_date").alias("签约日期"),
         pl.col("stage").replace_strict(STAGES, default=pl.col("stage")).alias("项目状态"),
         pl.col("start_date").alias("开工日期"),
-        yi_column("funds_wan").alias("资金到位额（亿元）"),
+        fmt.yi_column("funds_wan").alias("资金到位额（亿元）"),
         pl.col("investor").alias("投资方"),
         pl.col("origin_province").alias("来源省份"),
         pl.col("responsible_unit").alias("责任单位"),
@@ -41,7 +38,7 @@ def library_columns(frame: pl.DataFrame, include_open: bool) -> pl.DataFrame:
         links.dossier_column(include_open=include_open),
         pl.col("project_name").alias("项目名称"),
         pl.col("unit_name").alias("县（市、区）/开发区"),
-        yi_column("library_amount_wan").alias("金额（亿元）"),
+        fmt.yi_column("library_amount_wan").alias("金额（亿元）"),
         pl.col("chain").alias("产业链"),
         pl.col("library_label").alias("所处阶段"),
         pl.col("stage_since").alias("进入阶段日期"),
