@@ -198,14 +198,13 @@ def staff_env(db, tmp_path, monkeypatch) -> None:
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server for the session (tests/pg.py)."""
+    from tests.needs import missing
     from tests.pg import PostgresMissing, PostgresServer
 
     try:
         server = PostgresServer()
-    except PostgresMissing as missing:
-        if os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(str(missing))
-        pytest.skip(str(missing))
+    except PostgresMissing as absent:
+        missing(absent, "REQUIRE_POSTGRES")
     yield server
     server.stop()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import subprocess
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster import NGINX, ROOT, ROUTE_COOKIE, SITE, Nginx, NginxMissing, require_nginx
+from tests.needs import missing
 
 ROUTE = re.compile(rf"^{ROUTE_COOKIE}=([0-9a-f]{{32}}); Path=/; HttpOnly; SameSite=Lax$")
 
@@ -39,10 +39,8 @@ def installed():
     """nginx is on this machine; in CI its absence is a failure."""
     try:
         require_nginx()
-    except NginxMissing as missing:
-        if os.environ.get("CI") or os.environ.get("REQUIRE_NGINX"):
-            pytest.fail(str(missing))
-        pytest.skip(str(missing))
+    except NginxMissing as absent:
+        missing(absent, "REQUIRE_NGINX")
 
 
 @pytest.fixture(scope="module")

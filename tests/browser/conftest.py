@@ -7,12 +7,12 @@ browser is a failure, not a skip.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from tests.needs import missing
 from ui.process import AppProcess, launch_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,10 +51,8 @@ def browser():
     with sync_playwright() as p:
         try:
             b = launch_chromium(p)
-        except RuntimeError as missing:
-            if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER"):
-                pytest.fail(str(missing))
-            pytest.skip(str(missing))
+        except RuntimeError as absent:
+            missing(absent, "REQUIRE_BROWSER")
         yield b
         b.close()
 

@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.cluster import ROUTE_COOKIE, Cluster, NginxMissing
+from tests.needs import missing
 from warehouse import accounts
 
 from .conftest import ARTIFACTS, ROOT, OfflineGuard, assert_no_exception, wait_until_done
@@ -74,10 +75,8 @@ def cluster(backend, tmp_path):
     env = {**backend.env, "WALL_TOKEN": TOKEN, "WALL_REFRESH_SECONDS": "2", "WALL_ROTATE_SECONDS": "0"}
     try:
         running = Cluster(env, 2, tmp_path / "cluster")
-    except NginxMissing as missing:
-        if os.environ.get("CI") or os.environ.get("REQUIRE_NGINX"):
-            pytest.fail(str(missing))
-        pytest.skip(str(missing))
+    except NginxMissing as absent:
+        missing(absent, "REQUIRE_NGINX")
     yield running
     running.stop()
 
