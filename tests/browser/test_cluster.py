@@ -107,6 +107,16 @@ def closed_streams(nginx, routes: set[str]) -> list:
         time.sleep(0.2)
 
 
+def log_in(page) -> None:
+    """The uploader logs in on the page's login form, through nginx."""
+    page.get_by_label("用户名").fill(NAME)
+    page.get_by_label("密码").fill(PASSWORD)
+    with page.expect_response(re.compile(r"/account/session\?"), timeout=30_000):
+        page.get_by_role("button", name="登录", exact=True).click()
+    wait_until_done(page)
+    expect(page.get_by_text(f"已登录：{NAME}（上传员）")).to_be_visible(timeout=30_000)
+
+
 def route_of(context) -> str:
     (route,) = [c["value"] for c in context.cookies() if c["name"] == ROUTE_COOKIE]
     return route
@@ -137,12 +147,7 @@ def test_upload_through_nginx_shows_on_the_other_servers_wall_and_a_cli_load_lan
         before = int(signed_projects(screen))
         screen.evaluate("window.wallMarker = 'same page'")
 
-        page.get_by_label("用户名").fill(NAME)
-        page.get_by_label("密码").fill(PASSWORD)
-        with page.expect_response(re.compile(r"/account/session\?"), timeout=30_000):
-            page.get_by_role("button", name="登录", exact=True).click()
-        wait_until_done(page)
-        expect(page.get_by_text(f"已登录：{NAME}（上传员）")).to_be_visible(timeout=30_000)
+        log_in(page)
 
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
             str(ledger(tmp_path / "2025年9月临猗县签约项目台账.xlsx", "临猗县", UPLOADED)))
@@ -201,12 +206,7 @@ def test_a_stopped_server_hands_its_browsers_to_the_other_still_logged_in(browse
         page = context.new_page()
         page.goto(f"{cluster.url}/upload")
         wait_until_done(page)
-        page.get_by_label("用户名").fill(NAME)
-        page.get_by_label("密码").fill(PASSWORD)
-        with page.expect_response(re.compile(r"/account/session\?"), timeout=30_000):
-            page.get_by_role("button", name="登录", exact=True).click()
-        wait_until_done(page)
-        expect(page.get_by_text(f"已登录：{NAME}（上传员）")).to_be_visible(timeout=30_000)
+        log_in(page)
         page.evaluate("window.wallMarker = 'same page'")
         route = route_of(context)
         home = cluster.nginx.upstream_of(route)
